@@ -1,0 +1,370 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type LongTaskOptions, WinnowError, throwIfAborted } from '../errors.js';
+import type { Database } from '../store/db.js';
+import { finishRun, startRun } from '../store/runs.js';
+import type { Dataset, Workspace } from '../store/workspace.js';
+import { LocalStorage, type StatResult } from '../storage/local.js';
+import { WorkerPool } from '../util/worker-pool.js';
+import { formatByName } from './formats.js';
+import type { LocalRequest } from './local-worker.js';
+import type { ProbeResult } from './probe.js';
+import { FfprobeMissing, probeVideo } from './video.js';
+
+export interface IngestOptions extends LongTaskOptions {
+  dataset: string;
+  /** Where the dataset's `.winnow/` goes; used when the dataset is created. */
+  work?: string;
+  /** The ffprobe to run for video facts (default: WINNOW_FFPROBE, else `ffprobe` on the PATH). */
+  ffprobe?: string;
+  /** Worker threads for listing and header reads (default: the number of cores). */
+  threads?: number;
+}
+
+export interface IngestSummary {
+  run_id: string;
+  dataset: string;
+  root: string;
+  /** Samples the dataset holds after the run (images and videos, removed ones not counted). */
+  samples: number;
+  images: number;
+  videos: number;
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  /** Corrupt samples in the dataset after the run. */
+  corrupt: number;
+  /** Readable files in the dataset whose extension does not match their content. */
+  misnamed: number;
+  /** Links that lead outside the root, never followed. */
+  outside_root: number;
+  /** The first corrupt files of this run, with their reasons. */
+  corrupt_files: { path: string; reason: string }[];
+  warnings: string[];
+  seconds: number;
+}
+
+const PAGE = 4096;
+const PROBE_BATCH = 256;
+const VIDEO_CONCURRENCY = 2;
+
+/**
+ * Indexes a local folder into a dataset, incrementally: files are listed in a streamed
+ * walk into a staging table, SQL picks the new and changed ones, only those have their
+ * headers read (in worker threads), and each page is merged in its own transaction, so
+ * an interrupted run resumes where it stopped. Vanished files are marked removed once
+ * the walk has completed.
+ */
+export async function ingest(ws: Workspace, root: string, options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const storage = new LocalStorage(resolve(root));
+  const dataset = await datasetFor(ws, options.dataset, storage, options.work);
+  const db = ws.db;
+  const runId = await startRun(db, dataset.id, 'ingest', { root: storage.uri });
+  const pool = new WorkerPool<LocalRequest, unknown>(workerScript(), options.threads, { realRoot: storage.realRoot });
+  const state: RunState = { warnings: [], outsideRoot: 0, corruptFiles: [], ffprobeMissing: false };
+  try {
+    const listed = await listFiles(db, storage, pool, state, options);
+    const todo = await planChanges(db, dataset.id);
+    const merged = await probeAndMerge(db, dataset, storage.realRoot, runId, pool, todo, state, options);
+    const removed = await markRemoved(db, dataset.id);
+    const summary = await summarize(db, dataset, storage.uri, runId, state, {
+      listed,
+      todo,
+      merged,
+      removed,
+      seconds: (performance.now() - started) / 1000,
+    });
+    await finishRun(db, runId, { status: 'done', stats: summary });
+    return summary;
+  } catch (error) {
+    const cancelled = error instanceof WinnowError && error.code === 'cancelled';
+    await finishRun(db, runId, { status: cancelled ? 'cancelled' : 'failed', error: (error as Error).message });
+    throw error;
+  } finally {
+    await pool.close();
+    for (const table of ['ingest_seen', 'ingest_todo', 'ingest_probed', 'ingest_new']) {
+      await db.run(`DROP TABLE IF EXISTS temp.${table}`);
+    }
+  }
+}
+
+interface RunState {
+  warnings: string[];
+  outsideRoot: number;
+  corruptFiles: { path: string; reason: string }[];
+  ffprobeMissing: boolean;
+}
+
+async function datasetFor(ws: Workspace, name: string, storage: LocalStorage, work?: string): Promise<Dataset> {
+  const existing = await ws.findDataset(name);
+  if (!existing) {
+    return ws.createDataset(name, { kind: 'local', uri: storage.uri }, work ? { kind: 'local', uri: resolve(work) } : undefined);
+  }
+  if (existing.input.kind !== 'local' || resolve(existing.input.uri) !== storage.uri) {
+    throw new WinnowError(
+      'invalid_argument',
+      `dataset '${name}' indexes ${existing.input.uri}, not ${storage.uri}: choose another --dataset name`,
+    );
+  }
+  return existing;
+}
+
+/** Built JavaScript runs in workers; under the test runner (TypeScript sources) that is dist/. */
+function workerScript(): URL {
+  const beside = new URL('./local-worker.js', import.meta.url);
+  if (existsSync(beside)) return beside;
+  return new URL(beside.href.replace('/src/ingest/', '/dist/ingest/'));
+}
+
+async function listFiles(
+  db: Database,
+  storage: LocalStorage,
+  pool: WorkerPool<LocalRequest, unknown>,
+  state: RunState,
+  options: IngestOptions,
+): Promise<number> {
+  const seen = await db.stage('ingest_seen', { path: 'VARCHAR', size: 'BIGINT', mtime_ms: 'DOUBLE', error: 'VARCHAR' });
+  let count = 0;
+  const files = storage.list({
+    signal: options.signal,
+    accept: (name) => formatByName(name) !== undefined,
+    statBatch: (dir, names) => pool.run({ type: 'stat', dir, names }) as Promise<StatResult>,
+    onOutsideRoot: () => state.outsideRoot++,
+  });
+  for await (const batch of files) {
+    for (const file of batch) {
+      if (!formatByName(file.path)) continue; // a linked folder's name is not filtered while listing
+      seen.append([file.path, file.size, file.mtimeMs, file.error ?? null]);
+    }
+    count += batch.length;
+    options.onProgress?.({ phase: 'listing', done: count });
+  }
+  seen.close();
+  if (state.outsideRoot > 0) {
+    state.warnings.push(`${state.outsideRoot} links lead outside ${storage.uri} and were not followed`);
+  }
+  return db.value<number>('SELECT count(*) FROM temp.ingest_seen');
+}
+
+/** The new and changed files, numbered so they can be read back a page at a time. */
+async function planChanges(db: Database, datasetId: number): Promise<number> {
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ingest_todo AS
+     SELECT row_number() OVER (ORDER BY n.path) AS rn, n.path, n.size, n.mtime_ms, n.error, e.sample_id
+     FROM temp.ingest_seen n
+     LEFT JOIN (SELECT sample_id, path, size, mtime, status FROM winnow.samples
+                WHERE dataset_id = ? AND kind IN ('image', 'video')) e ON e.path = n.path
+     WHERE e.sample_id IS NULL OR e.status = 'removed' OR e.size IS DISTINCT FROM n.size
+        OR e.mtime IS DISTINCT FROM make_timestamp((n.mtime_ms * 1000)::BIGINT)`,
+    [datasetId],
+  );
+  return db.value<number>('SELECT count(*) FROM temp.ingest_todo');
+}
+
+interface TodoRow {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  error: string | null;
+  sample_id: number | null;
+}
+
+async function probeAndMerge(
+  db: Database,
+  dataset: Dataset,
+  root: string,
+  runId: string,
+  pool: WorkerPool<LocalRequest, unknown>,
+  total: number,
+  state: RunState,
+  options: IngestOptions,
+): Promise<{ added: number; updated: number }> {
+  const merged = { added: 0, updated: 0 };
+  const ffprobe = options.ffprobe ?? process.env.WINNOW_FFPROBE ?? 'ffprobe';
+  for (let first = 1; first <= total; first += PAGE) {
+    throwIfAborted(options.signal);
+    const rows = await db.all<TodoRow>(
+      'SELECT path, size, mtime_ms, error, sample_id FROM temp.ingest_todo WHERE rn BETWEEN ? AND ? ORDER BY rn',
+      [first, first + PAGE - 1],
+    );
+    const probed = await probePage(pool, rows);
+    await probeVideos(root, ffprobe, rows, probed, state);
+    const page = await mergePage(db, dataset.id, runId, rows, probed, state);
+    merged.added += page.added;
+    merged.updated += page.updated;
+    options.onProgress?.({ phase: 'indexing', done: Math.min(total, first + PAGE - 1), total });
+  }
+  return merged;
+}
+
+async function probePage(pool: WorkerPool<LocalRequest, unknown>, rows: TodoRow[]): Promise<ProbeResult[]> {
+  const readable = rows.filter((row) => !row.error);
+  const batches: Promise<ProbeResult[]>[] = [];
+  for (let i = 0; i < readable.length; i += PROBE_BATCH) {
+    const files = readable.slice(i, i + PROBE_BATCH).map((row): [string, number] => [row.path, row.size]);
+    batches.push(pool.run({ type: 'probe', files }) as Promise<ProbeResult[]>);
+  }
+  const results = (await Promise.all(batches)).flat();
+  let next = 0;
+  return rows.map((row) =>
+    row.error
+      ? { format: formatByName(row.path)?.format ?? null, width: null, height: null, status: 'corrupt', reason: row.error }
+      : results[next++]!,
+  );
+}
+
+async function probeVideos(
+  root: string,
+  ffprobe: string,
+  rows: TodoRow[],
+  probed: ProbeResult[],
+  state: RunState,
+): Promise<void> {
+  const videos = rows
+    .map((row, i) => ({ row, result: probed[i]! }))
+    .filter(({ row, result }) => result.status === 'ok' && formatByName(row.path)?.kind === 'video');
+  const queue = [...videos];
+  const worker = async () => {
+    for (let item = queue.shift(); item && !state.ffprobeMissing; item = queue.shift()) {
+      try {
+        Object.assign(item.result, await probeVideo(ffprobe, join(root, item.row.path)));
+      } catch (error) {
+        if (error instanceof FfprobeMissing) {
+          state.ffprobeMissing = true;
+          state.warnings.push(
+            `ffprobe not found (${ffprobe}): videos are indexed without duration, fps and size; install ffmpeg or set WINNOW_FFPROBE`,
+          );
+        } else {
+          Object.assign(item.result, { status: 'corrupt', reason: `unreadable video: ${(error as Error).message}` });
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: VIDEO_CONCURRENCY }, worker));
+}
+
+async function mergePage(
+  db: Database,
+  datasetId: number,
+  runId: string,
+  rows: TodoRow[],
+  probed: ProbeResult[],
+  state: RunState,
+): Promise<{ added: number; updated: number }> {
+  const stage = await db.stage('ingest_probed', {
+    sample_id: 'INTEGER',
+    kind: 'VARCHAR',
+    path: 'VARCHAR',
+    format: 'VARCHAR',
+    size: 'BIGINT',
+    mtime_ms: 'DOUBLE',
+    width: 'INTEGER',
+    height: 'INTEGER',
+    duration: 'DOUBLE',
+    fps: 'DOUBLE',
+    status: 'VARCHAR',
+    reason: 'VARCHAR',
+  });
+  let updated = 0;
+  rows.forEach((row, i) => {
+    const result = probed[i]! as ProbeResult & { duration?: number | null; fps?: number | null };
+    if (result.status === 'corrupt' && state.corruptFiles.length < 20) {
+      state.corruptFiles.push({ path: row.path, reason: result.reason ?? '' });
+    }
+    if (row.sample_id !== null) updated++;
+    stage.append([
+      row.sample_id,
+      formatByName(row.path)!.kind,
+      row.path,
+      result.format,
+      row.size,
+      row.mtime_ms,
+      result.width,
+      result.height,
+      result.duration ?? null,
+      result.fps ?? null,
+      result.status,
+      result.reason,
+    ]);
+  });
+  stage.close();
+  const mtime = 'make_timestamp((p.mtime_ms * 1000)::BIGINT)';
+  await db.transaction(async () => {
+    if (updated > 0) {
+      await db.run(
+        `UPDATE winnow.samples AS s SET format = p.format, size = p.size, mtime = ${mtime}, width = p.width,
+           height = p.height, duration = p.duration, fps = p.fps, status = p.status, reason = p.reason, updated_at = now()
+         FROM temp.ingest_probed p WHERE p.sample_id IS NOT NULL AND s.sample_id = p.sample_id`,
+      );
+    }
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE ingest_new AS
+       SELECT nextval('winnow.sample_ids') AS sample_id, * EXCLUDE (sample_id) FROM temp.ingest_probed p
+       WHERE p.sample_id IS NULL`,
+    );
+    await db.run(
+      `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, size, mtime, width, height, duration, fps, status, reason)
+       SELECT sample_id, ?, kind, path, format, size, ${mtime}, width, height, duration, fps, status, reason
+       FROM temp.ingest_new p`,
+      [datasetId],
+    );
+    await db.run('INSERT INTO winnow.run_samples (run_id, sample_id) SELECT ?, sample_id FROM temp.ingest_new', [runId]);
+  });
+  return { added: rows.length - updated, updated };
+}
+
+async function markRemoved(db: Database, datasetId: number): Promise<number> {
+  const vanished = `FROM winnow.samples s WHERE s.dataset_id = ? AND s.kind IN ('image', 'video') AND s.status <> 'removed'
+    AND NOT EXISTS (SELECT 1 FROM temp.ingest_seen n WHERE n.path = s.path)`;
+  const count = await db.value<number>(`SELECT count(*) ${vanished}`, [datasetId]);
+  if (count > 0) {
+    await db.run(
+      `UPDATE winnow.samples SET status = 'removed', updated_at = now() WHERE sample_id IN (SELECT s.sample_id ${vanished})`,
+      [datasetId],
+    );
+  }
+  return count;
+}
+
+async function summarize(
+  db: Database,
+  dataset: Dataset,
+  root: string,
+  runId: string,
+  state: RunState,
+  figures: { listed: number; todo: number; merged: { added: number; updated: number }; removed: number; seconds: number },
+): Promise<IngestSummary> {
+  const counts = (await db.one<Record<string, number>>(
+    `SELECT count(*) FILTER (WHERE status <> 'removed') AS samples,
+            count(*) FILTER (WHERE status <> 'removed' AND kind = 'image') AS images,
+            count(*) FILTER (WHERE status <> 'removed' AND kind = 'video') AS videos
+     FROM winnow.samples WHERE dataset_id = ? AND kind IN ('image', 'video')`,
+    [dataset.id],
+  ))!;
+  const health = (await db.one<Record<string, number>>(
+    `SELECT count(*) FILTER (WHERE p.status = 'corrupt') AS corrupt,
+            count(*) FILTER (WHERE p.status = 'ok' AND p.reason IS NOT NULL) AS misnamed
+     FROM winnow.samples p WHERE p.dataset_id = ? AND p.status <> 'removed'`,
+    [dataset.id],
+  ))!;
+  return {
+    run_id: runId,
+    dataset: dataset.name,
+    root,
+    samples: counts.samples!,
+    images: counts.images!,
+    videos: counts.videos!,
+    added: figures.merged.added,
+    updated: figures.merged.updated,
+    removed: figures.removed,
+    unchanged: figures.listed - figures.todo,
+    corrupt: health.corrupt!,
+    misnamed: health.misnamed!,
+    outside_root: state.outsideRoot,
+    corrupt_files: state.corruptFiles,
+    warnings: state.warnings,
+    seconds: Math.round(figures.seconds * 1000) / 1000,
+  };
+}

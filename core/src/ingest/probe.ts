@@ -1,0 +1,104 @@
+import { imageSize } from 'image-size';
+import { type ContentFormat, formatByName } from './formats.js';
+
+/** How much of a file the probe reads: the header (sizes live there) and the last bytes (end markers). */
+export const HEAD_BYTES = 64 * 1024;
+export const LARGE_HEAD_BYTES = 1024 * 1024;
+export const TAIL_BYTES = 4 * 1024;
+
+export interface ProbeResult {
+  format: ContentFormat | null;
+  width: number | null;
+  height: number | null;
+  status: 'ok' | 'corrupt';
+  /** Why the file is corrupt, or a note on an ok file (for example a misleading extension). */
+  reason: string | null;
+  /** The header did not hold the image size: probe again with LARGE_HEAD_BYTES. */
+  needsMoreHead?: boolean;
+}
+
+const corrupt = (reason: string, format: ContentFormat | null = null): ProbeResult => ({
+  format,
+  width: null,
+  height: null,
+  status: 'corrupt',
+  reason,
+});
+
+/** Recognizes a file's real format from its first bytes. */
+export function sniffFormat(head: Uint8Array): ContentFormat | null {
+  const ascii = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  if (head[0] === 0x89 && ascii(1, 4) === 'PNG') return 'png';
+  if (ascii(0, 4) === 'GIF8') return 'gif';
+  if (ascii(0, 2) === 'BM') return 'bmp';
+  if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'AVI ') return 'avi';
+  const box = ascii(4, 8);
+  if (box === 'ftyp') return ascii(8, 10) === 'qt' ? 'mov' : 'mp4';
+  if (box === 'moov' || box === 'mdat' || box === 'wide' || box === 'free' || box === 'skip') return 'mov';
+  return null;
+}
+
+const isVideo = (format: ContentFormat) => format === 'mp4' || format === 'mov' || format === 'avi';
+
+/** Checks the end marker each format has, which a cut-off transfer loses. */
+function truncation(format: ContentFormat, head: Uint8Array, tail: Uint8Array, size: number): string | null {
+  const has = (bytes: number[]) => indexOf(tail, bytes) >= 0;
+  switch (format) {
+    case 'jpeg':
+      return has([0xff, 0xd9]) ? null : 'truncated: JPEG end-of-image marker missing';
+    case 'png':
+      return has([0x49, 0x45, 0x4e, 0x44]) ? null : 'truncated: PNG IEND chunk missing';
+    case 'gif':
+      return tail[tail.length - 1] === 0x3b ? null : 'truncated: GIF trailer missing';
+    case 'bmp': {
+      const declared = head.length >= 6 ? new DataView(head.buffer, head.byteOffset).getUint32(2, true) : 0;
+      return declared > size ? `truncated: BMP declares ${declared} bytes, file has ${size}` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+function indexOf(haystack: Uint8Array, needle: number[]): number {
+  outer: for (let i = haystack.length - needle.length; i >= 0; i--) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/**
+ * Reads what the index needs from a file's first and last bytes, without decoding pixels:
+ * its real format, its size in pixels (as displayed, after EXIF orientation) and whether
+ * it is complete. `head` is the file's start (the whole file when small), `tail` its end.
+ */
+export function probeBytes(path: string, head: Uint8Array, tail: Uint8Array, size: number): ProbeResult {
+  const claimed = formatByName(path);
+  if (size === 0) return corrupt('empty file (0 bytes)', claimed?.format ?? null);
+  const format = sniffFormat(head);
+  if (!format) return corrupt(`not a ${claimed?.format.toUpperCase() ?? 'supported'} file: content not recognized`);
+  const note =
+    claimed && claimed.format !== format && !(isVideo(claimed.format) && isVideo(format))
+      ? `named .${path.slice(path.lastIndexOf('.') + 1)} but the content is ${format.toUpperCase()}`
+      : null;
+  if (claimed && isVideo(claimed.format) !== isVideo(format)) return corrupt(note ?? 'content does not match name', format);
+  if (isVideo(format)) return { format, width: null, height: null, status: 'ok', reason: note };
+  const truncated = truncation(format, head, tail, size);
+  if (truncated) return corrupt(truncated, format);
+  try {
+    const dimensions = imageSize(head);
+    const rotated = (dimensions.orientation ?? 1) >= 5;
+    return {
+      format,
+      width: rotated ? dimensions.height : dimensions.width,
+      height: rotated ? dimensions.width : dimensions.height,
+      status: 'ok',
+      reason: note,
+    };
+  } catch (error) {
+    if (head.length < size) return { ...corrupt('header incomplete', format), needsMoreHead: true };
+    return corrupt(`unreadable ${format.toUpperCase()} header: ${(error as Error).message}`, format);
+  }
+}

@@ -1,0 +1,199 @@
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { opendir, open, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { WinnowError, throwIfAborted } from '../errors.js';
+import type { FileEntry, Storage } from './types.js';
+
+export type EntryType = 'file' | 'dir' | 'link' | 'other';
+
+/** What stat-ing one directory's chunk of names found. */
+export interface StatResult {
+  files: FileEntry[];
+  /** Subdirectories to descend into, with an identity that ends symlink loops. */
+  dirs: { path: string; id: string }[];
+  /** Links that lead outside the root: never followed, never read. */
+  outsideRoot: string[];
+}
+
+export type StatBatch = (dir: string, names: [string, EntryType][]) => Promise<StatResult> | StatResult;
+
+export interface ListOptions {
+  signal?: AbortSignal;
+  /** Only names for which this holds are stat-ed and listed (directories are always walked). */
+  accept?: (name: string) => boolean;
+  /** Stats a chunk of names; the default runs in this thread, ingest passes a worker pool. */
+  statBatch?: StatBatch;
+  /** Told of each link that leads outside the root. */
+  onOutsideRoot?: (path: string) => void;
+}
+
+const CHUNK = 1024;
+
+/** A folder on this machine. */
+export class LocalStorage implements Storage {
+  readonly kind = 'local' as const;
+  /** The root with every link resolved: containment checks compare against it. */
+  readonly realRoot: string;
+
+  constructor(readonly uri: string) {
+    if (!isAbsolute(uri)) throw new WinnowError('invalid_argument', `datasource root must be absolute: ${uri}`);
+    try {
+      if (!statSync(uri).isDirectory()) throw new Error('not a directory');
+      this.realRoot = realpathSync(uri);
+    } catch (error) {
+      throw new WinnowError('not_found', `${uri}: not a readable folder (${(error as Error).message})`);
+    }
+  }
+
+  async *list(options: ListOptions = {}): AsyncGenerator<FileEntry[]> {
+    const statBatch = options.statBatch ?? ((dir, names) => statNamesSync(this.realRoot, dir, names));
+    const visited = new Set<string>([directoryId(this.realRoot)]);
+    const pending: string[] = [''];
+    while (pending.length > 0) {
+      throwIfAborted(options.signal);
+      const dir = pending.pop()!;
+      for await (const names of readDirectoryChunks(join(this.realRoot, dir), options.accept)) {
+        const result = await statBatch(dir, names);
+        for (const sub of result.dirs) {
+          if (visited.has(sub.id)) continue;
+          visited.add(sub.id);
+          pending.push(sub.path);
+        }
+        for (const path of result.outsideRoot) options.onOutsideRoot?.(path);
+        if (result.files.length > 0) yield result.files;
+        throwIfAborted(options.signal);
+      }
+    }
+  }
+
+  async read(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const handle = await open(this.resolveInside(path), 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, offset);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async size(path: string): Promise<number> {
+    return (await stat(this.resolveInside(path))).size;
+  }
+
+  locate(path: string): string {
+    return this.resolveInside(path);
+  }
+
+  /** The absolute path of `path`, refusing any that leaves the root, through `..` or a link. */
+  resolveInside(path: string): string {
+    const full = resolve(this.realRoot, path);
+    if (!isInside(this.realRoot, full)) throw new WinnowError('invalid_argument', `${path}: outside the datasource root`);
+    let real: string;
+    try {
+      real = realpathSync(full);
+    } catch {
+      return full;
+    }
+    if (!isInside(this.realRoot, real)) throw new WinnowError('invalid_argument', `${path}: links outside the datasource root`);
+    return real;
+  }
+}
+
+export function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function directoryId(path: string): string {
+  const info = statSync(path);
+  return `${info.dev}:${info.ino}`;
+}
+
+async function* readDirectoryChunks(
+  dir: string,
+  accept: ((name: string) => boolean) | undefined,
+): AsyncGenerator<[string, EntryType][]> {
+  let handle: Awaited<ReturnType<typeof opendir>>;
+  try {
+    handle = await opendir(dir, { bufferSize: 256 });
+  } catch {
+    return; // A folder that vanished or cannot be opened holds nothing to index.
+  }
+  let chunk: [string, EntryType][] = [];
+  for await (const entry of handle) {
+    const type: EntryType = entry.isFile()
+      ? 'file'
+      : entry.isDirectory()
+        ? 'dir'
+        : entry.isSymbolicLink()
+          ? 'link'
+          : 'other';
+    if (type === 'other') continue;
+    if (type === 'file' && accept && !accept(entry.name)) continue;
+    chunk.push([entry.name, type]);
+    if (chunk.length >= CHUNK) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** Stats one chunk of a directory's names with synchronous calls (cheap in a worker thread). */
+export function statNamesSync(realRoot: string, dir: string, names: [string, EntryType][]): StatResult {
+  const result: StatResult = { files: [], dirs: [], outsideRoot: [] };
+  for (const [name, type] of names) {
+    const path = dir ? `${dir}/${name}` : name;
+    const full = join(realRoot, path);
+    if (type === 'dir') {
+      result.dirs.push({ path, id: directoryId(full) });
+      continue;
+    }
+    if (type === 'link') {
+      let real: string;
+      try {
+        real = realpathSync(full);
+      } catch {
+        result.files.push({ path, size: 0, mtimeMs: 0, error: 'broken symbolic link' });
+        continue;
+      }
+      if (!isInside(realRoot, real)) {
+        result.outsideRoot.push(path);
+        continue;
+      }
+      const info = statSync(real);
+      if (info.isDirectory()) result.dirs.push({ path, id: `${info.dev}:${info.ino}` });
+      else if (info.isFile()) result.files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+      continue;
+    }
+    try {
+      const info = statSync(full);
+      result.files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+    } catch (error) {
+      result.files.push({ path, size: 0, mtimeMs: 0, error: `unreadable: ${(error as NodeJS.ErrnoException).code}` });
+    }
+  }
+  return result;
+}
+
+/** The first `headBytes` and last `tailBytes` of a file, read synchronously. */
+export function readHeadAndTailSync(
+  full: string,
+  size: number,
+  headBytes: number,
+  tailBytes: number,
+): { head: Uint8Array; tail: Uint8Array } {
+  const fd = openSync(full, 'r');
+  try {
+    const head = Buffer.allocUnsafe(Math.min(size, headBytes));
+    const headRead = readSync(fd, head, 0, head.length, 0);
+    if (size <= headBytes) return { head: head.subarray(0, headRead), tail: head.subarray(Math.max(0, headRead - tailBytes), headRead) };
+    const tail = Buffer.allocUnsafe(Math.min(size, tailBytes));
+    const tailRead = readSync(fd, tail, 0, tail.length, size - tail.length);
+    return { head: head.subarray(0, headRead), tail: tail.subarray(0, tailRead) };
+  } finally {
+    closeSync(fd);
+  }
+}
+

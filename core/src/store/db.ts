@@ -1,0 +1,184 @@
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { WinnowError } from '../errors.js';
+
+export type SqlParam = string | number | boolean | null;
+export type Row = Record<string, unknown>;
+
+/** Column types a staging table may have; richer types are built from these in SQL. */
+export type StageType = 'VARCHAR' | 'DOUBLE' | 'INTEGER' | 'BIGINT' | 'BOOLEAN';
+
+const INSTANCE_OPTIONS = {
+  // A query must never fetch or load code: extensions are neither installed nor loaded on demand.
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+};
+
+/**
+ * One DuckDB file with the one connection that writes to it. Transactions are serialized:
+ * DuckDB has one transaction per connection, so overlapping callers queue here.
+ */
+export class Database {
+  private queue: Promise<unknown> = Promise.resolve();
+  private inTransaction = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string, options: { threads?: number; memoryLimit?: string } = {}): Promise<Database> {
+    const config: Record<string, string> = { ...INSTANCE_OPTIONS };
+    if (options.threads) config.threads = String(options.threads);
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, config);
+    } catch (error) {
+      throw new WinnowError('io', `cannot open workspace database ${path}: ${firstLine(error)}`, {
+        cause: error,
+      });
+    }
+    return new Database(path, instance, await instance.connect());
+  }
+
+  /** A further connection to the same database, for work that must not share the writer's transaction. */
+  connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  async all<T = Row>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]);
+    return reader.getRowObjectsJS().map((row) => plainRow(row) as T);
+  }
+
+  async one<T = Row>(sql: string, params: readonly SqlParam[] = []): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  async value<T = unknown>(sql: string, params: readonly SqlParam[] = []): Promise<T> {
+    const row = await this.one(sql, params);
+    return (row ? Object.values(row)[0] : undefined) as T;
+  }
+
+  async run(sql: string, params: readonly SqlParam[] = []): Promise<void> {
+    await this.connection.run(sql, params as DuckDBValue[]);
+  }
+
+  /** Runs `work` in one transaction: all of it is stored, or none of it. */
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inTransaction) return work();
+    const next = this.queue.then(async () => {
+      this.inTransaction = true;
+      await this.connection.run('BEGIN TRANSACTION');
+      try {
+        const result = await work();
+        await this.connection.run('COMMIT');
+        return result;
+      } catch (error) {
+        await this.connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        this.inTransaction = false;
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * A temporary table filled through DuckDB's appender: the fast way to move many rows from
+   * JavaScript into SQL, where they are merged into the real tables set-wise.
+   */
+  async stage(name: string, columns: Record<string, StageType>): Promise<Stage> {
+    const columnSql = Object.entries(columns)
+      .map(([column, type]) => `${column} ${type}`)
+      .join(', ');
+    await this.run(`CREATE OR REPLACE TEMP TABLE ${name} (${columnSql})`);
+    const appender = await this.connection.createAppender(name, 'main', 'temp');
+    return new Stage(name, Object.values(columns), appender, this);
+  }
+
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export class Stage {
+  private pending = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly types: readonly StageType[],
+    private readonly appender: DuckDBAppender,
+    private readonly db: Database,
+  ) {}
+
+  append(values: readonly unknown[]): void {
+    this.types.forEach((type, i) => appendValue(this.appender, type, values[i]));
+    this.appender.endRow();
+    if (++this.pending >= 50_000) this.flush();
+  }
+
+  flush(): void {
+    this.appender.flushSync();
+    this.pending = 0;
+  }
+
+  /** Flushes the rows appended so far; the table stays for the SQL that merges it. */
+  close(): void {
+    this.appender.closeSync();
+  }
+
+  async drop(): Promise<void> {
+    await this.db.run(`DROP TABLE IF EXISTS temp.${this.name}`);
+  }
+}
+
+function appendValue(appender: DuckDBAppender, type: StageType, value: unknown): void {
+  if (value === null || value === undefined) return appender.appendNull();
+  switch (type) {
+    case 'VARCHAR':
+      return appender.appendVarchar(String(value));
+    case 'DOUBLE':
+      return appender.appendDouble(Number(value));
+    case 'INTEGER':
+      return appender.appendInteger(Number(value));
+    case 'BIGINT':
+      return appender.appendBigInt(BigInt(value as number));
+    case 'BOOLEAN':
+      return appender.appendBoolean(Boolean(value));
+  }
+}
+
+/** DuckDB returns BIGINT as bigint; every count and id here fits a double. */
+function plainRow(row: Record<string, unknown>): Row {
+  for (const key of Object.keys(row)) row[key] = plainValue(row[key]);
+  return row;
+}
+
+function plainValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(plainValue);
+  return value;
+}
+
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
+
+/** Quotes a string as an SQL literal, for the few statements that take no parameters. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { WinnowError } from '../errors.js';
+import { Database } from './db.js';
+import { migrate } from './migrations.js';
+import { createViews } from './views.js';
+
+// Not 'winnow.duckdb': the catalog would share its name with the schema `winnow`, and references become ambiguous.
+export const DATABASE_FILE = 'workspace.duckdb';
+
+export interface Datasource {
+  id: number;
+  kind: 'local' | 's3' | 'obs' | 'gcs' | 'azure';
+  uri: string;
+}
+
+export interface Dataset {
+  id: number;
+  name: string;
+  input: Datasource;
+  work: Datasource;
+}
+
+const DATASET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * A workspace: one DuckDB file in a folder, which also holds what Winnow makes for
+ * datasets whose work location is local and unspecified. One process owns it at a time
+ * (DuckDB locks the file), so there is never a second writer.
+ */
+export class Workspace {
+  private constructor(
+    readonly dir: string,
+    readonly db: Database,
+  ) {}
+
+  static async open(dir: string, options: { upToVersion?: number } = {}): Promise<Workspace> {
+    const absolute = resolve(dir);
+    mkdirSync(absolute, { recursive: true });
+    const db = await Database.open(join(absolute, DATABASE_FILE));
+    try {
+      await migrate(db, options.upToVersion);
+      if (options.upToVersion === undefined) await createViews(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new Workspace(absolute, db);
+  }
+
+  /**
+   * Where a dataset's `.winnow/` goes when the user names no work location: beside the
+   * workspace when the workspace is itself a `.winnow` folder, else inside it.
+   */
+  get defaultWorkLocation(): string {
+    return basename(this.dir) === '.winnow' ? dirname(this.dir) : this.dir;
+  }
+
+  async datasets(): Promise<Dataset[]> {
+    const rows = await this.db.all<DatasetRow>(`${DATASET_SELECT} ORDER BY d.name`);
+    return rows.map(toDataset);
+  }
+
+  async findDataset(name: string): Promise<Dataset | undefined> {
+    const row = await this.db.one<DatasetRow>(`${DATASET_SELECT} WHERE d.name = ?`, [name]);
+    return row && toDataset(row);
+  }
+
+  async dataset(name: string): Promise<Dataset> {
+    const found = await this.findDataset(name);
+    if (found) return found;
+    const names = (await this.datasets()).map((d) => d.name);
+    throw new WinnowError(
+      'not_found',
+      `no dataset named '${name}' in ${this.dir}` + (names.length ? ` (datasets: ${names.join(', ')})` : ' (it has none yet)'),
+    );
+  }
+
+  async createDataset(
+    name: string,
+    input: Omit<Datasource, 'id'>,
+    work: Omit<Datasource, 'id'> = { kind: 'local', uri: this.defaultWorkLocation },
+  ): Promise<Dataset> {
+    if (!DATASET_NAME.test(name)) {
+      throw new WinnowError(
+        'invalid_argument',
+        `--dataset '${name}': use letters, digits, '.', '_' or '-' (at most 128, starting with a letter or digit)`,
+      );
+    }
+    if (await this.findDataset(name)) throw new WinnowError('already_exists', `dataset '${name}' already exists`);
+    await this.db.transaction(async () => {
+      const inputId = await this.insertDatasource(input);
+      const workId = await this.insertDatasource(work);
+      await this.db.run('INSERT INTO winnow.datasets (name, input_datasource_id, work_datasource_id) VALUES (?, ?, ?)', [
+        name,
+        inputId,
+        workId,
+      ]);
+    });
+    return this.dataset(name);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private async insertDatasource(source: Omit<Datasource, 'id'>): Promise<number> {
+    return this.db.value<number>('INSERT INTO winnow.datasources (kind, uri) VALUES (?, ?) RETURNING datasource_id', [
+      source.kind,
+      source.uri,
+    ]);
+  }
+}
+
+interface DatasetRow {
+  dataset_id: number;
+  name: string;
+  input_id: number;
+  input_kind: Datasource['kind'];
+  input_uri: string;
+  work_id: number;
+  work_kind: Datasource['kind'];
+  work_uri: string;
+}
+
+const DATASET_SELECT = `
+SELECT d.dataset_id, d.name, i.datasource_id AS input_id, i.kind AS input_kind, i.uri AS input_uri,
+  w.datasource_id AS work_id, w.kind AS work_kind, w.uri AS work_uri
+FROM winnow.datasets d
+JOIN winnow.datasources i ON i.datasource_id = d.input_datasource_id
+JOIN winnow.datasources w ON w.datasource_id = d.work_datasource_id`;
+
+function toDataset(row: DatasetRow): Dataset {
+  return {
+    id: row.dataset_id,
+    name: row.name,
+    input: { id: row.input_id, kind: row.input_kind, uri: row.input_uri },
+    work: { id: row.work_id, kind: row.work_kind, uri: row.work_uri },
+  };
+}

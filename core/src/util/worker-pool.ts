@@ -1,0 +1,80 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A fixed set of worker threads running one script; each task goes to an idle worker or
+ * waits for one. Used where per-file work (sync file I/O, header parsing) would otherwise
+ * occupy the main thread that feeds DuckDB.
+ */
+export class WorkerPool<Request, Response> {
+  private readonly idle: Worker[] = [];
+  private readonly waiting: { request: Request; pending: Pending }[] = [];
+  private readonly busy = new Map<Worker, Pending>();
+  private readonly workers: Worker[] = [];
+
+  constructor(script: URL, size = availableParallelism(), workerData?: unknown) {
+    for (let i = 0; i < Math.max(1, size); i++) {
+      const worker = new Worker(script, { workerData });
+      worker.on('message', (message: { ok: boolean; value?: unknown; error?: string }) => {
+        const pending = this.busy.get(worker)!;
+        this.busy.delete(worker);
+        if (message.ok) pending.resolve(message.value);
+        else pending.reject(new Error(message.error));
+        this.release(worker);
+      });
+      worker.on('error', (error) => {
+        this.busy.get(worker)?.reject(error);
+        this.busy.delete(worker);
+      });
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  run(request: Request): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const pending = { resolve: resolve as (value: unknown) => void, reject };
+      const worker = this.idle.pop();
+      if (worker) this.dispatch(worker, request, pending);
+      else this.waiting.push({ request, pending });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private dispatch(worker: Worker, request: Request, pending: Pending): void {
+    this.busy.set(worker, pending);
+    worker.postMessage(request);
+  }
+
+  private release(worker: Worker): void {
+    const next = this.waiting.shift();
+    if (next) this.dispatch(worker, next.request, next.pending);
+    else this.idle.push(worker);
+  }
+}
+
+/** The body of a pool's worker script: answers each request with `handle`'s result or error. */
+export function serveWorker<Request, Response>(
+  port: { on(event: 'message', listener: (request: Request) => void): void; postMessage(message: unknown): void },
+  handle: (request: Request) => Response,
+): void {
+  port.on('message', (request) => {
+    try {
+      port.postMessage({ ok: true, value: handle(request) });
+    } catch (error) {
+      port.postMessage({ ok: false, error: (error as Error).message });
+    }
+  });
+}
