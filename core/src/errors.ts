@@ -51,3 +51,9 @@ export interface LongTaskOptions {
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
+
+/** The first line of an error's message: what a one-line user-facing message quotes. */
+export function firstLineOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

@@ -4,7 +4,7 @@ import {
   DuckDBInstance,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { WinnowError } from '../errors.js';
+import { WinnowError, firstLineOf } from '../errors.js';
 
 export type SqlParam = string | number | boolean | null;
 export type Row = Record<string, unknown>;
@@ -40,7 +40,7 @@ export class Database {
     try {
       instance = await DuckDBInstance.create(path, config);
     } catch (error) {
-      throw new WinnowError('io', `cannot open workspace database ${path}: ${firstLine(error)}`, {
+      throw new WinnowError('io', `cannot open workspace database ${path}: ${firstLineOf(error)}`, {
         cause: error,
       });
     }
@@ -171,11 +171,6 @@ function plainValue(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (Array.isArray(value)) return value.map(plainValue);
   return value;
-}
-
-export function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
 }
 
 /** Quotes a string as an SQL literal, for the few statements that take no parameters. */

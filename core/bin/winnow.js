@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The `winnow` command: runs the built CLI (npm run build makes core/dist).
+import { existsSync } from 'node:fs';
+
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('winnow: not built yet: run `npm run build` in the repository root\n');
+  process.exit(1);
+}
+await import(main.href);

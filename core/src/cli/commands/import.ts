@@ -1,0 +1,87 @@
+import type { Command } from 'commander';
+import { WinnowError } from '../../errors.js';
+import {
+  type ImportSummary,
+  importCoco,
+  importLightlyMetadata,
+  importLightlyPredictions,
+  importMetadataTable,
+  importYolo,
+} from '../../ingest/import/index.js';
+import { withWorkspace } from '../context.js';
+
+interface ImportOptions {
+  dataset: string;
+  yolo?: string;
+  classes?: string;
+  coco?: string;
+  lightlyMetadata?: string;
+  lightlyPredictions?: string;
+  metadata?: string;
+  key?: string;
+  as: 'predictions' | 'annotations';
+  task?: string;
+}
+
+const SOURCES = ['yolo', 'coco', 'lightlyMetadata', 'lightlyPredictions', 'metadata'] as const;
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('import labels or metadata for a dataset (all or nothing: a bad record imports nothing)')
+    .requiredOption('--dataset <name>')
+    .option('--yolo <folder>', 'YOLO label folder (one .txt per image); needs --classes')
+    .option('--classes <file>', 'class names for --yolo: YAML with names:, or one name per line')
+    .option('--coco <file>', 'COCO instances JSON')
+    .option('--lightly-metadata <folder>', "Lightly metadata folder (schema.json + one JSON per file)")
+    .option('--lightly-predictions <folder>', 'Lightly predictions folder (tasks.json + <task>/schema.json + one JSON per file)')
+    .option('--metadata <file>', 'a metadata table keyed by filename: CSV, Parquet or JSON lines')
+    .option('--key <column>', 'for --metadata: the column holding the filename')
+    .option('--as <target>', 'for --yolo and --coco: predictions | annotations', 'predictions')
+    .option('--task <name>', 'for --yolo and --coco: the task name (default: from the file name)')
+    .action((options: ImportOptions, command: Command) =>
+      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
+        const given = SOURCES.filter((source) => options[source] !== undefined);
+        if (given.length !== 1) {
+          throw new WinnowError(
+            'invalid_argument',
+            'give exactly one of --yolo, --coco, --lightly-metadata, --lightly-predictions, --metadata',
+          );
+        }
+        if (options.as !== 'predictions' && options.as !== 'annotations') {
+          throw new WinnowError('invalid_argument', `--as '${options.as}': use predictions or annotations`);
+        }
+        const ds = await dataset(options.dataset);
+        const bar = out.progress();
+        const common = { signal, onProgress: bar.update };
+        const labels = { ...common, as: options.as, task: options.task };
+        let summary: ImportSummary;
+        try {
+          if (options.yolo !== undefined) {
+            if (!options.classes) throw new WinnowError('invalid_argument', '--yolo needs --classes <file>');
+            summary = await importYolo(ws, ds, options.yolo, { ...labels, classes: options.classes });
+          } else if (options.coco !== undefined) {
+            summary = await importCoco(ws, ds, options.coco, labels);
+          } else if (options.lightlyMetadata !== undefined) {
+            summary = await importLightlyMetadata(ws, ds, options.lightlyMetadata, common);
+          } else if (options.lightlyPredictions !== undefined) {
+            summary = await importLightlyPredictions(ws, ds, options.lightlyPredictions, common);
+          } else {
+            summary = await importMetadataTable(ws, ds, options.metadata!, { ...common, key: options.key });
+          }
+        } finally {
+          bar.stop();
+        }
+        out.result(summary, describeImport);
+      }),
+    );
+}
+
+function describeImport(s: ImportSummary): string {
+  const target = s.target ? ` as ${s.target}${s.task ? ` of task ${s.task}` : ''}` : '';
+  const lines = [`imported ${s.records} records for ${s.samples} samples of ${s.dataset}${target} (${s.kind})`];
+  if (s.unmatched_count) {
+    lines.push(`  ${s.unmatched_count} records name files not in the dataset, e.g. ${s.unmatched.slice(0, 3).join(', ')}`);
+  }
+  return lines.join('\n');
+}

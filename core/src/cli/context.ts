@@ -1,0 +1,102 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { WinnowError } from '../errors.js';
+import type { Selection } from '../query/selection.js';
+import type { Filter } from '../query/filter.js';
+import { Workspace } from '../store/workspace.js';
+import type { Dataset } from '../store/workspace.js';
+import { Output } from './output.js';
+import { readFileSync } from 'node:fs';
+
+export interface GlobalOptions {
+  workspace?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export interface CommandContext {
+  ws: Workspace;
+  out: Output;
+  signal: AbortSignal;
+  dataset(name: string | undefined): Promise<Dataset>;
+}
+
+export function workspaceDir(options: GlobalOptions): string {
+  return resolve(options.workspace ?? process.env.WINNOW_WORKSPACE ?? '.winnow');
+}
+
+/**
+ * Runs a command's body with the workspace open and Ctrl-C wired to cancellation (a second
+ * Ctrl-C exits at once). The workspace is closed however the body ends.
+ */
+export async function withWorkspace(command: Command, body: (context: CommandContext) => Promise<void>): Promise<void> {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  const out = new Output(Boolean(options.json));
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    out.warn('cancelling… (Ctrl-C again to exit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  const ws = await Workspace.open(workspaceDir(options));
+  try {
+    await body({
+      ws,
+      out,
+      signal: controller.signal,
+      dataset: (name) => {
+        if (!name) throw new WinnowError('invalid_argument', '--dataset is required');
+        return ws.dataset(name);
+      },
+    });
+  } finally {
+    ws.close();
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+export interface SelectionOptions {
+  all?: boolean;
+  tag?: string;
+  filter?: string;
+  sql?: string;
+  files?: string;
+  run?: string;
+}
+
+/** The options that choose samples, shared by tag and export. */
+export function addSelectionOptions(command: Command): Command {
+  return command
+    .option('--all', 'all samples of the dataset')
+    .option('--tag <name>', 'the samples of a tag')
+    .option('--filter <json>', 'a structured filter as JSON (see docs/query.md), or @file.json')
+    .option('--sql <select>', 'read-only SQL returning sample_id or filename')
+    .option('--files <file>', 'a text file with one filename per line (relative or absolute; - for stdin)')
+    .option('--run <run_id>', 'the samples a run produced');
+}
+
+export function selectionFrom(options: SelectionOptions): Selection {
+  const chosen = ['all', 'tag', 'filter', 'sql', 'files', 'run'].filter(
+    (key) => options[key as keyof SelectionOptions] !== undefined,
+  );
+  if (chosen.length !== 1) {
+    throw new WinnowError('invalid_argument', 'choose the samples with exactly one of --all, --tag, --filter, --sql, --files, --run');
+  }
+  if (options.filter !== undefined) return { filter: parseJsonOption('--filter', options.filter) as Filter };
+  if (options.files !== undefined) {
+    const text = readFileSync(options.files === '-' ? 0 : options.files, 'utf8');
+    return { files: text.split(/\r?\n/).filter((line) => line.trim() !== '') };
+  }
+  const { all, tag, sql, run } = options;
+  return all ? { all } : tag !== undefined ? { tag } : sql !== undefined ? { sql } : { run: run! };
+}
+
+export function parseJsonOption(option: string, value: string): unknown {
+  const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new WinnowError('invalid_argument', `${option}: not valid JSON (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { WinnowError, firstLineOf } from '../errors.js';
+import { registerDemo } from './commands/demo.js';
+import { registerExport } from './commands/export.js';
+import { registerImport } from './commands/import.js';
+import { registerInfo } from './commands/info.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerQuery } from './commands/query.js';
+import { registerTag } from './commands/tag.js';
+
+export function buildProgram(): Command {
+  const program = new Command('winnow')
+    .description('Curate image and video datasets: index, query, tag and export.')
+    .option('--workspace <dir>', 'the workspace folder (default: ./.winnow or WINNOW_WORKSPACE)')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--debug', 'show stack traces for errors')
+    .showHelpAfterError()
+    .exitOverride();
+  registerIngest(program);
+  registerImport(program);
+  registerQuery(program);
+  registerTag(program);
+  registerExport(program);
+  registerInfo(program);
+  registerDemo(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const debug = argv.includes('--debug');
+    const message = error instanceof WinnowError ? error.message : `unexpected error: ${firstLineOf(error)}`;
+    process.stderr.write(`winnow: ${message}\n`);
+    if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return error instanceof WinnowError && error.code === 'cancelled' ? 130 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,131 @@
+import { isAbsolute, relative } from 'node:path';
+import { WinnowError } from '../errors.js';
+import type { Dataset, Workspace } from '../store/workspace.js';
+import { type Filter, compileFilter } from './filter.js';
+import { runQuery } from './run.js';
+
+/**
+ * Which samples an operation applies to. Exactly one source is given; each resolves to a
+ * set of sample ids of the dataset (removed samples never belong to one).
+ */
+export interface Selection {
+  /** All current samples. */
+  all?: boolean;
+  tag?: string;
+  filter?: Filter;
+  /** Read-only SQL returning a `sample_id` or a `filename` column. */
+  sql?: string;
+  /** Paths relative to the dataset's root, or absolute paths inside it. */
+  files?: string[];
+  /** The samples a run produced (added by an ingest, chosen by a selection). */
+  run?: string;
+}
+
+export interface Materialized {
+  /** A temporary table with one column, sample_id, one row per sample. */
+  table: string;
+  count: number;
+  /** Given files that are not samples of the dataset (at most 20). */
+  unmatched: string[];
+  unmatchedCount: number;
+}
+
+export function describeSelection(selection: Selection): Record<string, unknown> {
+  const [kind, value] = Object.entries(selection).find(([, v]) => v !== undefined) ?? ['all', true];
+  return kind === 'files' ? { files: (value as string[]).length } : { [kind]: value };
+}
+
+export async function materializeSelection(
+  ws: Workspace,
+  dataset: Dataset,
+  selection: Selection,
+  table = 'selection',
+): Promise<Materialized> {
+  const sources = Object.entries(selection).filter(([, value]) => value !== undefined && value !== false);
+  if (sources.length !== 1) {
+    throw new WinnowError('invalid_argument', 'choose the samples with exactly one of: all, tag, filter, sql, files, run');
+  }
+  const db = ws.db;
+  let unmatched: string[] = [];
+  let unmatchedCount = 0;
+  const create = (body: string, params: (string | number | boolean | null)[] = []) =>
+    db.run(
+      `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT DISTINCT sample_id FROM (${body}) WHERE sample_id IN
+        (SELECT sample_id FROM winnow.samples WHERE dataset_id = ${Number(dataset.id)} AND status <> 'removed')`,
+      params,
+    );
+  if (selection.all) {
+    await create('SELECT sample_id FROM winnow.samples');
+  } else if (selection.tag !== undefined) {
+    const tagId = await db.value<number | undefined>(
+      'SELECT tag_id FROM winnow.tags WHERE dataset_id = ? AND name = ? AND deleted_at IS NULL',
+      [dataset.id, selection.tag],
+    );
+    if (tagId === undefined) throw new WinnowError('not_found', `no tag named '${selection.tag}' in dataset '${dataset.name}'`);
+    await create('SELECT sample_id FROM winnow.tag_members WHERE tag_id = ?', [tagId]);
+  } else if (selection.filter !== undefined) {
+    const compiled = compileFilter(selection.filter);
+    await create(`SELECT s.sample_id FROM main.samples s WHERE ${compiled.sql}`, compiled.params);
+  } else if (selection.run !== undefined) {
+    const exists = await db.value<number>('SELECT count(*) FROM winnow.runs WHERE run_id = ? AND dataset_id = ?', [
+      selection.run,
+      dataset.id,
+    ]);
+    if (!exists) throw new WinnowError('not_found', `no run '${selection.run}' in dataset '${dataset.name}'`);
+    await create('SELECT sample_id FROM winnow.run_samples WHERE run_id = ?', [selection.run]);
+  } else if (selection.sql !== undefined) {
+    await stageIds(ws, dataset, selection.sql, table);
+  } else if (selection.files !== undefined) {
+    ({ unmatched, unmatchedCount } = await stageFiles(ws, dataset, selection.files, table));
+  }
+  const count = await db.value<number>(`SELECT count(*) FROM temp.${table}`);
+  return { table, count, unmatched, unmatchedCount };
+}
+
+async function stageIds(ws: Workspace, dataset: Dataset, sql: string, table: string): Promise<void> {
+  const result = await runQuery(ws, sql, { dataset, maxRows: Number.MAX_SAFE_INTEGER });
+  const column = result.columns.includes('sample_id') ? 'sample_id' : result.columns.includes('filename') ? 'filename' : null;
+  if (!column) throw new WinnowError('invalid_argument', 'the query must return a sample_id or a filename column');
+  if (column === 'filename') {
+    await stageFiles(ws, dataset, result.rows.map((row) => String(row.filename)), table);
+    return;
+  }
+  const stage = await ws.db.stage(`${table}_input`, { sample_id: 'INTEGER' });
+  for (const row of result.rows) stage.append([row.sample_id]);
+  stage.close();
+  await ws.db.run(
+    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT DISTINCT i.sample_id FROM temp.${table}_input i
+     JOIN winnow.samples s ON s.sample_id = i.sample_id AND s.dataset_id = ? AND s.status <> 'removed'`,
+    [dataset.id],
+  );
+  await stage.drop();
+}
+
+async function stageFiles(
+  ws: Workspace,
+  dataset: Dataset,
+  files: string[],
+  table: string,
+): Promise<{ unmatched: string[]; unmatchedCount: number }> {
+  const stage = await ws.db.stage(`${table}_files`, { path: 'VARCHAR' });
+  for (const file of files) stage.append([toDatasetPath(dataset, file)]);
+  stage.close();
+  await ws.db.run(
+    `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT DISTINCT s.sample_id FROM temp.${table}_files f
+     JOIN winnow.samples s ON s.path = f.path AND s.dataset_id = ? AND s.status <> 'removed'`,
+    [dataset.id],
+  );
+  const missing = `FROM temp.${table}_files f WHERE NOT EXISTS (SELECT 1 FROM winnow.samples s
+     WHERE s.path = f.path AND s.dataset_id = ? AND s.status <> 'removed')`;
+  const unmatchedCount = await ws.db.value<number>(`SELECT count(*) ${missing}`, [dataset.id]);
+  const unmatched = (await ws.db.all<{ path: string }>(`SELECT f.path ${missing} LIMIT 20`, [dataset.id])).map((r) => r.path);
+  await stage.drop();
+  return { unmatched, unmatchedCount };
+}
+
+/** A file as the store keys it: relative to the dataset root, with forward slashes. */
+export function toDatasetPath(dataset: Dataset, file: string): string {
+  const trimmed = file.trim();
+  const path = isAbsolute(trimmed) && dataset.input.kind === 'local' ? relative(dataset.input.uri, trimmed) : trimmed;
+  return path.replaceAll('\\', '/').replace(/^\.\//, '');
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Brings a fresh clone to a runnable state: system packages the tests need (with --test),
+# npm dependencies, and the TypeScript build. Each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test_packages=false
+[ "${1:-}" = "--test" ] && want_test_packages=true
+
+install_debian_packages() {
+  local missing=()
+  command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: please install: ${missing[*]} (the tests use them)" >&2
+    return 0
+  fi
+  echo "setup: installing ${missing[*]} (Debian packages)" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_npm_packages() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "setup: installing npm packages" >&2
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+$want_test_packages && install_debian_packages
+install_npm_packages
+npx tsc -b
