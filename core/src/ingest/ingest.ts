@@ -232,6 +232,7 @@ async function probeVideos(
         Object.assign(item.result, await probeVideo(ffprobe, join(root, item.row.path)));
       } catch (error) {
         if (error instanceof FfprobeMissing) {
+          if (state.ffprobeMissing) return;
           state.ffprobeMissing = true;
           state.warnings.push(
             `ffprobe not found (${ffprobe}): videos are indexed without duration, fps and size; install ffmpeg or set WINNOW_FFPROBE`,

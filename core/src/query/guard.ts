@@ -16,6 +16,8 @@ const FIRST_WORD = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/;
  * own parser does the parsing (json_serialize_sql), so there is no second SQL grammar here.
  */
 export async function checkReadOnly(db: Database, sql: string): Promise<void> {
+  const statements = await db.countStatements(sql).catch(() => 1);
+  if (statements > 1) throw refused('run one statement at a time');
   const parsed = JSON.parse(await db.value<string>(`SELECT json_serialize_sql(${sqlString(sql)})`)) as {
     error: boolean;
     error_message?: string;
@@ -29,8 +31,7 @@ export async function checkReadOnly(db: Database, sql: string): Promise<void> {
     }
     throw new WinnowError('invalid_argument', `SQL syntax error: ${parsed.error_message}`);
   }
-  if ((parsed.statements?.length ?? 0) !== 1) throw refused('run one statement at a time');
-  walk(parsed.statements![0], new Set());
+  walk(parsed.statements, new Set());
 }
 
 function refused(message: string): WinnowError {

@@ -104,9 +104,11 @@ export class Database {
     return new Stage(name, Object.values(columns), appender, this);
   }
 
-  interrupt(): void {
-    this.connection.interrupt();
+  /** How many statements DuckDB's parser finds in `sql` (without running any). */
+  async countStatements(sql: string): Promise<number> {
+    return (await this.connection.extractStatements(sql)).count;
   }
+
 
   close(): void {
     this.connection.closeSync();

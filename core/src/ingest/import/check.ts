@@ -1,0 +1,236 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import { InputError, type LongTaskOptions, throwIfAborted } from '../../errors.js';
+
+/**
+ * Reading and validating import inputs. Everything here runs before the database is touched,
+ * so that a bad record fails the import with a message naming the file and field, and nothing
+ * is written.
+ */
+
+/** How a value appears in a message: short enough for one line, exact enough to find it. */
+export function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Validators bound to one input file, so every failure names it. */
+export class Check {
+  constructor(readonly file: string) {}
+
+  fail(field: string | undefined, detail: string): never {
+    throw new InputError(this.file, field, detail);
+  }
+
+  object(value: unknown, field: string | undefined): Record<string, unknown> {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.fail(field, `expected an object, got ${shown(value)}`);
+    }
+    return value as Record<string, unknown>;
+  }
+
+  array(value: unknown, field: string | undefined): unknown[] {
+    if (!Array.isArray(value)) this.fail(field, `expected a list, got ${shown(value)}`);
+    return value;
+  }
+
+  string(value: unknown, field: string): string {
+    if (typeof value !== 'string' || value === '')
+      this.fail(field, `expected a non-empty string, got ${shown(value)}`);
+    return value;
+  }
+
+  number(value: unknown, field: string): number {
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      this.fail(field, `expected a number, got ${shown(value)}`);
+    return value;
+  }
+
+  int(value: unknown, field: string): number {
+    if (!Number.isSafeInteger(value)) this.fail(field, `expected an integer, got ${shown(value)}`);
+    return value as number;
+  }
+
+  /** Category ids are stored as INTEGER: a larger id would fail in SQL, far from its file. */
+  categoryId(value: unknown, field: string): number {
+    const id = this.int(value, field);
+    if (id < 0 || id > 2 ** 31 - 1) this.fail(field, `expected an id from 0 to 2147483647, got ${id}`);
+    return id;
+  }
+
+  score(value: unknown, field: string): number {
+    const score = this.number(value, field);
+    if (score < 0 || score > 1) this.fail(field, `expected a score from 0 to 1, got ${score}`);
+    return score;
+  }
+
+  numbers(value: unknown, field: string): number[] {
+    const list = this.array(value, field);
+    list.forEach((item, i) => {
+      this.number(item, `${field}[${i}]`);
+    });
+    return list as number[];
+  }
+
+  /** [x, y, w, h] in pixels. */
+  box(value: unknown, field: string): number[] {
+    const box = this.numbers(value, field);
+    if (box.length !== 4) this.fail(field, `expected [x, y, width, height], got ${box.length} numbers`);
+    if (box[2]! < 0 || box[3]! < 0)
+      this.fail(field, `width and height must not be negative, got ${shown(box)}`);
+    return box;
+  }
+
+  /** Flat [x1, y1, v1, x2, y2, v2, ...] as COCO and Lightly write keypoints. */
+  keypoints(value: unknown, field: string): number[] {
+    const points = this.numbers(value, field);
+    if (points.length % 3 !== 0)
+      this.fail(field, `expected x, y, visibility triples, got ${points.length} numbers`);
+    return points;
+  }
+
+  /** Run-length counts as INTEGER[] holds them. */
+  counts(value: unknown, field: string): number[] {
+    const list = this.array(value, field);
+    list.forEach((item, i) => {
+      if (!Number.isSafeInteger(item) || (item as number) < 0 || (item as number) > 2 ** 31 - 1) {
+        this.fail(`${field}[${i}]`, `expected a non-negative run length, got ${shown(item)}`);
+      }
+    });
+    return list as number[];
+  }
+
+  oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
+    if (!allowed.includes(value as T)) {
+      this.fail(field, `${shown(value).replaceAll('"', "'")} is not one of ${allowed.join(', ')}`);
+    }
+    return value as T;
+  }
+}
+
+/** Category id → name from a list of {id, name}, as COCO and Lightly schemas give them. */
+export function parseCategories(check: Check, value: unknown, field: string): Map<number, string> {
+  const categories = new Map<number, string>();
+  check.array(value, field).forEach((item, i) => {
+    const entry = check.object(item, `${field}[${i}]`);
+    const id = check.categoryId(entry.id, `${field}[${i}].id`);
+    const name = check.string(entry.name, `${field}[${i}].name`);
+    if (categories.has(id)) check.fail(`${field}[${i}].id`, `category ${id} is listed twice`);
+    categories.set(id, name);
+  });
+  return categories;
+}
+
+export function unknownCategory(categories: Map<number, string>, where: string): string {
+  return `not in ${where} (${categories.size} ${categories.size === 1 ? 'category' : 'categories'})`;
+}
+
+/**
+ * Names an input file in messages: relative to the parent of the folder the user named
+ * (`labels/000000000009.txt`), or the bare name of a file given on its own.
+ */
+export function displayName(root: string, file?: string): string {
+  if (file === undefined) return basename(root);
+  return [basename(root), ...relative(root, file).split(sep)].join('/');
+}
+
+export async function readText(path: string, display: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(display, undefined, code === 'ENOENT' ? 'missing' : `cannot read: ${code ?? error}`);
+  }
+}
+
+export function parseJson(text: string, display: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(display, undefined, `not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export async function readJson(path: string, display: string): Promise<unknown> {
+  return parseJson(await readText(path, display), display);
+}
+
+/** Files under `root` whose names end with `suffix`, as sorted forward-slash relative paths. */
+export async function listFiles(root: string, suffix: string, display: string): Promise<string[]> {
+  let entries: Awaited<ReturnType<typeof readdirRecursive>>;
+  try {
+    entries = await readdirRecursive(root);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(
+      display,
+      undefined,
+      code === 'ENOENT' ? 'no such folder' : `cannot list: ${code ?? error}`,
+    );
+  }
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith(suffix))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
+}
+
+function readdirRecursive(root: string) {
+  return readdir(root, { recursive: true, withFileTypes: true });
+}
+
+const READ_BATCH = 64;
+
+/**
+ * Reads files in batches (the I/O overlaps) but hands them to `each` in order, so the first
+ * bad file reported is always the same one. Messages name files from `displayRoot`'s parent.
+ */
+export async function eachFile(
+  root: string,
+  files: readonly string[],
+  options: LongTaskOptions & { phase?: string; displayRoot?: string },
+  each: (text: string, file: string, display: string) => void,
+): Promise<void> {
+  const display = (file: string) => displayName(options.displayRoot ?? root, join(root, file));
+  for (let start = 0; start < files.length; start += READ_BATCH) {
+    throwIfAborted(options.signal);
+    const batch = files.slice(start, start + READ_BATCH);
+    const texts = await Promise.all(batch.map((file) => readText(join(root, file), display(file))));
+    batch.forEach((file, i) => {
+      each(texts[i]!, file, display(file));
+    });
+    options.onProgress?.({ phase: options.phase ?? 'read', done: start + batch.length, total: files.length });
+  }
+}
+
+/** Catches two input records naming the same file, which would otherwise double its labels or values. */
+export class NameSet {
+  private readonly seen = new Map<string, string>();
+
+  add(name: string, check: Check, field: string): void {
+    const earlier = this.seen.get(name);
+    if (earlier !== undefined) {
+      check.fail(
+        field,
+        `'${name}' is also named by ${earlier === check.file ? 'an earlier record' : earlier}`,
+      );
+    }
+    this.seen.set(name, check.file);
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  names(): IterableIterator<string> {
+    return this.seen.keys();
+  }
+}
+
+/** Input paths may come from Windows tools or carry a leading `./`; sample paths never do. */
+export function normalizeName(name: string): string {
+  return name
+    .replaceAll('\\', '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '');
+}

@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { imageSize } from 'image-size';
+import { describe, expect, it } from 'vitest';
+import { ingest } from '../src/ingest/index.js';
+import { COCO128, tempDir, tempWorkspace } from './helpers.js';
+
+const JPEGS = readdirSync(join(COCO128, 'images')).sort();
+const jpeg = (i: number) => join(COCO128, 'images', JPEGS[i]!);
+
+interface SampleRow {
+  path: string;
+  status: string;
+  reason: string | null;
+  width: number | null;
+  height: number | null;
+  format: string | null;
+}
+
+describe('ingest of a local folder', () => {
+  it('indexes the 128 coco128 photos with their sizes from the headers, and a re-run adds nothing', async () => {
+    const ws = await tempWorkspace();
+    const first = await ingest(ws, join(COCO128, 'images'), { dataset: 'coco' });
+    expect(first).toMatchObject({ samples: 128, images: 128, added: 128, corrupt: 0 });
+    const rows = await ws.db.all<SampleRow>('SELECT path, width, height, format FROM winnow.samples ORDER BY path');
+    for (const row of rows.slice(0, 10)) {
+      const size = imageSize(readFileSync(join(COCO128, 'images', row.path)));
+      expect([row.width, row.height, row.format]).toEqual([size.width, size.height, 'jpeg']);
+    }
+    const again = await ingest(ws, join(COCO128, 'images'), { dataset: 'coco' });
+    expect(again).toMatchObject({ samples: 128, added: 0, updated: 0, removed: 0, unchanged: 128 });
+    expect(await ws.db.value("SELECT count(*) FROM runs WHERE kind = 'ingest' AND status = 'done'")).toBe(2);
+    ws.close();
+  });
+
+  it('records corrupt, truncated, empty and misnamed files with reasons and never stops', async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    mkdirSync(join(root, 'sub/deeper'), { recursive: true });
+    copyFileSync(jpeg(0), join(root, 'good.jpg'));
+    copyFileSync(jpeg(1), join(root, 'sub/UPPER.JPEG'));
+    const bytes = readFileSync(jpeg(2));
+    writeFileSync(join(root, 'sub/truncated.jpg'), bytes.subarray(0, bytes.length >> 1));
+    writeFileSync(join(root, 'empty.png'), '');
+    writeFileSync(join(root, 'text.jpg'), 'not an image at all');
+    execFileSync('ffmpeg', ['-v', 'error', '-i', jpeg(3), '-c:v', 'png', '-f', 'image2', '-y', join(root, 'really-png.jpg')]);
+    writeFileSync(join(root, 'notes.txt'), 'ignored');
+    symlinkSync(join(root, 'missing.jpg'), join(root, 'sub/broken.jpg'));
+    copyFileSync(jpeg(4), join(outside, 'secret.jpg'));
+    symlinkSync(join(outside, 'secret.jpg'), join(root, 'escape.jpg'));
+    symlinkSync(outside, join(root, 'escape-dir'));
+    symlinkSync(root, join(root, 'sub/deeper/loop'));
+
+    const ws = await tempWorkspace();
+    const summary = await ingest(ws, root, { dataset: 'mixed' });
+    const rows = await ws.db.all<SampleRow>('SELECT path, status, reason, width, format FROM winnow.samples ORDER BY path');
+    const byPath = Object.fromEntries(rows.map((row) => [row.path, row]));
+    expect(Object.keys(byPath).sort()).toEqual(
+      ['empty.png', 'good.jpg', 'really-png.jpg', 'sub/UPPER.JPEG', 'sub/broken.jpg', 'sub/truncated.jpg', 'text.jpg'].sort(),
+    );
+    expect(byPath['good.jpg']).toMatchObject({ status: 'ok', reason: null, format: 'jpeg' });
+    expect(byPath['sub/UPPER.JPEG']).toMatchObject({ status: 'ok', format: 'jpeg' });
+    expect(byPath['sub/truncated.jpg']).toMatchObject({ status: 'corrupt', reason: expect.stringMatching(/^truncated/) });
+    expect(byPath['empty.png']).toMatchObject({ status: 'corrupt', reason: 'empty file (0 bytes)' });
+    expect(byPath['text.jpg']).toMatchObject({ status: 'corrupt', reason: expect.stringMatching(/not a JPEG file/) });
+    expect(byPath['sub/broken.jpg']).toMatchObject({ status: 'corrupt', reason: 'broken symbolic link' });
+    expect(byPath['really-png.jpg']).toMatchObject({ status: 'ok', format: 'png', reason: 'named .jpg but the content is PNG' });
+    expect(byPath['really-png.jpg']!.width).toBeGreaterThan(0);
+    expect(summary).toMatchObject({ samples: 7, corrupt: 4, misnamed: 1, outside_root: 2 });
+    expect(summary.warnings.join()).toMatch(/2 links lead outside/);
+    ws.close();
+  });
+
+  it('updates changed files, marks vanished ones removed and takes them back when they return', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 5; i++) copyFileSync(jpeg(i), join(root, `${i}.jpg`));
+    const ws = await tempWorkspace();
+    await ingest(ws, root, { dataset: 'd' });
+    copyFileSync(jpeg(9), join(root, '0.jpg'));
+    utimesSync(join(root, '0.jpg'), new Date(), new Date(Date.now() + 5000));
+    rmSync(join(root, '1.jpg'));
+    copyFileSync(jpeg(6), join(root, 'new.jpg'));
+    const second = await ingest(ws, root, { dataset: 'd' });
+    expect(second).toMatchObject({ samples: 5, added: 1, updated: 1, removed: 1, unchanged: 3 });
+    const width = await ws.db.value("SELECT width FROM winnow.samples WHERE path = '0.jpg'");
+    expect(width).toBe(imageSize(readFileSync(jpeg(9))).width);
+    expect(await ws.db.value('SELECT count(*) FROM removed_samples')).toBe(1);
+    copyFileSync(jpeg(1), join(root, '1.jpg'));
+    const third = await ingest(ws, root, { dataset: 'd' });
+    expect(third).toMatchObject({ samples: 6, updated: 1, removed: 0 });
+    ws.close();
+  });
+
+  it('reads video duration, fps and size with ffprobe, and indexes videos without it', async () => {
+    const root = tempDir();
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=25', '-y', join(root, 'clip.mp4')]);
+    copyFileSync(join(root, 'clip.mp4'), join(root, 'CLIP2.MOV'));
+    const ws = await tempWorkspace();
+    const summary = await ingest(ws, root, { dataset: 'videos' });
+    expect(summary).toMatchObject({ videos: 2, corrupt: 0, warnings: [] });
+    const clip = await ws.db.one<Record<string, number>>("SELECT * FROM samples WHERE filename = 'clip.mp4'");
+    expect(clip).toMatchObject({ kind: 'video', width: 320, height: 240, fps: 25 });
+    expect(clip!.duration).toBeCloseTo(2, 1);
+
+    const without = await tempWorkspace();
+    const degraded = await ingest(without, root, { dataset: 'videos', ffprobe: '/nonexistent/ffprobe' });
+    expect(degraded).toMatchObject({ videos: 2, corrupt: 0 });
+    expect(degraded.warnings).toHaveLength(1);
+    expect(degraded.warnings[0]).toMatch(/ffprobe not found.*install ffmpeg/);
+    ws.close();
+    without.close();
+  });
+
+  it('stops when cancelled, records the run as cancelled, and a re-run completes', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 40; i++) copyFileSync(jpeg(i), join(root, `${i}.jpg`));
+    const ws = await tempWorkspace();
+    const controller = new AbortController();
+    const run = ingest(ws, root, {
+      dataset: 'd',
+      signal: controller.signal,
+      onProgress: (p) => p.phase === 'listing' && controller.abort(),
+    });
+    await expect(run).rejects.toThrow('cancelled');
+    expect(await ws.db.value("SELECT status FROM runs WHERE kind = 'ingest'")).toBe('cancelled');
+    expect(await ingest(ws, root, { dataset: 'd' })).toMatchObject({ samples: 40, removed: 0 });
+    ws.close();
+  });
+
+  it('refuses to index a different folder into an existing dataset', async () => {
+    const ws = await tempWorkspace();
+    await ingest(ws, tempDir(), { dataset: 'd' });
+    await expect(ingest(ws, tempDir(), { dataset: 'd' })).rejects.toThrow(/dataset 'd' indexes .* choose another --dataset name/);
+    ws.close();
+  });
+});

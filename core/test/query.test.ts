@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ingest } from '../src/ingest/index.js';
+import { compileFilter } from '../src/query/filter.js';
+import { materializeSelection } from '../src/query/selection.js';
+import { runQuery } from '../src/query/run.js';
+import type { Workspace } from '../src/store/workspace.js';
+import { COCO128, tempWorkspace } from './helpers.js';
+
+async function cocoWorkspace(): Promise<Workspace> {
+  const ws = await tempWorkspace();
+  await ingest(ws, join(COCO128, 'images'), { dataset: 'coco' });
+  return ws;
+}
+
+const REFUSED: [string, RegExp][] = [
+  ['DROP TABLE samples', /DROP is not allowed: queries are read-only/],
+  ['DELETE FROM samples', /DELETE is not allowed/],
+  ["INSERT INTO samples (filename) VALUES ('x')", /INSERT is not allowed/],
+  ["UPDATE samples SET filename = 'x'", /UPDATE is not allowed/],
+  ['CREATE TABLE t (a INTEGER)', /CREATE is not allowed/],
+  ['ALTER TABLE samples ADD COLUMN x INTEGER', /ALTER is not allowed/],
+  ["COPY samples TO '/tmp/out.csv'", /COPY is not allowed/],
+  ["ATTACH '/tmp/other.duckdb' AS other", /ATTACH is not allowed/],
+  ['INSTALL httpfs', /INSTALL is not allowed/],
+  ['LOAD httpfs', /LOAD is not allowed/],
+  ['PRAGMA database_list', /PRAGMA is not allowed/],
+  ["SET threads = 1", /SET is not allowed/],
+  ['/* comment */ drop view samples', /DROP is not allowed/],
+  ["SELECT * FROM read_csv('/etc/passwd')", /table function read_csv\(\) is not allowed/],
+  ["SELECT * FROM read_csv_auto('/etc/passwd')", /read_csv_auto\(\) is not allowed/],
+  ["SELECT * FROM read_parquet('/tmp/x.parquet')", /read_parquet\(\) is not allowed/],
+  ["SELECT * FROM read_json('/tmp/x.json')", /read_json\(\) is not allowed/],
+  ["SELECT * FROM read_text('/etc/passwd')", /read_text\(\) is not allowed/],
+  ["SELECT * FROM glob('/etc/*')", /glob\(\) is not allowed/],
+  ["SELECT * FROM '/etc/passwd'", /'\/etc\/passwd' is not a Winnow view/],
+  ["SELECT * FROM 'https://example.com/x.csv'", /is not a Winnow view/],
+  ["SELECT * FROM query('DROP TABLE winnow.samples')", /query\(\) is not allowed/],
+  ['SELECT * FROM duckdb_settings()', /duckdb_settings\(\) is not allowed/],
+  ["SELECT getenv('HOME')", /getenv\(\) is not allowed/],
+  ["SELECT current_setting('threads')", /current_setting\(\) is not allowed/],
+  ['SELECT * FROM winnow.samples', /'winnow.samples' is not a Winnow view/],
+  ['SELECT * FROM information_schema.tables', /is not a Winnow view/],
+  ['SELECT 1; DROP TABLE samples', /DROP is not allowed|one statement/],
+  ['SELECT 1; SELECT 2', /one statement at a time/],
+  ["SELECT * FROM samples WHERE filename IN (SELECT * FROM read_csv('/etc/passwd'))", /read_csv\(\) is not allowed/],
+  ["WITH x AS (SELECT * FROM read_parquet('a.parquet')) SELECT * FROM x", /read_parquet\(\) is not allowed/],
+];
+
+describe('read-only SQL', () => {
+  it.each(REFUSED)('refuses %s with a clear message and changes nothing', async (sql, message) => {
+    const ws = await cocoWorkspace();
+    const error = await runQuery(ws, sql).catch((e: Error & { code?: string }) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^query refused: /);
+    expect((error as Error).message).toMatch(message);
+    expect((error as { code: string }).code).toBe('refused_sql');
+    expect(await ws.db.value('SELECT count(*) FROM winnow.samples')).toBe(128);
+    ws.close();
+  });
+
+  it('answers SELECTs over the views, with CTEs, scoped to a dataset', async () => {
+    const ws = await cocoWorkspace();
+    await ingest(ws, join(COCO128, 'labels'), { dataset: 'empty' });
+    const everything = await runQuery(ws, 'SELECT count(*) AS n FROM samples');
+    expect(everything.rows).toEqual([{ n: 128 }]);
+    const coco = await ws.dataset('coco');
+    const scoped = await runQuery(
+      ws,
+      'WITH wide AS (SELECT * FROM samples WHERE width = 640) SELECT count(*) AS n, min(kind) AS kind FROM wide',
+      { dataset: coco },
+    );
+    expect(scoped.columns).toEqual(['n', 'kind']);
+    expect(scoped.rows[0]).toMatchObject({ kind: 'image' });
+    expect(scoped.rows[0]!.n).toBeGreaterThan(50);
+    const limited = await runQuery(ws, 'SELECT filename FROM samples ORDER BY filename', { maxRows: 5 });
+    expect(limited).toMatchObject({ truncated: true });
+    expect(limited.rows).toHaveLength(5);
+    ws.close();
+  });
+
+  it('stops a query at its time limit', async () => {
+    const ws = await cocoWorkspace();
+    const slow = 'SELECT count(*) FROM range(100000000) a, range(100000) b WHERE a.range + b.range = 3';
+    await expect(runQuery(ws, slow, { timeoutMs: 200 })).rejects.toThrow(/time limit of 0.2 s/);
+    expect(await ws.db.value('SELECT count(*) FROM samples')).toBe(128);
+    ws.close();
+  });
+
+  it('reports syntax errors as such', async () => {
+    const ws = await cocoWorkspace();
+    await expect(runQuery(ws, 'SELEC 1')).rejects.toThrow(/SQL syntax error/);
+    ws.close();
+  });
+});
+
+describe('structured filters', () => {
+  it('compile to parameterized SQL: values never enter the text', () => {
+    const compiled = compileFilter({
+      and: [
+        { field: 'filename', op: 'starts_with', value: "x'; DROP TABLE samples; --" },
+        { or: [{ field: 'width', op: '>=', value: 600 }, { not: { field: 'metadata.weather', op: 'in', value: ['rain', 'fog'] } }] },
+      ],
+    });
+    expect(compiled.sql).not.toContain('DROP');
+    expect(compiled.params).toEqual(["x'; DROP TABLE samples; --", 600, 'weather', 'rain', 'fog']);
+  });
+
+  it('name the path of a bad field', () => {
+    expect(() => compileFilter({ and: [{ field: 'nope', op: '=', value: 1 }] })).toThrow(/^filter.and\[0\].field: unknown field 'nope'/);
+    expect(() => compileFilter({ field: 'width', op: 'between', value: [1] })).toThrow(/filter.value: 'between' needs \[low, high\]/);
+    expect(() => compileFilter({ field: 'width', op: 'like' as never, value: 1 })).toThrow(/filter.op: unknown operator 'like'/);
+  });
+
+  it('select samples by fields, metadata, tags and predictions', async () => {
+    const ws = await cocoWorkspace();
+    const coco = await ws.dataset('coco');
+    await ws.db.run(
+      `INSERT INTO winnow.metadata_fields VALUES (${coco.id}, 'brightness', 'float', false);
+       INSERT INTO winnow.metadata SELECT dataset_id, sample_id, 'brightness', sample_id / 128.0, NULL, NULL
+         FROM winnow.samples;
+       INSERT INTO winnow.tasks (dataset_id, name, type) VALUES (${coco.id}, 'det', 'object-detection');
+       INSERT INTO winnow.categories VALUES (1, 0, 'person'), (1, 1, 'car');
+       INSERT INTO winnow.predictions (sample_id, task_id, category_id, score)
+         SELECT sample_id, 1, sample_id % 2, 0.3 FROM winnow.samples WHERE sample_id <= 10`,
+    );
+    const count = async (filter: Parameters<typeof compileFilter>[0]) =>
+      (await materializeSelection(ws, coco, { filter })).count;
+    expect(await count({ field: 'metadata.brightness', op: 'between', value: [0, 0.5] })).toBe(64);
+    expect(await count({ field: 'prediction.category', op: '=', value: 'car', task: 'det' })).toBe(5);
+    expect(await count({ field: 'prediction.category', op: '!=', value: 'car' })).toBe(123);
+    expect(await count({ and: [{ field: 'prediction.score', op: '<', value: 0.5 }, { field: 'width', op: '>', value: 0 }] })).toBe(10);
+    expect(await count({ field: 'metadata.brightness', op: 'is_null' })).toBe(0);
+    ws.close();
+  });
+});

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../src/store/migrations.js';
+import { Workspace } from '../src/store/workspace.js';
+import { tempDir } from './helpers.js';
+
+describe('workspace store', () => {
+  it('opens a workspace made at the first schema version with the current code, keeping its data', async () => {
+    const dir = join(tempDir(), '.winnow');
+    const old = await Workspace.open(dir, { upToVersion: 1 });
+    expect(await schemaVersion(old.db)).toBe(1);
+    await old.db.run(
+      `INSERT INTO winnow.datasources (kind, uri) VALUES ('local', '/data');
+       INSERT INTO winnow.datasets (name, input_datasource_id, work_datasource_id) VALUES ('old', 1, 1);
+       INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, status) VALUES (1, 1, 'image', 'a.jpg', 'ok')`,
+    );
+    const annotationsBefore = await old.db.value<number>(
+      `SELECT count(*) FROM information_schema.tables WHERE table_schema = 'winnow' AND table_name = 'annotations'`,
+    );
+    old.close();
+    expect(annotationsBefore).toBe(0);
+
+    const current = await Workspace.open(dir);
+    expect(await schemaVersion(current.db)).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    expect(await current.db.value('SELECT count(*) FROM samples')).toBe(1);
+    expect(await current.db.value('SELECT count(*) FROM annotations')).toBe(0);
+    expect((await current.dataset('old')).input.uri).toBe('/data');
+    current.close();
+  });
+
+  it('refuses a workspace written by a newer Winnow', async () => {
+    const dir = join(tempDir(), '.winnow');
+    const ws = await Workspace.open(dir);
+    await ws.db.run('INSERT INTO winnow.schema_version (version) VALUES (999)');
+    ws.close();
+    await expect(Workspace.open(dir)).rejects.toThrow(/schema version 999, newer than this Winnow/);
+  });
+
+  it('names the datasets there are when one is missing, and checks dataset names', async () => {
+    const ws = await Workspace.open(join(tempDir(), '.winnow'));
+    await ws.createDataset('cats', { kind: 'local', uri: '/cats' });
+    await expect(ws.dataset('dogs')).rejects.toThrow("no dataset named 'dogs'");
+    await expect(ws.dataset('dogs')).rejects.toThrow('(datasets: cats)');
+    await expect(ws.createDataset('bad name', { kind: 'local', uri: '/x' })).rejects.toThrow(/--dataset 'bad name'/);
+    await expect(ws.createDataset('cats', { kind: 'local', uri: '/x' })).rejects.toThrow(/already exists/);
+    ws.close();
+  });
+});
