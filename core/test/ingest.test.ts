@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { imageSize } from 'image-size';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +32,9 @@ describe('ingest of a local folder', () => {
     const ws = await tempWorkspace();
     const first = await ingest(ws, join(COCO128, 'images'), { dataset: 'coco' });
     expect(first).toMatchObject({ samples: 128, images: 128, added: 128, corrupt: 0 });
-    const rows = await ws.db.all<SampleRow>('SELECT path, width, height, format FROM winnow.samples ORDER BY path');
+    const rows = await ws.db.all<SampleRow>(
+      'SELECT path, width, height, format FROM winnow.samples ORDER BY path',
+    );
     for (const row of rows.slice(0, 10)) {
       const size = imageSize(readFileSync(join(COCO128, 'images', row.path)));
       expect([row.width, row.height, row.format]).toEqual([size.width, size.height, 'jpeg']);
@@ -44,7 +55,18 @@ describe('ingest of a local folder', () => {
     writeFileSync(join(root, 'sub/truncated.jpg'), bytes.subarray(0, bytes.length >> 1));
     writeFileSync(join(root, 'empty.png'), '');
     writeFileSync(join(root, 'text.jpg'), 'not an image at all');
-    execFileSync('ffmpeg', ['-v', 'error', '-i', jpeg(3), '-c:v', 'png', '-f', 'image2', '-y', join(root, 'really-png.jpg')]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      jpeg(3),
+      '-c:v',
+      'png',
+      '-f',
+      'image2',
+      '-y',
+      join(root, 'really-png.jpg'),
+    ]);
     writeFileSync(join(root, 'notes.txt'), 'ignored');
     symlinkSync(join(root, 'missing.jpg'), join(root, 'sub/broken.jpg'));
     copyFileSync(jpeg(4), join(outside, 'secret.jpg'));
@@ -54,18 +76,38 @@ describe('ingest of a local folder', () => {
 
     const ws = await tempWorkspace();
     const summary = await ingest(ws, root, { dataset: 'mixed' });
-    const rows = await ws.db.all<SampleRow>('SELECT path, status, reason, width, format FROM winnow.samples ORDER BY path');
+    const rows = await ws.db.all<SampleRow>(
+      'SELECT path, status, reason, width, format FROM winnow.samples ORDER BY path',
+    );
     const byPath = Object.fromEntries(rows.map((row) => [row.path, row]));
     expect(Object.keys(byPath).sort()).toEqual(
-      ['empty.png', 'good.jpg', 'really-png.jpg', 'sub/UPPER.JPEG', 'sub/broken.jpg', 'sub/truncated.jpg', 'text.jpg'].sort(),
+      [
+        'empty.png',
+        'good.jpg',
+        'really-png.jpg',
+        'sub/UPPER.JPEG',
+        'sub/broken.jpg',
+        'sub/truncated.jpg',
+        'text.jpg',
+      ].sort(),
     );
     expect(byPath['good.jpg']).toMatchObject({ status: 'ok', reason: null, format: 'jpeg' });
     expect(byPath['sub/UPPER.JPEG']).toMatchObject({ status: 'ok', format: 'jpeg' });
-    expect(byPath['sub/truncated.jpg']).toMatchObject({ status: 'corrupt', reason: expect.stringMatching(/^truncated/) });
+    expect(byPath['sub/truncated.jpg']).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringMatching(/^truncated/),
+    });
     expect(byPath['empty.png']).toMatchObject({ status: 'corrupt', reason: 'empty file (0 bytes)' });
-    expect(byPath['text.jpg']).toMatchObject({ status: 'corrupt', reason: expect.stringMatching(/not a JPEG file/) });
+    expect(byPath['text.jpg']).toMatchObject({
+      status: 'corrupt',
+      reason: expect.stringMatching(/not a JPEG file/),
+    });
     expect(byPath['sub/broken.jpg']).toMatchObject({ status: 'corrupt', reason: 'broken symbolic link' });
-    expect(byPath['really-png.jpg']).toMatchObject({ status: 'ok', format: 'png', reason: 'named .jpg but the content is PNG' });
+    expect(byPath['really-png.jpg']).toMatchObject({
+      status: 'ok',
+      format: 'png',
+      reason: 'named .jpg but the content is PNG',
+    });
     expect(byPath['really-png.jpg']!.width).toBeGreaterThan(0);
     expect(summary).toMatchObject({ samples: 7, corrupt: 4, misnamed: 1, outside_root: 2 });
     expect(summary.warnings.join()).toMatch(/2 links lead outside/);
@@ -94,7 +136,16 @@ describe('ingest of a local folder', () => {
 
   it('reads video duration, fps and size with ffprobe, and indexes videos without it', async () => {
     const root = tempDir();
-    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=25', '-y', join(root, 'clip.mp4')]);
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=duration=2:size=320x240:rate=25',
+      '-y',
+      join(root, 'clip.mp4'),
+    ]);
     copyFileSync(join(root, 'clip.mp4'), join(root, 'CLIP2.MOV'));
     const ws = await tempWorkspace();
     const summary = await ingest(ws, root, { dataset: 'videos' });
@@ -131,7 +182,9 @@ describe('ingest of a local folder', () => {
   it('refuses to index a different folder into an existing dataset', async () => {
     const ws = await tempWorkspace();
     await ingest(ws, tempDir(), { dataset: 'd' });
-    await expect(ingest(ws, tempDir(), { dataset: 'd' })).rejects.toThrow(/dataset 'd' indexes .* choose another --dataset name/);
+    await expect(ingest(ws, tempDir(), { dataset: 'd' })).rejects.toThrow(
+      /dataset 'd' indexes .* choose another --dataset name/,
+    );
     ws.close();
   });
 });

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../src/ingest/index.js';
 import { compileFilter } from '../src/query/filter.js';
-import { materializeSelection } from '../src/query/selection.js';
 import { runQuery } from '../src/query/run.js';
+import { materializeSelection } from '../src/query/selection.js';
 import type { Workspace } from '../src/store/workspace.js';
 import { COCO128, tempWorkspace } from './helpers.js';
 
@@ -25,7 +25,7 @@ const REFUSED: [string, RegExp][] = [
   ['INSTALL httpfs', /INSTALL is not allowed/],
   ['LOAD httpfs', /LOAD is not allowed/],
   ['PRAGMA database_list', /PRAGMA is not allowed/],
-  ["SET threads = 1", /SET is not allowed/],
+  ['SET threads = 1', /SET is not allowed/],
   ['/* comment */ drop view samples', /DROP is not allowed/],
   ["SELECT * FROM read_csv('/etc/passwd')", /table function read_csv\(\) is not allowed/],
   ["SELECT * FROM read_csv_auto('/etc/passwd')", /read_csv_auto\(\) is not allowed/],
@@ -43,7 +43,10 @@ const REFUSED: [string, RegExp][] = [
   ['SELECT * FROM information_schema.tables', /is not a Winnow view/],
   ['SELECT 1; DROP TABLE samples', /DROP is not allowed|one statement/],
   ['SELECT 1; SELECT 2', /one statement at a time/],
-  ["SELECT * FROM samples WHERE filename IN (SELECT * FROM read_csv('/etc/passwd'))", /read_csv\(\) is not allowed/],
+  [
+    "SELECT * FROM samples WHERE filename IN (SELECT * FROM read_csv('/etc/passwd'))",
+    /read_csv\(\) is not allowed/,
+  ],
   ["WITH x AS (SELECT * FROM read_parquet('a.parquet')) SELECT * FROM x", /read_parquet\(\) is not allowed/],
 ];
 
@@ -99,7 +102,12 @@ describe('structured filters', () => {
     const compiled = compileFilter({
       and: [
         { field: 'filename', op: 'starts_with', value: "x'; DROP TABLE samples; --" },
-        { or: [{ field: 'width', op: '>=', value: 600 }, { not: { field: 'metadata.weather', op: 'in', value: ['rain', 'fog'] } }] },
+        {
+          or: [
+            { field: 'width', op: '>=', value: 600 },
+            { not: { field: 'metadata.weather', op: 'in', value: ['rain', 'fog'] } },
+          ],
+        },
       ],
     });
     expect(compiled.sql).not.toContain('DROP');
@@ -107,9 +115,15 @@ describe('structured filters', () => {
   });
 
   it('name the path of a bad field', () => {
-    expect(() => compileFilter({ and: [{ field: 'nope', op: '=', value: 1 }] })).toThrow(/^filter.and\[0\].field: unknown field 'nope'/);
-    expect(() => compileFilter({ field: 'width', op: 'between', value: [1] })).toThrow(/filter.value: 'between' needs \[low, high\]/);
-    expect(() => compileFilter({ field: 'width', op: 'like' as never, value: 1 })).toThrow(/filter.op: unknown operator 'like'/);
+    expect(() => compileFilter({ and: [{ field: 'nope', op: '=', value: 1 }] })).toThrow(
+      /^filter.and\[0\].field: unknown field 'nope'/,
+    );
+    expect(() => compileFilter({ field: 'width', op: 'between', value: [1] })).toThrow(
+      /filter.value: 'between' needs \[low, high\]/,
+    );
+    expect(() => compileFilter({ field: 'width', op: 'like' as never, value: 1 })).toThrow(
+      /filter.op: unknown operator 'like'/,
+    );
   });
 
   it('select samples by fields, metadata, tags and predictions', async () => {
@@ -129,7 +143,14 @@ describe('structured filters', () => {
     expect(await count({ field: 'metadata.brightness', op: 'between', value: [0, 0.5] })).toBe(64);
     expect(await count({ field: 'prediction.category', op: '=', value: 'car', task: 'det' })).toBe(5);
     expect(await count({ field: 'prediction.category', op: '!=', value: 'car' })).toBe(123);
-    expect(await count({ and: [{ field: 'prediction.score', op: '<', value: 0.5 }, { field: 'width', op: '>', value: 0 }] })).toBe(10);
+    expect(
+      await count({
+        and: [
+          { field: 'prediction.score', op: '<', value: 0.5 },
+          { field: 'width', op: '>', value: 0 },
+        ],
+      }),
+    ).toBe(10);
     expect(await count({ field: 'metadata.brightness', op: 'is_null' })).toBe(0);
     ws.close();
   });

@@ -42,7 +42,9 @@ describe('workspace store', () => {
     await ws.createDataset('cats', { kind: 'local', uri: '/cats' });
     await expect(ws.dataset('dogs')).rejects.toThrow("no dataset named 'dogs'");
     await expect(ws.dataset('dogs')).rejects.toThrow('(datasets: cats)');
-    await expect(ws.createDataset('bad name', { kind: 'local', uri: '/x' })).rejects.toThrow(/--dataset 'bad name'/);
+    await expect(ws.createDataset('bad name', { kind: 'local', uri: '/x' })).rejects.toThrow(
+      /--dataset 'bad name'/,
+    );
     await expect(ws.createDataset('cats', { kind: 'local', uri: '/x' })).rejects.toThrow(/already exists/);
     ws.close();
   });

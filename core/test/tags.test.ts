@@ -8,7 +8,9 @@ import { COCO128, tempWorkspace } from './helpers.js';
 async function cocoTags(): Promise<{ ws: Workspace; tags: Tags; files: string[]; runId: string }> {
   const ws = await tempWorkspace();
   const summary = await ingest(ws, join(COCO128, 'images'), { dataset: 'coco' });
-  const files = (await ws.db.all<{ path: string }>('SELECT path FROM winnow.samples ORDER BY path')).map((r) => r.path);
+  const files = (await ws.db.all<{ path: string }>('SELECT path FROM winnow.samples ORDER BY path')).map(
+    (r) => r.path,
+  );
   return { ws, tags: new Tags(ws, await ws.dataset('coco')), files, runId: summary.run_id };
 }
 
@@ -16,14 +18,29 @@ describe('tags', () => {
   it('are made from a query, a filter, files, a run or all samples', async () => {
     const { ws, tags, files, runId } = await cocoTags();
     const wide = await ws.db.value<number>('SELECT count(*) FROM samples WHERE width = 640');
-    expect((await tags.create('sql', { sql: 'SELECT sample_id FROM samples WHERE width = 640' })).tag.size).toBe(wide);
-    expect((await tags.create('by-name', { sql: 'SELECT filename FROM samples WHERE width = 640' })).tag.size).toBe(wide);
-    expect((await tags.create('filter', { filter: { field: 'width', op: '=', value: 640 } })).tag.size).toBe(wide);
-    const listed = await tags.create('files', { files: [files[0]!, join(COCO128, 'images', files[1]!), 'nope.jpg'] });
+    expect(
+      (await tags.create('sql', { sql: 'SELECT sample_id FROM samples WHERE width = 640' })).tag.size,
+    ).toBe(wide);
+    expect(
+      (await tags.create('by-name', { sql: 'SELECT filename FROM samples WHERE width = 640' })).tag.size,
+    ).toBe(wide);
+    expect((await tags.create('filter', { filter: { field: 'width', op: '=', value: 640 } })).tag.size).toBe(
+      wide,
+    );
+    const listed = await tags.create('files', {
+      files: [files[0]!, join(COCO128, 'images', files[1]!), 'nope.jpg'],
+    });
     expect(listed).toMatchObject({ added: 2, unmatched: ['nope.jpg'], unmatched_count: 1 });
     expect((await tags.create('run', { run: runId })).tag.size).toBe(128);
     expect((await tags.create('all', { all: true })).tag.size).toBe(128);
-    expect((await tags.list()).map((t) => t.name)).toEqual(['all', 'by-name', 'files', 'filter', 'run', 'sql']);
+    expect((await tags.list()).map((t) => t.name)).toEqual([
+      'all',
+      'by-name',
+      'files',
+      'filter',
+      'run',
+      'sql',
+    ]);
     await expect(tags.create('sql', { all: true })).rejects.toThrow("tag 'sql' already exists");
     await expect(tags.create('x', { run: 'nope' })).rejects.toThrow("no run 'nope'");
     ws.close();
@@ -65,8 +82,12 @@ describe('tags', () => {
     await tags.create('b', { files: files.slice(4, 10) });
     expect((await tags.combine('u', 'union', ['a', 'b'])).tag.size).toBe(10);
     expect((await tags.members('u')).files).toEqual(files.slice(0, 10));
-    expect((await tags.members((await tags.combine('i', 'intersection', ['a', 'b'])).tag.name)).files).toEqual(files.slice(4, 6));
-    expect((await tags.members((await tags.combine('d', 'difference', ['a', 'b'])).tag.name)).files).toEqual(files.slice(0, 4));
+    expect(
+      (await tags.members((await tags.combine('i', 'intersection', ['a', 'b'])).tag.name)).files,
+    ).toEqual(files.slice(4, 6));
+    expect((await tags.members((await tags.combine('d', 'difference', ['a', 'b'])).tag.name)).files).toEqual(
+      files.slice(0, 4),
+    );
     await expect(tags.combine('x', 'union', ['a', 'missing'])).rejects.toThrow("no tag named 'missing'");
     expect((await tags.list()).map((t) => t.name)).toEqual(['a', 'b', 'd', 'i', 'u']);
     ws.close();
@@ -75,7 +96,9 @@ describe('tags', () => {
   it('leave nothing half-done when a change fails', async () => {
     const { ws, tags } = await cocoTags();
     await tags.create('a', { all: true });
-    await expect(tags.add('a', { sql: 'SELECT width FROM samples' })).rejects.toThrow(/sample_id or a filename column/);
+    await expect(tags.add('a', { sql: 'SELECT width FROM samples' })).rejects.toThrow(
+      /sample_id or a filename column/,
+    );
     await expect(tags.create('b', { sql: 'DROP TABLE samples' })).rejects.toThrow(/query refused/);
     expect((await tags.history('a')).length).toBe(1);
     expect((await tags.list()).map((t) => t.name)).toEqual(['a']);

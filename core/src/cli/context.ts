@@ -1,12 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { WinnowError } from '../errors.js';
-import type { Selection } from '../query/selection.js';
 import type { Filter } from '../query/filter.js';
-import { Workspace } from '../store/workspace.js';
+import type { Selection } from '../query/selection.js';
 import type { Dataset } from '../store/workspace.js';
+import { Workspace } from '../store/workspace.js';
 import { Output } from './output.js';
-import { readFileSync } from 'node:fs';
 
 export interface GlobalOptions {
   workspace?: string;
@@ -29,7 +29,10 @@ export function workspaceDir(options: GlobalOptions): string {
  * Runs a command's body with the workspace open and Ctrl-C wired to cancellation (a second
  * Ctrl-C exits at once). The workspace is closed however the body ends.
  */
-export async function withWorkspace(command: Command, body: (context: CommandContext) => Promise<void>): Promise<void> {
+export async function withWorkspace(
+  command: Command,
+  body: (context: CommandContext) => Promise<void>,
+): Promise<void> {
   const options = command.optsWithGlobals<GlobalOptions>();
   const out = new Output(Boolean(options.json));
   const controller = new AbortController();
@@ -81,7 +84,10 @@ export function selectionFrom(options: SelectionOptions): Selection {
     (key) => options[key as keyof SelectionOptions] !== undefined,
   );
   if (chosen.length !== 1) {
-    throw new WinnowError('invalid_argument', 'choose the samples with exactly one of --all, --tag, --filter, --sql, --files, --run');
+    throw new WinnowError(
+      'invalid_argument',
+      'choose the samples with exactly one of --all, --tag, --filter, --sql, --files, --run',
+    );
   }
   if (options.filter !== undefined) return { filter: parseJsonOption('--filter', options.filter) as Filter };
   if (options.files !== undefined) {

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { WinnowError, firstLineOf } from '../errors.js';
+import { firstLineOf, WinnowError } from '../errors.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';

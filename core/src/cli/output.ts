@@ -25,15 +25,14 @@ export class Output {
         if (progress.phase !== phase) {
           bar?.stop();
           phase = progress.phase;
-          bar = new SingleBar(
-            {
-              stream: process.stderr,
-              format: progress.total === undefined
+          bar = new SingleBar({
+            stream: process.stderr,
+            format:
+              progress.total === undefined
                 ? `${phase} {value} files`
                 : `${phase} [{bar}] {percentage}% {value}/{total} eta {eta_formatted}`,
-              hideCursor: true,
-            },
-          );
+            hideCursor: true,
+          });
           bar.start(progress.total ?? 0, progress.done);
         }
         if (progress.total !== undefined) bar!.setTotal(progress.total);
@@ -48,9 +47,17 @@ export class Output {
 export function table(rows: readonly object[], columns = Object.keys(rows[0] ?? {})): string {
   if (rows.length === 0) return '(no rows)';
   const cell = (value: unknown) =>
-    value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
   const cells = rows.map((row) => columns.map((column) => cell((row as Record<string, unknown>)[column])));
   const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }

@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WinnowError } from '../errors.js';
+import { materializeSelection, type Selection } from '../query/selection.js';
 import { sqlString } from '../store/db.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
-import { type Selection, materializeSelection } from '../query/selection.js';
 
 export type FilenameForm = 'relative' | 'absolute' | 'url';
 
@@ -38,13 +38,18 @@ export async function exportSamples(
   selection: Selection,
   options: { format: 'csv' | 'json'; file: string; columns?: string[] },
 ): Promise<number> {
-  const available = (await ws.db.all<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = 'samples'`,
-  )).map((row) => row.column_name);
+  const available = (
+    await ws.db.all<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = 'samples'`,
+    )
+  ).map((row) => row.column_name);
   const columns = options.columns?.length ? options.columns : DEFAULT_COLUMNS;
   for (const column of columns) {
     if (!available.includes(column)) {
-      throw new WinnowError('invalid_argument', `--columns: unknown column '${column}' (columns: ${available.join(', ')})`);
+      throw new WinnowError(
+        'invalid_argument',
+        `--columns: unknown column '${column}' (columns: ${available.join(', ')})`,
+      );
     }
   }
   const { table, count } = await materializeSelection(ws, dataset, selection, 'export_selection');
@@ -82,7 +87,12 @@ export async function exportCoco(
   const { categories, labels, images } = await readLabels(ws, dataset, selection, options);
   const imageIds = new Map(images.map((image, i) => [image.path, i + 1]));
   const coco = {
-    images: images.map((image, i) => ({ id: i + 1, file_name: image.path, width: image.width, height: image.height })),
+    images: images.map((image, i) => ({
+      id: i + 1,
+      file_name: image.path,
+      width: image.width,
+      height: image.height,
+    })),
     annotations: labels
       .filter((label) => label.box)
       .map((label, i) => {
@@ -122,7 +132,9 @@ export async function exportYolo(
     if (!label.box || !label.width || !label.height) continue;
     const [x, y, w, h] = label.box as [number, number, number, number];
     const values = [(x + w / 2) / label.width, (y + h / 2) / label.height, w / label.width, h / label.height];
-    lines.get(label.path)!.push([classOf.get(label.category_id), ...values.map((v) => v.toFixed(6))].join(' '));
+    lines
+      .get(label.path)!
+      .push([classOf.get(label.category_id), ...values.map((v) => v.toFixed(6))].join(' '));
     boxes++;
   }
   for (const [path, content] of lines) {
@@ -135,7 +147,12 @@ export async function exportYolo(
   return { files: lines.size, boxes };
 }
 
-async function readLabels(ws: Workspace, dataset: Dataset, selection: Selection, options: LabelExportOptions) {
+async function readLabels(
+  ws: Workspace,
+  dataset: Dataset,
+  selection: Selection,
+  options: LabelExportOptions,
+) {
   const taskId = await resolveTask(ws, dataset, options.task);
   const { table } = await materializeSelection(ws, dataset, selection, 'export_selection');
   const table_ = options.source === 'predictions' ? 'winnow.predictions' : 'winnow.annotations';
@@ -170,6 +187,8 @@ async function resolveTask(ws: Workspace, dataset: Dataset, task: string | undef
   const names = tasks.map((t) => t.name).join(', ') || 'none';
   throw new WinnowError(
     task === undefined ? 'invalid_argument' : 'not_found',
-    task === undefined ? `--task: the dataset has several tasks (${names}); name one` : `--task: no task '${task}' (tasks: ${names})`,
+    task === undefined
+      ? `--task: the dataset has several tasks (${names}); name one`
+      : `--task: no task '${task}' (tasks: ${names})`,
   );
 }

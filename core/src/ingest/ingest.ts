@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type LongTaskOptions, WinnowError, throwIfAborted } from '../errors.js';
+import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
+import { LocalStorage, type StatResult } from '../storage/local.js';
 import type { Database } from '../store/db.js';
 import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
-import { LocalStorage, type StatResult } from '../storage/local.js';
 import { WorkerPool } from '../util/worker-pool.js';
 import { formatByName } from './formats.js';
 import type { LocalRequest } from './local-worker.js';
@@ -62,7 +62,9 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
   const dataset = await datasetFor(ws, options.dataset, storage, options.work);
   const db = ws.db;
   const runId = await startRun(db, dataset.id, 'ingest', { root: storage.uri });
-  const pool = new WorkerPool<LocalRequest, unknown>(workerScript(), options.threads, { realRoot: storage.realRoot });
+  const pool = new WorkerPool<LocalRequest, unknown>(workerScript(), options.threads, {
+    realRoot: storage.realRoot,
+  });
   const state: RunState = { warnings: [], outsideRoot: 0, corruptFiles: [], ffprobeMissing: false };
   try {
     const listed = await listFiles(db, storage, pool, state, options);
@@ -80,7 +82,10 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
     return summary;
   } catch (error) {
     const cancelled = error instanceof WinnowError && error.code === 'cancelled';
-    await finishRun(db, runId, { status: cancelled ? 'cancelled' : 'failed', error: (error as Error).message });
+    await finishRun(db, runId, {
+      status: cancelled ? 'cancelled' : 'failed',
+      error: (error as Error).message,
+    });
     throw error;
   } finally {
     await pool.close();
@@ -97,10 +102,19 @@ interface RunState {
   ffprobeMissing: boolean;
 }
 
-async function datasetFor(ws: Workspace, name: string, storage: LocalStorage, work?: string): Promise<Dataset> {
+async function datasetFor(
+  ws: Workspace,
+  name: string,
+  storage: LocalStorage,
+  work?: string,
+): Promise<Dataset> {
   const existing = await ws.findDataset(name);
   if (!existing) {
-    return ws.createDataset(name, { kind: 'local', uri: storage.uri }, work ? { kind: 'local', uri: resolve(work) } : undefined);
+    return ws.createDataset(
+      name,
+      { kind: 'local', uri: storage.uri },
+      work ? { kind: 'local', uri: resolve(work) } : undefined,
+    );
   }
   if (existing.input.kind !== 'local' || resolve(existing.input.uri) !== storage.uri) {
     throw new WinnowError(
@@ -125,7 +139,12 @@ async function listFiles(
   state: RunState,
   options: IngestOptions,
 ): Promise<number> {
-  const seen = await db.stage('ingest_seen', { path: 'VARCHAR', size: 'BIGINT', mtime_ms: 'DOUBLE', error: 'VARCHAR' });
+  const seen = await db.stage('ingest_seen', {
+    path: 'VARCHAR',
+    size: 'BIGINT',
+    mtime_ms: 'DOUBLE',
+    error: 'VARCHAR',
+  });
   let count = 0;
   const files = storage.list({
     signal: options.signal,
@@ -210,7 +229,13 @@ async function probePage(pool: WorkerPool<LocalRequest, unknown>, rows: TodoRow[
   let next = 0;
   return rows.map((row) =>
     row.error
-      ? { format: formatByName(row.path)?.format ?? null, width: null, height: null, status: 'corrupt', reason: row.error }
+      ? {
+          format: formatByName(row.path)?.format ?? null,
+          width: null,
+          height: null,
+          status: 'corrupt',
+          reason: row.error,
+        }
       : results[next++]!,
   );
 }
@@ -238,7 +263,10 @@ async function probeVideos(
             `ffprobe not found (${ffprobe}): videos are indexed without duration, fps and size; install ffmpeg or set WINNOW_FFPROBE`,
           );
         } else {
-          Object.assign(item.result, { status: 'corrupt', reason: `unreadable video: ${(error as Error).message}` });
+          Object.assign(item.result, {
+            status: 'corrupt',
+            reason: `unreadable video: ${(error as Error).message}`,
+          });
         }
       }
     }
@@ -311,7 +339,10 @@ async function mergePage(
        FROM temp.ingest_new p`,
       [datasetId],
     );
-    await db.run('INSERT INTO winnow.run_samples (run_id, sample_id) SELECT ?, sample_id FROM temp.ingest_new', [runId]);
+    await db.run(
+      'INSERT INTO winnow.run_samples (run_id, sample_id) SELECT ?, sample_id FROM temp.ingest_new',
+      [runId],
+    );
   });
   return { added: rows.length - updated, updated };
 }
@@ -335,7 +366,13 @@ async function summarize(
   root: string,
   runId: string,
   state: RunState,
-  figures: { listed: number; todo: number; merged: { added: number; updated: number }; removed: number; seconds: number },
+  figures: {
+    listed: number;
+    todo: number;
+    merged: { added: number; updated: number };
+    removed: number;
+    seconds: number;
+  },
 ): Promise<IngestSummary> {
   const counts = (await db.one<Record<string, number>>(
     `SELECT count(*) FILTER (WHERE status <> 'removed') AS samples,

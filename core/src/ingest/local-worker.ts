@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type EntryType, readHeadAndTailSync, statNamesSync } from '../storage/local.js';
 import { serveWorker } from '../util/worker-pool.js';
-import { HEAD_BYTES, LARGE_HEAD_BYTES, type ProbeResult, TAIL_BYTES, probeBytes } from './probe.js';
+import { HEAD_BYTES, LARGE_HEAD_BYTES, type ProbeResult, probeBytes, TAIL_BYTES } from './probe.js';
 
 /** Requests the ingest of a local folder sends to its worker threads. */
 export type LocalRequest =
@@ -19,7 +19,9 @@ function probeLocal(path: string, size: number): ProbeResult {
     if (!result.needsMoreHead) return result;
     const larger = readHeadAndTailSync(full, size, LARGE_HEAD_BYTES, TAIL_BYTES);
     const { needsMoreHead: _, ...final } = probeBytes(path, larger.head, larger.tail, size);
-    return final.reason === 'header incomplete' ? { ...final, reason: 'image size not found in the first 1 MiB' } : final;
+    return final.reason === 'header incomplete'
+      ? { ...final, reason: 'image size not found in the first 1 MiB' }
+      : final;
   } catch (error) {
     return {
       format: null,

@@ -78,12 +78,14 @@ export function probeBytes(path: string, head: Uint8Array, tail: Uint8Array, siz
   const claimed = formatByName(path);
   if (size === 0) return corrupt('empty file (0 bytes)', claimed?.format ?? null);
   const format = sniffFormat(head);
-  if (!format) return corrupt(`not a ${claimed?.format.toUpperCase() ?? 'supported'} file: content not recognized`);
+  if (!format)
+    return corrupt(`not a ${claimed?.format.toUpperCase() ?? 'supported'} file: content not recognized`);
   const note =
     claimed && claimed.format !== format && !(isVideo(claimed.format) && isVideo(format))
       ? `named .${path.slice(path.lastIndexOf('.') + 1)} but the content is ${format.toUpperCase()}`
       : null;
-  if (claimed && isVideo(claimed.format) !== isVideo(format)) return corrupt(note ?? 'content does not match name', format);
+  if (claimed && isVideo(claimed.format) !== isVideo(format))
+    return corrupt(note ?? 'content does not match name', format);
   if (isVideo(format)) return { format, width: null, height: null, status: 'ok', reason: note };
   const truncated = truncation(format, head, tail, size);
   if (truncated) return corrupt(truncated, format);

@@ -14,14 +14,31 @@ export class FfprobeMissing extends Error {}
  * when ffprobe cannot be run, and with the tool's first line of error for a bad file.
  */
 export function probeVideo(ffprobe: string, file: string): Promise<VideoInfo> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'v:0', file];
+  const args = [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    '-select_streams',
+    'v:0',
+    file,
+  ];
   return new Promise((resolve, reject) => {
     execFile(ffprobe, args, { maxBuffer: 4 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') return reject(new FfprobeMissing(ffprobe));
+      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT')
+        return reject(new FfprobeMissing(ffprobe));
       if (error) return reject(new Error(firstLine(stderr) || error.message));
       try {
         const info = JSON.parse(stdout) as {
-          streams?: { width?: number; height?: number; avg_frame_rate?: string; r_frame_rate?: string; duration?: string }[];
+          streams?: {
+            width?: number;
+            height?: number;
+            avg_frame_rate?: string;
+            r_frame_rate?: string;
+            duration?: string;
+          }[];
           format?: { duration?: string };
         };
         const stream = info.streams?.[0];

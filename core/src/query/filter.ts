@@ -86,10 +86,16 @@ function condition(c: Condition, params: SqlParam[], path: string): string {
       c,
     );
   }
-  if ((head === 'prediction' || head === 'annotation') && (key === 'category' || (head === 'prediction' && key === 'score'))) {
+  if (
+    (head === 'prediction' || head === 'annotation') &&
+    (key === 'category' || (head === 'prediction' && key === 'score'))
+  ) {
     return labelCondition(head, key, c, params, path);
   }
-  throw bad(`${path}.field`, `unknown field '${c.field}' (use ${SAMPLE_FIELDS.join(', ')}, metadata.<key>, tag, prediction.category, prediction.score or annotation.category)`);
+  throw bad(
+    `${path}.field`,
+    `unknown field '${c.field}' (use ${SAMPLE_FIELDS.join(', ')}, metadata.<key>, tag, prediction.category, prediction.score or annotation.category)`,
+  );
 }
 
 /** `!=` and `not_in` on a set-valued field mean: no member matches. */
@@ -108,12 +114,22 @@ function metadataCondition(key: string, c: Condition, params: SqlParam[], path: 
   const sample = typeof (Array.isArray(c.value) ? c.value[0] : c.value);
   const column = sample === 'number' ? 'value_num' : sample === 'boolean' ? 'value_bool' : 'value_str';
   params.push(key);
-  if (c.op === 'is_null') return `NOT EXISTS (SELECT 1 FROM winnow.metadata md WHERE md.sample_id = s.sample_id AND md.key = ?)`;
+  if (c.op === 'is_null')
+    return `NOT EXISTS (SELECT 1 FROM winnow.metadata md WHERE md.sample_id = s.sample_id AND md.key = ?)`;
   const test = c.op === 'is_not_null' ? 'TRUE' : compare(`md.${column}`, positive(c), params, path);
-  return membership(`SELECT 1 FROM winnow.metadata md WHERE md.sample_id = s.sample_id AND md.key = ? AND ${test}`, c);
+  return membership(
+    `SELECT 1 FROM winnow.metadata md WHERE md.sample_id = s.sample_id AND md.key = ? AND ${test}`,
+    c,
+  );
 }
 
-function labelCondition(table: 'prediction' | 'annotation', key: string, c: Condition, params: SqlParam[], path: string): string {
+function labelCondition(
+  table: 'prediction' | 'annotation',
+  key: string,
+  c: Condition,
+  params: SqlParam[],
+  path: string,
+): string {
   const source = table === 'prediction' ? 'winnow.predictions' : 'winnow.annotations';
   const column = key === 'score' ? 'l.score' : 'c.name';
   const task = c.task === undefined ? '' : ` AND t.name = ?`;
@@ -132,7 +148,8 @@ function compare(column: string, c: Condition, params: SqlParam[], path: string)
     throw bad(`${path}.value`, `expected a string, number or boolean, got ${JSON.stringify(value)}`);
   };
   const list = (): unknown[] => {
-    if (!Array.isArray(c.value) || c.value.length === 0) throw bad(`${path}.value`, `'${c.op}' needs a non-empty list`);
+    if (!Array.isArray(c.value) || c.value.length === 0)
+      throw bad(`${path}.value`, `'${c.op}' needs a non-empty list`);
     return c.value;
   };
   switch (c.op) {

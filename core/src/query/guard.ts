@@ -72,7 +72,8 @@ function checkNode(node: Node, ctes: Set<string>): void {
   }
   if (node.type === 'TABLE_FUNCTION') {
     const name = String((node.function as Node).function_name).toLowerCase();
-    if (!ALLOWED_TABLE_FUNCTIONS.has(name)) throw refused(`table function ${name}() is not allowed (no file, network or settings access)`);
+    if (!ALLOWED_TABLE_FUNCTIONS.has(name))
+      throw refused(`table function ${name}() is not allowed (no file, network or settings access)`);
   }
   if (node.class === 'FUNCTION' && REFUSED_FUNCTIONS.has(String(node.function_name).toLowerCase())) {
     throw refused(`function ${node.function_name}() is not allowed`);

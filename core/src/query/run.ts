@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { WinnowError, firstLineOf } from '../errors.js';
+import { firstLineOf, WinnowError } from '../errors.js';
 import type { Row } from '../store/db.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { checkReadOnly } from './guard.js';
@@ -46,7 +46,8 @@ export async function runQuery(ws: Workspace, sql: string, options: QueryOptions
       milliseconds: Math.round(performance.now() - started),
     };
   } catch (error) {
-    if (timedOut) throw new WinnowError('query_timeout', `query stopped after its time limit of ${timeoutMs / 1000} s`);
+    if (timedOut)
+      throw new WinnowError('query_timeout', `query stopped after its time limit of ${timeoutMs / 1000} s`);
     throw new WinnowError('invalid_argument', `query failed: ${firstLineOf(error)}`, { cause: error });
   } finally {
     clearTimeout(timer);
@@ -66,7 +67,8 @@ function jsonReady(row: Record<string, unknown>): Row {
 }
 
 function jsonValue(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(jsonValue);
   if (value && typeof value === 'object' && value.constructor === Object) {

@@ -1,7 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { WinnowError } from '../errors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
-import { type Filter, compileFilter } from './filter.js';
+import { compileFilter, type Filter } from './filter.js';
 import { runQuery } from './run.js';
 
 /**
@@ -43,7 +43,10 @@ export async function materializeSelection(
 ): Promise<Materialized> {
   const sources = Object.entries(selection).filter(([, value]) => value !== undefined && value !== false);
   if (sources.length !== 1) {
-    throw new WinnowError('invalid_argument', 'choose the samples with exactly one of: all, tag, filter, sql, files, run');
+    throw new WinnowError(
+      'invalid_argument',
+      'choose the samples with exactly one of: all, tag, filter, sql, files, run',
+    );
   }
   const db = ws.db;
   let unmatched: string[] = [];
@@ -61,16 +64,17 @@ export async function materializeSelection(
       'SELECT tag_id FROM winnow.tags WHERE dataset_id = ? AND name = ? AND deleted_at IS NULL',
       [dataset.id, selection.tag],
     );
-    if (tagId === undefined) throw new WinnowError('not_found', `no tag named '${selection.tag}' in dataset '${dataset.name}'`);
+    if (tagId === undefined)
+      throw new WinnowError('not_found', `no tag named '${selection.tag}' in dataset '${dataset.name}'`);
     await create('SELECT sample_id FROM winnow.tag_members WHERE tag_id = ?', [tagId]);
   } else if (selection.filter !== undefined) {
     const compiled = compileFilter(selection.filter);
     await create(`SELECT s.sample_id FROM main.samples s WHERE ${compiled.sql}`, compiled.params);
   } else if (selection.run !== undefined) {
-    const exists = await db.value<number>('SELECT count(*) FROM winnow.runs WHERE run_id = ? AND dataset_id = ?', [
-      selection.run,
-      dataset.id,
-    ]);
+    const exists = await db.value<number>(
+      'SELECT count(*) FROM winnow.runs WHERE run_id = ? AND dataset_id = ?',
+      [selection.run, dataset.id],
+    );
     if (!exists) throw new WinnowError('not_found', `no run '${selection.run}' in dataset '${dataset.name}'`);
     await create('SELECT sample_id FROM winnow.run_samples WHERE run_id = ?', [selection.run]);
   } else if (selection.sql !== undefined) {
@@ -84,10 +88,20 @@ export async function materializeSelection(
 
 async function stageIds(ws: Workspace, dataset: Dataset, sql: string, table: string): Promise<void> {
   const result = await runQuery(ws, sql, { dataset, maxRows: Number.MAX_SAFE_INTEGER });
-  const column = result.columns.includes('sample_id') ? 'sample_id' : result.columns.includes('filename') ? 'filename' : null;
-  if (!column) throw new WinnowError('invalid_argument', 'the query must return a sample_id or a filename column');
+  const column = result.columns.includes('sample_id')
+    ? 'sample_id'
+    : result.columns.includes('filename')
+      ? 'filename'
+      : null;
+  if (!column)
+    throw new WinnowError('invalid_argument', 'the query must return a sample_id or a filename column');
   if (column === 'filename') {
-    await stageFiles(ws, dataset, result.rows.map((row) => String(row.filename)), table);
+    await stageFiles(
+      ws,
+      dataset,
+      result.rows.map((row) => String(row.filename)),
+      table,
+    );
     return;
   }
   const stage = await ws.db.stage(`${table}_input`, { sample_id: 'INTEGER' });
@@ -118,7 +132,9 @@ async function stageFiles(
   const missing = `FROM temp.${table}_files f WHERE NOT EXISTS (SELECT 1 FROM winnow.samples s
      WHERE s.path = f.path AND s.dataset_id = ? AND s.status <> 'removed')`;
   const unmatchedCount = await ws.db.value<number>(`SELECT count(*) ${missing}`, [dataset.id]);
-  const unmatched = (await ws.db.all<{ path: string }>(`SELECT f.path ${missing} LIMIT 20`, [dataset.id])).map((r) => r.path);
+  const unmatched = (
+    await ws.db.all<{ path: string }>(`SELECT f.path ${missing} LIMIT 20`, [dataset.id])
+  ).map((r) => r.path);
   await stage.drop();
   return { unmatched, unmatchedCount };
 }
@@ -126,6 +142,7 @@ async function stageFiles(
 /** A file as the store keys it: relative to the dataset root, with forward slashes. */
 export function toDatasetPath(dataset: Dataset, file: string): string {
   const trimmed = file.trim();
-  const path = isAbsolute(trimmed) && dataset.input.kind === 'local' ? relative(dataset.input.uri, trimmed) : trimmed;
+  const path =
+    isAbsolute(trimmed) && dataset.input.kind === 'local' ? relative(dataset.input.uri, trimmed) : trimmed;
   return path.replaceAll('\\', '/').replace(/^\.\//, '');
 }

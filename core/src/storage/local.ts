@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
-import { opendir, open, stat } from 'node:fs/promises';
+import { open, opendir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { WinnowError, throwIfAborted } from '../errors.js';
+import { throwIfAborted, WinnowError } from '../errors.js';
 import type { FileEntry, Storage } from './types.js';
 
 export type EntryType = 'file' | 'dir' | 'link' | 'other';
@@ -36,7 +36,8 @@ export class LocalStorage implements Storage {
   readonly realRoot: string;
 
   constructor(readonly uri: string) {
-    if (!isAbsolute(uri)) throw new WinnowError('invalid_argument', `datasource root must be absolute: ${uri}`);
+    if (!isAbsolute(uri))
+      throw new WinnowError('invalid_argument', `datasource root must be absolute: ${uri}`);
     try {
       if (!statSync(uri).isDirectory()) throw new Error('not a directory');
       this.realRoot = realpathSync(uri);
@@ -88,14 +89,16 @@ export class LocalStorage implements Storage {
   /** The absolute path of `path`, refusing any that leaves the root, through `..` or a link. */
   resolveInside(path: string): string {
     const full = resolve(this.realRoot, path);
-    if (!isInside(this.realRoot, full)) throw new WinnowError('invalid_argument', `${path}: outside the datasource root`);
+    if (!isInside(this.realRoot, full))
+      throw new WinnowError('invalid_argument', `${path}: outside the datasource root`);
     let real: string;
     try {
       real = realpathSync(full);
     } catch {
       return full;
     }
-    if (!isInside(this.realRoot, real)) throw new WinnowError('invalid_argument', `${path}: links outside the datasource root`);
+    if (!isInside(this.realRoot, real))
+      throw new WinnowError('invalid_argument', `${path}: links outside the datasource root`);
     return real;
   }
 }
@@ -171,7 +174,12 @@ export function statNamesSync(realRoot: string, dir: string, names: [string, Ent
       const info = statSync(full);
       result.files.push({ path, size: info.size, mtimeMs: info.mtimeMs });
     } catch (error) {
-      result.files.push({ path, size: 0, mtimeMs: 0, error: `unreadable: ${(error as NodeJS.ErrnoException).code}` });
+      result.files.push({
+        path,
+        size: 0,
+        mtimeMs: 0,
+        error: `unreadable: ${(error as NodeJS.ErrnoException).code}`,
+      });
     }
   }
   return result;
@@ -188,7 +196,11 @@ export function readHeadAndTailSync(
   try {
     const head = Buffer.allocUnsafe(Math.min(size, headBytes));
     const headRead = readSync(fd, head, 0, head.length, 0);
-    if (size <= headBytes) return { head: head.subarray(0, headRead), tail: head.subarray(Math.max(0, headRead - tailBytes), headRead) };
+    if (size <= headBytes)
+      return {
+        head: head.subarray(0, headRead),
+        tail: head.subarray(Math.max(0, headRead - tailBytes), headRead),
+      };
     const tail = Buffer.allocUnsafe(Math.min(size, tailBytes));
     const tailRead = readSync(fd, tail, 0, tail.length, size - tail.length);
     return { head: head.subarray(0, headRead), tail: tail.subarray(0, tailRead) };
@@ -196,4 +208,3 @@ export function readHeadAndTailSync(
     closeSync(fd);
   }
 }
-

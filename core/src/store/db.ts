@@ -4,7 +4,7 @@ import {
   DuckDBInstance,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { WinnowError, firstLineOf } from '../errors.js';
+import { firstLineOf, WinnowError } from '../errors.js';
 
 export type SqlParam = string | number | boolean | null;
 export type Row = Record<string, unknown>;
@@ -32,7 +32,10 @@ export class Database {
     private readonly connection: DuckDBConnection,
   ) {}
 
-  static async open(path: string, options: { threads?: number; memoryLimit?: string } = {}): Promise<Database> {
+  static async open(
+    path: string,
+    options: { threads?: number; memoryLimit?: string } = {},
+  ): Promise<Database> {
     const config: Record<string, string> = { ...INSTANCE_OPTIONS };
     if (options.threads) config.threads = String(options.threads);
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
@@ -109,7 +112,6 @@ export class Database {
     return (await this.connection.extractStatements(sql)).count;
   }
 
-
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
@@ -127,7 +129,7 @@ export class Stage {
   ) {}
 
   append(values: readonly unknown[]): void {
-    this.types.forEach((type, i) => appendValue(this.appender, type, values[i]));
+    for (let i = 0; i < this.types.length; i++) appendValue(this.appender, this.types[i]!, values[i]);
     this.appender.endRow();
     if (++this.pending >= 50_000) this.flush();
   }
@@ -148,19 +150,12 @@ export class Stage {
 }
 
 function appendValue(appender: DuckDBAppender, type: StageType, value: unknown): void {
-  if (value === null || value === undefined) return appender.appendNull();
-  switch (type) {
-    case 'VARCHAR':
-      return appender.appendVarchar(String(value));
-    case 'DOUBLE':
-      return appender.appendDouble(Number(value));
-    case 'INTEGER':
-      return appender.appendInteger(Number(value));
-    case 'BIGINT':
-      return appender.appendBigInt(BigInt(value as number));
-    case 'BOOLEAN':
-      return appender.appendBoolean(Boolean(value));
-  }
+  if (value === null || value === undefined) appender.appendNull();
+  else if (type === 'VARCHAR') appender.appendVarchar(String(value));
+  else if (type === 'DOUBLE') appender.appendDouble(Number(value));
+  else if (type === 'INTEGER') appender.appendInteger(Number(value));
+  else if (type === 'BIGINT') appender.appendBigInt(BigInt(value as number));
+  else appender.appendBoolean(Boolean(value));
 }
 
 /** DuckDB returns BIGINT as bigint; every count and id here fits a double. */

@@ -1,5 +1,5 @@
-import type { Database } from './db.js';
 import { WinnowError } from '../errors.js';
+import type { Database } from './db.js';
 
 /**
  * Numbered, append-only schema changes. A workspace records the highest version applied;

@@ -72,7 +72,8 @@ export class Workspace {
     const names = (await this.datasets()).map((d) => d.name);
     throw new WinnowError(
       'not_found',
-      `no dataset named '${name}' in ${this.dir}` + (names.length ? ` (datasets: ${names.join(', ')})` : ' (it has none yet)'),
+      `no dataset named '${name}' in ${this.dir}` +
+        (names.length ? ` (datasets: ${names.join(', ')})` : ' (it has none yet)'),
     );
   }
 
@@ -87,15 +88,15 @@ export class Workspace {
         `--dataset '${name}': use letters, digits, '.', '_' or '-' (at most 128, starting with a letter or digit)`,
       );
     }
-    if (await this.findDataset(name)) throw new WinnowError('already_exists', `dataset '${name}' already exists`);
+    if (await this.findDataset(name))
+      throw new WinnowError('already_exists', `dataset '${name}' already exists`);
     await this.db.transaction(async () => {
       const inputId = await this.insertDatasource(input);
       const workId = await this.insertDatasource(work);
-      await this.db.run('INSERT INTO winnow.datasets (name, input_datasource_id, work_datasource_id) VALUES (?, ?, ?)', [
-        name,
-        inputId,
-        workId,
-      ]);
+      await this.db.run(
+        'INSERT INTO winnow.datasets (name, input_datasource_id, work_datasource_id) VALUES (?, ?, ?)',
+        [name, inputId, workId],
+      );
     });
     return this.dataset(name);
   }
@@ -105,10 +106,10 @@ export class Workspace {
   }
 
   private async insertDatasource(source: Omit<Datasource, 'id'>): Promise<number> {
-    return this.db.value<number>('INSERT INTO winnow.datasources (kind, uri) VALUES (?, ?) RETURNING datasource_id', [
-      source.kind,
-      source.uri,
-    ]);
+    return this.db.value<number>(
+      'INSERT INTO winnow.datasources (kind, uri) VALUES (?, ?) RETURNING datasource_id',
+      [source.kind, source.uri],
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { WinnowError } from '../errors.js';
+import { describeSelection, materializeSelection, type Selection } from '../query/selection.js';
 import type { Database } from '../store/db.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
-import { type Selection, describeSelection, materializeSelection } from '../query/selection.js';
 
 export interface TagInfo {
   name: string;
@@ -71,22 +71,38 @@ export class Tags {
       await this.ensureFree(name);
       const ids = await Promise.all(sources.map((source) => this.idOf(source)));
       const sql = { union: 'UNION', intersection: 'INTERSECT', difference: 'EXCEPT' }[operation];
-      const body = ids.map((id) => `SELECT sample_id FROM winnow.tag_members WHERE tag_id = ${id}`).join(` ${sql} `);
+      const body = ids
+        .map((id) => `SELECT sample_id FROM winnow.tag_members WHERE tag_id = ${id}`)
+        .join(` ${sql} `);
       const origin = { [operation]: sources };
       const tagId = await this.db.value<number>(
         'INSERT INTO winnow.tags (dataset_id, name, origin, version) VALUES (?, ?, ?, 0) RETURNING tag_id',
         [this.dataset.id, name, JSON.stringify(origin)],
       );
-      return { ...(await this.write(tagId, name, operation, origin, body)), unmatched: [], unmatched_count: 0 };
+      return {
+        ...(await this.write(tagId, name, operation, origin, body)),
+        unmatched: [],
+        unmatched_count: 0,
+      };
     });
   }
 
   add(name: string, selection: Selection): Promise<TagChange> {
-    return this.change(name, 'add', selection, (current) => `${current} UNION SELECT sample_id FROM temp.tag_input`);
+    return this.change(
+      name,
+      'add',
+      selection,
+      (current) => `${current} UNION SELECT sample_id FROM temp.tag_input`,
+    );
   }
 
   remove(name: string, selection: Selection): Promise<TagChange> {
-    return this.change(name, 'remove', selection, (current) => `${current} EXCEPT SELECT sample_id FROM temp.tag_input`);
+    return this.change(
+      name,
+      'remove',
+      selection,
+      (current) => `${current} EXCEPT SELECT sample_id FROM temp.tag_input`,
+    );
   }
 
   async rename(name: string, newName: string): Promise<TagInfo> {
@@ -169,12 +185,13 @@ export class Tags {
   }
 
   private async resolveVersion(tagId: number, name: string, at: number | Date | undefined): Promise<number> {
-    if (at === undefined) return this.db.value<number>('SELECT version FROM winnow.tags WHERE tag_id = ?', [tagId]);
+    if (at === undefined)
+      return this.db.value<number>('SELECT version FROM winnow.tags WHERE tag_id = ?', [tagId]);
     if (typeof at === 'number') {
-      const exists = await this.db.value<number>('SELECT count(*) FROM winnow.tag_versions WHERE tag_id = ? AND version = ?', [
-        tagId,
-        at,
-      ]);
+      const exists = await this.db.value<number>(
+        'SELECT count(*) FROM winnow.tag_versions WHERE tag_id = ? AND version = ?',
+        [tagId, at],
+      );
       if (!exists) throw new WinnowError('not_found', `tag '${name}' has no version ${at}`);
       return at;
     }
@@ -182,7 +199,8 @@ export class Tags {
       'SELECT max(version) FROM winnow.tag_versions WHERE tag_id = ? AND changed_at <= ?::TIMESTAMP',
       [tagId, at.toISOString()],
     );
-    if (version === null) throw new WinnowError('not_found', `tag '${name}' did not exist at ${at.toISOString()}`);
+    if (version === null)
+      throw new WinnowError('not_found', `tag '${name}' did not exist at ${at.toISOString()}`);
     return version;
   }
 
@@ -195,7 +213,13 @@ export class Tags {
     return this.db.transaction(async () => {
       const tagId = await this.idOf(name);
       const chosen = await materializeSelection(this.ws, this.dataset, selection, 'tag_input');
-      const change = await this.write(tagId, name, operation, describeSelection(selection), target(membersOf(tagId)));
+      const change = await this.write(
+        tagId,
+        name,
+        operation,
+        describeSelection(selection),
+        target(membersOf(tagId)),
+      );
       return { ...change, unmatched: chosen.unmatched, unmatched_count: chosen.unmatchedCount };
     });
   }
@@ -217,12 +241,17 @@ export class Tags {
        SELECT sample_id, FALSE AS added FROM (${membersOf(tagId)} EXCEPT SELECT sample_id FROM temp.tag_target)`,
     );
     const version = (await db.value<number>('SELECT version FROM winnow.tags WHERE tag_id = ?', [tagId])) + 1;
-    await db.run('INSERT INTO winnow.tag_history SELECT ?, ?, sample_id, added FROM temp.tag_delta', [tagId, version]);
+    await db.run('INSERT INTO winnow.tag_history SELECT ?, ?, sample_id, added FROM temp.tag_delta', [
+      tagId,
+      version,
+    ]);
     await db.run(
       'DELETE FROM winnow.tag_members WHERE tag_id = ? AND sample_id IN (SELECT sample_id FROM temp.tag_delta WHERE NOT added)',
       [tagId],
     );
-    await db.run('INSERT INTO winnow.tag_members SELECT ?, sample_id FROM temp.tag_delta WHERE added', [tagId]);
+    await db.run('INSERT INTO winnow.tag_members SELECT ?, sample_id FROM temp.tag_delta WHERE added', [
+      tagId,
+    ]);
     const size = await db.value<number>('SELECT count(*) FROM winnow.tag_members WHERE tag_id = ?', [tagId]);
     await db.run(
       'INSERT INTO winnow.tag_versions (tag_id, version, name, operation, detail, size) VALUES (?, ?, ?, ?, ?, ?)',
@@ -256,7 +285,11 @@ export class Tags {
       'SELECT count(*) FROM winnow.tags WHERE dataset_id = ? AND name = ? AND deleted_at IS NULL',
       [this.dataset.id, name],
     );
-    if (taken) throw new WinnowError('already_exists', `tag '${name}' already exists in dataset '${this.dataset.name}'`);
+    if (taken)
+      throw new WinnowError(
+        'already_exists',
+        `tag '${name}' already exists in dataset '${this.dataset.name}'`,
+      );
   }
 }
 
@@ -266,6 +299,9 @@ function membersOf(tagId: number): string {
 
 function checkName(name: string): void {
   if (!TAG_NAME.test(name) || name !== name.trim()) {
-    throw new WinnowError('invalid_argument', `tag name '${name}': 1 to 256 characters, no leading or trailing spaces`);
+    throw new WinnowError(
+      'invalid_argument',
+      `tag name '${name}': 1 to 256 characters, no leading or trailing spaces`,
+    );
   }
 }

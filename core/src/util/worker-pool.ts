@@ -67,7 +67,10 @@ export class WorkerPool<Request, Response> {
 
 /** The body of a pool's worker script: answers each request with `handle`'s result or error. */
 export function serveWorker<Request, Response>(
-  port: { on(event: 'message', listener: (request: Request) => void): void; postMessage(message: unknown): void },
+  port: {
+    on(event: 'message', listener: (request: Request) => void): void;
+    postMessage(message: unknown): void;
+  },
   handle: (request: Request) => Response,
 ): void {
   port.on('message', (request) => {

@@ -3,11 +3,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { WinnowError } from '../../errors.js';
-import { ingest } from '../../ingest/index.js';
 import { importYolo } from '../../ingest/import/index.js';
+import { ingest } from '../../ingest/index.js';
 import { runQuery } from '../../query/run.js';
-import { table } from '../output.js';
 import { withWorkspace } from '../context.js';
+import { table } from '../output.js';
 import { describeIngest } from './ingest.js';
 
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -26,17 +26,27 @@ export function registerDemo(program: Command): void {
       withWorkspace(command, async ({ ws, out, signal }) => {
         const images = folder ? resolve(folder) : join(COCO128, 'images');
         if (!existsSync(images)) {
-          throw new WinnowError('not_found', `${images} does not exist: give a folder of images (npm run demo -- <folder>)`);
+          throw new WinnowError(
+            'not_found',
+            `${images} does not exist: give a folder of images (npm run demo -- <folder>)`,
+          );
         }
         const dataset = folder ? 'demo' : 'coco128';
         const bar = out.progress();
-        const summary = await ingest(ws, images, { dataset, signal, onProgress: bar.update }).finally(bar.stop);
+        const summary = await ingest(ws, images, { dataset, signal, onProgress: bar.update }).finally(
+          bar.stop,
+        );
         const lines = [`workspace ${ws.dir}`, describeIngest(summary)];
         const labels = join(dirname(images), 'labels');
         const classes = join(dirname(images), 'classes.yaml');
         if (existsSync(labels) && existsSync(classes)) {
           const ds = await ws.dataset(dataset);
-          const imported = await importYolo(ws, ds, labels, { as: 'annotations', classes, task: 'yolo', signal });
+          const imported = await importYolo(ws, ds, labels, {
+            as: 'annotations',
+            classes,
+            task: 'yolo',
+            signal,
+          });
           lines.push(`imported ${imported.records} YOLO boxes as annotations (task yolo)`);
           const perClass = await runQuery(
             ws,

@@ -2,8 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { WinnowError } from '../../errors.js';
-import { type FilenameForm, exportCoco, exportFilenames, exportSamples, exportYolo } from '../../export/export.js';
-import { type SelectionOptions, addSelectionOptions, selectionFrom, withWorkspace } from '../context.js';
+import {
+  exportCoco,
+  exportFilenames,
+  exportSamples,
+  exportYolo,
+  type FilenameForm,
+} from '../../export/export.js';
+import { addSelectionOptions, type SelectionOptions, selectionFrom, withWorkspace } from '../context.js';
 
 interface ExportOptions extends SelectionOptions {
   dataset: string;
@@ -39,11 +45,18 @@ export function registerExport(program: Command): void {
       switch (options.format) {
         case 'filenames': {
           if (!['relative', 'absolute', 'url'].includes(options.paths)) {
-            throw new WinnowError('invalid_argument', `--paths '${options.paths}': use relative, absolute or url`);
+            throw new WinnowError(
+              'invalid_argument',
+              `--paths '${options.paths}': use relative, absolute or url`,
+            );
           }
           const files = await exportFilenames(ws, ds, selection, options.paths);
           if (target) writeFileSync(target, files.length ? `${files.join('\n')}\n` : '');
-          if (target || out.json) out.result({ count: files.length, out: target, files: target ? undefined : files }, (r) => `${r.count} filenames written to ${r.out}`);
+          if (target || out.json)
+            out.result(
+              { count: files.length, out: target, files: target ? undefined : files },
+              (r) => `${r.count} filenames written to ${r.out}`,
+            );
           else if (files.length) process.stdout.write(`${files.join('\n')}\n`);
           return;
         }
@@ -57,15 +70,32 @@ export function registerExport(program: Command): void {
           return out.result({ count, out: target }, (r) => `${r.count} samples written to ${r.out}`);
         }
         case 'coco': {
-          const written = await exportCoco(ws, ds, selection, { task: options.task, source: options.labels, file: needsOut() });
-          return out.result({ ...written, out: target }, (r) => `${r.images} images, ${r.annotations} boxes written to ${r.out}`);
+          const written = await exportCoco(ws, ds, selection, {
+            task: options.task,
+            source: options.labels,
+            file: needsOut(),
+          });
+          return out.result(
+            { ...written, out: target },
+            (r) => `${r.images} images, ${r.annotations} boxes written to ${r.out}`,
+          );
         }
         case 'yolo': {
-          const written = await exportYolo(ws, ds, selection, { task: options.task, source: options.labels, dir: needsOut() });
-          return out.result({ ...written, out: target }, (r) => `${r.files} label files, ${r.boxes} boxes written to ${r.out}`);
+          const written = await exportYolo(ws, ds, selection, {
+            task: options.task,
+            source: options.labels,
+            dir: needsOut(),
+          });
+          return out.result(
+            { ...written, out: target },
+            (r) => `${r.files} label files, ${r.boxes} boxes written to ${r.out}`,
+          );
         }
         default:
-          throw new WinnowError('invalid_argument', `--format '${options.format}': use filenames, csv, json, coco or yolo`);
+          throw new WinnowError(
+            'invalid_argument',
+            `--format '${options.format}': use filenames, csv, json, coco or yolo`,
+          );
       }
     }),
   );

@@ -33,8 +33,11 @@ export function registerImport(program: Command): void {
     .option('--yolo <folder>', 'YOLO label folder (one .txt per image); needs --classes')
     .option('--classes <file>', 'class names for --yolo: YAML with names:, or one name per line')
     .option('--coco <file>', 'COCO instances JSON')
-    .option('--lightly-metadata <folder>', "Lightly metadata folder (schema.json + one JSON per file)")
-    .option('--lightly-predictions <folder>', 'Lightly predictions folder (tasks.json + <task>/schema.json + one JSON per file)')
+    .option('--lightly-metadata <folder>', 'Lightly metadata folder (schema.json + one JSON per file)')
+    .option(
+      '--lightly-predictions <folder>',
+      'Lightly predictions folder (tasks.json + <task>/schema.json + one JSON per file)',
+    )
     .option('--metadata <file>', 'a metadata table keyed by filename: CSV, Parquet or JSON lines')
     .option('--key <column>', 'for --metadata: the column holding the filename')
     .option('--as <target>', 'for --yolo and --coco: predictions | annotations', 'predictions')
@@ -79,9 +82,13 @@ export function registerImport(program: Command): void {
 
 function describeImport(s: ImportSummary): string {
   const target = s.target ? ` as ${s.target}${s.task ? ` of task ${s.task}` : ''}` : '';
-  const lines = [`imported ${s.records} records for ${s.samples} samples of ${s.dataset}${target} (${s.kind})`];
+  const lines = [
+    `imported ${s.records} records for ${s.samples} samples of ${s.dataset}${target} (${s.kind})`,
+  ];
   if (s.unmatched_count) {
-    lines.push(`  ${s.unmatched_count} records name files not in the dataset, e.g. ${s.unmatched.slice(0, 3).join(', ')}`);
+    lines.push(
+      `  ${s.unmatched_count} records name files not in the dataset, e.g. ${s.unmatched.slice(0, 3).join(', ')}`,
+    );
   }
   return lines.join('\n');
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Workspace } from '../../store/workspace.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
-import { table } from '../output.js';
+import type { Workspace } from '../../store/workspace.js';
 import { withWorkspace } from '../context.js';
+import { table } from '../output.js';
 
 export interface DatasetInfo {
   name: string;
@@ -64,7 +64,11 @@ export function registerInfo(program: Command): void {
     .option('--dataset <name>', 'one dataset only')
     .action((options: { dataset?: string }, command: Command) =>
       withWorkspace(command, async ({ ws, out }) => {
-        const data = { workspace: ws.dir, schema_version: SCHEMA_VERSION, datasets: await datasetInfo(ws, options.dataset) };
+        const data = {
+          workspace: ws.dir,
+          schema_version: SCHEMA_VERSION,
+          datasets: await datasetInfo(ws, options.dataset),
+        };
         out.result(data, (d) =>
           [
             `workspace ${d.workspace} (schema ${d.schema_version})`,

@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
 import { WinnowError } from '../../errors.js';
 import { type SetOperation, type TagChange, Tags } from '../../tags/tags.js';
+import { addSelectionOptions, type SelectionOptions, selectionFrom, withWorkspace } from '../context.js';
 import { table } from '../output.js';
-import { type SelectionOptions, addSelectionOptions, selectionFrom, withWorkspace } from '../context.js';
 
 type DatasetOption = { dataset: string };
 
 export function registerTag(program: Command): void {
   const tag = program.command('tag').description('named subsets of a dataset, with their history');
-  const withTags = (command: Command, body: (tags: Tags, out: import('../output.js').Output) => Promise<void>) =>
+  const withTags = (
+    command: Command,
+    body: (tags: Tags, out: import('../output.js').Output) => Promise<void>,
+  ) =>
     withWorkspace(command, async ({ ws, out, dataset }) => {
       const { dataset: name } = command.opts<DatasetOption>();
       await body(new Tags(ws, await dataset(name)), out);
@@ -19,7 +22,9 @@ export function registerTag(program: Command): void {
     .description('the tags of a dataset')
     .requiredOption('--dataset <name>')
     .action((_: DatasetOption, command: Command) =>
-      withTags(command, async (tags, out) => out.result(await tags.list(), (list) => table(list, ['name', 'size', 'version', 'created_at']))),
+      withTags(command, async (tags, out) =>
+        out.result(await tags.list(), (list) => table(list, ['name', 'size', 'version', 'created_at'])),
+      ),
     );
 
   tag
@@ -53,15 +58,19 @@ export function registerTag(program: Command): void {
     );
 
   const changeCommand = (verb: 'create' | 'add' | 'remove', description: string) =>
-    addSelectionOptions(tag.command(verb).description(description).argument('<name>').requiredOption('--dataset <name>')).action(
-      (name: string, options: DatasetOption & SelectionOptions, command: Command) =>
-        withTags(command, async (tags, out) => {
-          const selection = selectionFrom(options);
-          const change = await (verb === 'create' ? tags.create(name, selection) : tags[verb](name, selection));
-          out.result(change, describeChange);
-        }),
+    addSelectionOptions(
+      tag.command(verb).description(description).argument('<name>').requiredOption('--dataset <name>'),
+    ).action((name: string, options: DatasetOption & SelectionOptions, command: Command) =>
+      withTags(command, async (tags, out) => {
+        const selection = selectionFrom(options);
+        const change = await (verb === 'create' ? tags.create(name, selection) : tags[verb](name, selection));
+        out.result(change, describeChange);
+      }),
     );
-  changeCommand('create', 'a new tag from a query, a filter, a list of files, a run, another tag or all samples');
+  changeCommand(
+    'create',
+    'a new tag from a query, a filter, a list of files, a run, another tag or all samples',
+  );
   changeCommand('add', 'add samples to a tag');
   changeCommand('remove', 'remove samples from a tag');
 
@@ -72,7 +81,9 @@ export function registerTag(program: Command): void {
   ] as const) {
     tag
       .command(verb)
-      .description(`a new tag: the ${operation} of two or more tags${verb === 'difference' ? ' (the first minus the rest)' : ''}`)
+      .description(
+        `a new tag: the ${operation} of two or more tags${verb === 'difference' ? ' (the first minus the rest)' : ''}`,
+      )
       .argument('<name>', 'the new tag')
       .argument('<tags...>', 'the tags to combine')
       .requiredOption('--dataset <name>')
@@ -89,7 +100,9 @@ export function registerTag(program: Command): void {
     .argument('<new-name>')
     .requiredOption('--dataset <name>')
     .action((name: string, newName: string, _: DatasetOption, command: Command) =>
-      withTags(command, async (tags, out) => out.result(await tags.rename(name, newName), (t) => `tag ${name} is now ${t.name}`)),
+      withTags(command, async (tags, out) =>
+        out.result(await tags.rename(name, newName), (t) => `tag ${name} is now ${t.name}`),
+      ),
     );
 
   tag
@@ -109,7 +122,9 @@ function describeChange(change: TagChange): string {
     `tag ${change.tag.name}: ${change.tag.size} samples (version ${change.tag.version}; +${change.added} -${change.removed})`,
   ];
   if (change.unmatched_count) {
-    lines.push(`  ${change.unmatched_count} given files are not in the dataset, e.g. ${change.unmatched.slice(0, 3).join(', ')}`);
+    lines.push(
+      `  ${change.unmatched_count} given files are not in the dataset, e.g. ${change.unmatched.slice(0, 3).join(', ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -118,6 +133,7 @@ function parseAt(at: string | undefined): number | Date | undefined {
   if (at === undefined) return undefined;
   if (/^\d+$/.test(at)) return Number(at);
   const time = new Date(at);
-  if (Number.isNaN(time.getTime())) throw new WinnowError('invalid_argument', `--at '${at}': give a version number or an ISO 8601 time`);
+  if (Number.isNaN(time.getTime()))
+    throw new WinnowError('invalid_argument', `--at '${at}': give a version number or an ISO 8601 time`);
   return time;
 }

@@ -129,19 +129,21 @@ function findKeyColumn(columns: { column_name: string }[], display: string, key:
 
 /** Every row must name one file, and no file twice: a second row would silently win. */
 async function checkKeys(db: Database, display: string, keyColumn: string, name: string): Promise<void> {
+  // Rows of a table created in an open transaction are numbered from a large offset, in order.
+  const row = `rowid - (SELECT min(rowid) FROM temp.${TABLE}) + 1`;
   const empty = await db.one<{ row: number }>(
-    `SELECT rowid + 1 AS row FROM temp.${TABLE} WHERE coalesce(trim(${name}), '') = '' ORDER BY rowid LIMIT 1`,
+    `SELECT ${row} AS row FROM temp.${TABLE} WHERE coalesce(trim(${name}), '') = '' ORDER BY rowid LIMIT 1`,
   );
   if (empty) throw new InputError(display, `row ${empty.row}: ${keyColumn}`, 'empty filename');
-  const twice = await db.one<{ name: string; first: number; second: number }>(
-    `SELECT ${name} AS name, min(rowid) + 1 AS first, list(rowid + 1 ORDER BY rowid)[2] AS second
-     FROM temp.${TABLE} GROUP BY 1 HAVING count(*) > 1 ORDER BY first LIMIT 1`,
+  const twice = await db.one<{ name: string; rows: number[] }>(
+    `SELECT ${name} AS name, list(${row} ORDER BY rowid)[1:2] AS rows
+     FROM temp.${TABLE} GROUP BY 1 HAVING count(*) > 1 ORDER BY min(rowid) LIMIT 1`,
   );
   if (twice) {
     throw new InputError(
       display,
       keyColumn,
-      `'${twice.name}' appears in rows ${twice.first} and ${twice.second}`,
+      `'${twice.name}' appears in rows ${twice.rows[0]} and ${twice.rows[1]}`,
     );
   }
 }
