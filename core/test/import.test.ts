@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +19,16 @@ const COCO128 = fileURLToPath(new URL('../../../shared/datasets/coco128', import
 const CLASSES = join(COCO128, 'classes.yaml');
 
 const open: Workspace[] = [];
+const temporary: string[] = [];
 afterEach(() => {
   for (const ws of open.splice(0)) ws.close();
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'winnow-import-'));
+  const dir = mkdtempSync(join(tmpdir(), 'winnow-import-'));
+  temporary.push(dir);
+  return dir;
 }
 
 async function workspace(): Promise<{ ws: Workspace; dataset: Dataset; root: string }> {
@@ -703,7 +707,7 @@ describe('COCO', () => {
     });
     const v1 = await ws.db.all(
       `SELECT s.filename, a.category, a.box, a.segmentation, a.version
-       FROM annotations a JOIN samples s USING (sample_id) ORDER BY a.annotation_id`,
+       FROM annotations a JOIN samples s USING (sample_id) ORDER BY s.filename, a.box`,
     );
     expect(v1).toEqual([
       { filename: 'images/a.jpg', category: 'person', box: [1, 2, 3, 4], segmentation: null, version: 1 },
@@ -747,7 +751,7 @@ describe('COCO', () => {
          WHERE h.task_id = 1 AND h.version <= ?
          QUALIFY row_number() OVER (PARTITION BY h.annotation_id ORDER BY h.version DESC) = 1
            AND h.operation <> 'delete'
-         ORDER BY h.annotation_id`,
+         ORDER BY s.path, h.box`,
         [version],
       );
     expect(await asOf(1)).toEqual(v1);

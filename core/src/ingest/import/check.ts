@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { InputError, type LongTaskOptions, throwIfAborted } from '../../errors.js';
 
 /**
@@ -131,8 +131,9 @@ export function unknownCategory(categories: Map<number, string>, where: string):
  * (`labels/000000000009.txt`), or the bare name of a file given on its own.
  */
 export function displayName(root: string, file?: string): string {
-  if (file === undefined) return basename(root);
-  return [basename(root), ...relative(root, file).split(sep)].join('/');
+  const name = basename(resolve(root));
+  if (file === undefined) return name;
+  return [name, ...relative(root, file).split(sep)].join('/');
 }
 
 export async function readText(path: string, display: string): Promise<string> {
@@ -216,14 +217,6 @@ export class NameSet {
       );
     }
     this.seen.set(name, check.file);
-  }
-
-  get size(): number {
-    return this.seen.size;
-  }
-
-  names(): IterableIterator<string> {
-    return this.seen.keys();
   }
 }
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { InputError, type LongTaskOptions, throwIfAborted, WinnowError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import { finishRun, startRun } from '../../store/runs.js';
@@ -45,6 +46,7 @@ export interface RunConfig {
   source: string;
   as?: ImportTarget;
   task?: string;
+  classes?: string;
 }
 
 /**
@@ -58,7 +60,8 @@ export async function recordRun(
   work: (runId: string) => Promise<ImportOutcome>,
 ): Promise<ImportSummary> {
   const db = ws.db;
-  const runId = await db.transaction(() => startRun(db, dataset.id, 'import', config));
+  const recorded = { ...config, source: resolve(config.source) };
+  const runId = await db.transaction(() => startRun(db, dataset.id, 'import', recorded));
   try {
     const outcome = await work(runId);
     const summary: ImportSummary = { run_id: runId, dataset: dataset.name, ...outcome };
@@ -130,7 +133,6 @@ export async function matchNames(
  * stem), and for names left over, by basename when it picks one sample, preferring a sample
  * whose path and the name end alike (`images/train/a.jpg` for `train/a.jpg`). A name that
  * fits no sample, or several equally, is unmatched, which is reported but not an error.
- * Two names that land on one sample are an error: their records would pile onto it.
  * With `sizes`, only samples of known width and height match (normalized boxes need them).
  */
 export async function matchStagedNames(
@@ -147,6 +149,21 @@ export async function matchStagedNames(
   await db.run(`CREATE OR REPLACE TEMP TABLE ${CANDIDATES} AS
     SELECT n.name, s.sample_id, s.path, s.width, s.height
     FROM temp.${NAMES} n JOIN (${samples}) s ON s.key = n.name`);
+  await addBasenameCandidates(db, samples);
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${MATCHES} AS
+    SELECT name, any_value(sample_id) AS sample_id, any_value(path) AS path,
+      any_value(width) AS width, any_value(height) AS height
+    FROM temp.${CANDIDATES} GROUP BY name HAVING count(*) = 1`);
+  await db.run(`DROP TABLE temp.${CANDIDATES}`);
+  await refuseSharedSamples(db, source);
+  return matchedSummary(db);
+}
+
+/**
+ * For names with no exact match only: joining every name on basename would multiply rows
+ * wherever many folders hold the same file names (frame_0001.jpg...).
+ */
+async function addBasenameCandidates(db: Database, samples: string): Promise<void> {
   await db.run(`INSERT INTO temp.${CANDIDATES}
     WITH n AS (
       SELECT name, regexp_replace(name, '^.*/', '') AS base FROM temp.${NAMES}
@@ -162,23 +179,9 @@ export async function matchStagedNames(
       FROM n JOIN s USING (base)
     )
     SELECT name, sample_id, path, width, height FROM c QUALIFY tier = min(tier) OVER (PARTITION BY name)`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${MATCHES} AS
-    SELECT name, any_value(sample_id) AS sample_id, any_value(path) AS path,
-      any_value(width) AS width, any_value(height) AS height
-    FROM temp.${CANDIDATES} GROUP BY name HAVING count(*) = 1`);
-  await db.run(`DROP TABLE temp.${CANDIDATES}`);
+}
 
-  const clash = await db.one<{ first: string; second: string; path: string }>(
-    `SELECT min(name) AS first, max(name) AS second, any_value(path) AS path
-     FROM temp.${MATCHES} GROUP BY sample_id HAVING count(*) > 1 ORDER BY path LIMIT 1`,
-  );
-  if (clash) {
-    throw new InputError(
-      source,
-      undefined,
-      `'${clash.first}' and '${clash.second}' both name sample '${clash.path}'`,
-    );
-  }
+async function matchedSummary(db: Database): Promise<Matched> {
   const unmatchedSql = `FROM temp.${NAMES} WHERE name NOT IN (SELECT name FROM temp.${MATCHES})`;
   const unmatched = await db.all<{ file: string }>(
     `SELECT file ${unmatchedSql} ORDER BY file LIMIT ${UNMATCHED_LISTED}`,
@@ -188,6 +191,24 @@ export async function matchStagedNames(
     unmatched: unmatched.map((row) => row.file),
     unmatched_count: await db.value<number>(`SELECT count(*) ${unmatchedSql}`),
   };
+}
+
+/** Two names that land on one sample are an error: their records would pile onto it. */
+async function refuseSharedSamples(db: Database, source: string): Promise<void> {
+  // Grouping integers alone is cheap; the names are fetched only when there is a clash.
+  const shared = await db.value<number | undefined>(
+    `SELECT sample_id FROM temp.${MATCHES} GROUP BY sample_id HAVING count(*) > 1 LIMIT 1`,
+  );
+  if (shared === undefined) return;
+  const names = await db.all<{ name: string; path: string }>(
+    `SELECT name, path FROM temp.${MATCHES} WHERE sample_id = ? ORDER BY name LIMIT 2`,
+    [shared],
+  );
+  throw new InputError(
+    source,
+    undefined,
+    `'${names[0]!.name}' and '${names[1]!.name}' both name sample '${names[0]!.path}'`,
+  );
 }
 
 export async function dropImportTables(db: Database): Promise<void> {
@@ -347,17 +368,15 @@ export interface LabelWrite {
  * new version, so the task's labels as of any earlier version can be read back.
  */
 export async function writeLabels(db: Database, write: LabelWrite): Promise<number> {
-  const written = await db.value<number>(`SELECT count(*) FROM (${labelsSelect(write.boxes)})`);
+  const taskId = Number(write.taskId);
   if (write.target === 'predictions') {
-    await db.run('DELETE FROM winnow.predictions WHERE task_id = ?', [write.taskId]);
-    await db.run(
+    await db.run('DELETE FROM winnow.predictions WHERE task_id = ?', [taskId]);
+    return db.value<number>(
       `INSERT INTO winnow.predictions (sample_id, task_id, category_id, score, probabilities, box, segmentation, keypoints)
-       SELECT sample_id, ${Number(write.taskId)}, category_id, score, probabilities, box, segmentation, keypoints
+       SELECT sample_id, ${taskId}, category_id, score, probabilities, box, segmentation, keypoints
        FROM (${labelsSelect(write.boxes)})`,
     );
-    return written;
   }
-  const taskId = Number(write.taskId);
   const version =
     (await db.value<number>(
       'SELECT coalesce(max(version), 0) + 1 FROM winnow.annotation_versions WHERE task_id = ?',
@@ -368,10 +387,10 @@ export async function writeLabels(db: Database, write: LabelWrite): Promise<numb
   ]);
   await copyToHistory(db, taskId, version, 'delete', `task_id = ${taskId}`);
   await db.run('DELETE FROM winnow.annotations WHERE task_id = ?', [taskId]);
-  await db.run(
+  const written = await db.value<number>(
     `INSERT INTO winnow.annotations (annotation_id, sample_id, task_id, category_id, box, segmentation, keypoints, version)
      SELECT nextval('winnow.annotation_ids'), sample_id, ${taskId}, category_id, box, segmentation, keypoints, ${version}
-     FROM (${labelsSelect(write.boxes)}) ORDER BY sample_id`,
+     FROM (${labelsSelect(write.boxes)})`,
   );
   await copyToHistory(db, taskId, version, 'add', `task_id = ${taskId} AND version = ${version}`);
   await db.run(
@@ -451,13 +470,13 @@ export async function writeMetadata(
      AND sample_id IN (SELECT sample_id FROM temp.${MATCHES})`,
     [datasetId, ...keys],
   );
-  const select = `FROM temp.${VALUES} v JOIN temp.${MATCHES} m USING (name)
-    WHERE v.value_num IS NOT NULL OR v.value_str IS NOT NULL OR v.value_bool IS NOT NULL`;
-  await db.run(
+  // An INSERT answers with the number of rows it wrote.
+  return db.value<number>(
     `INSERT INTO winnow.metadata (dataset_id, sample_id, key, value_num, value_str, value_bool)
-     SELECT ${Number(datasetId)}, m.sample_id, v.key, v.value_num, v.value_str, v.value_bool ${select}`,
+     SELECT ${Number(datasetId)}, m.sample_id, v.key, v.value_num, v.value_str, v.value_bool
+     FROM temp.${VALUES} v JOIN temp.${MATCHES} m USING (name)
+     WHERE v.value_num IS NOT NULL OR v.value_str IS NOT NULL OR v.value_bool IS NOT NULL`,
   );
-  return db.value<number>(`SELECT count(*) ${select}`);
 }
 
 /**

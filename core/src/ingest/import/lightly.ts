@@ -18,6 +18,7 @@ import {
   type FieldSpec,
   type FieldType,
   type ImportSummary,
+  type InputName,
   type LabelRecord,
   type LabelSet,
   type MetadataValue,
@@ -74,21 +75,7 @@ export async function importLightlyMetadata(
       schemaCheck,
       await readJson(join(dir, 'schema.json'), schemaCheck.file),
     );
-    const files = (await listFiles(dir, '.json', displayName(dir))).filter((file) => file !== 'schema.json');
-    const names = new NameSet();
-    const values: MetadataValue[] = [];
-    await eachFile(dir, files, options, (text, _file, display) => {
-      const check = new Check(display);
-      const doc = check.object(parseJson(text, display), undefined);
-      const name = normalizeName(check.string(doc.file_name, 'file_name'));
-      names.add(name, check, 'file_name');
-      if (doc.type !== undefined) check.oneOf(doc.type, 'type', ['image', 'video', 'frame']);
-      const metadata = check.object(doc.metadata ?? {}, 'metadata');
-      for (const entry of schema) {
-        const value = metadataValue(check, entry, lookup(metadata, entry.path));
-        if (value) values.push({ name, key: entry.path, ...value });
-      }
-    });
+    const { names, values } = await readMetadataFiles(dir, schema, options);
     const fields: FieldSpec[] = schema.map((entry) => ({
       key: entry.path,
       ...VALUE_TYPES[entry.dataType],
@@ -100,10 +87,7 @@ export async function importLightlyMetadata(
       dataset.id,
       { by: 'path', source: displayName(dir) },
       async () => {
-        await stageNames(
-          ws.db,
-          [...names.names()].map((name) => ({ name, file: name })),
-        );
+        await stageNames(ws.db, names);
         await stageValues(ws.db, values);
         return fields;
       },
@@ -111,6 +95,33 @@ export async function importLightlyMetadata(
     );
     return { kind: 'lightly-metadata', ...stored };
   });
+}
+
+/** Every per-file JSON under `dir`, checked against the schema, as one value per field. */
+async function readMetadataFiles(
+  dir: string,
+  schema: readonly MetadataEntry[],
+  options: LongTaskOptions,
+): Promise<{ names: InputName[]; values: MetadataValue[] }> {
+  const files = (await listFiles(dir, '.json', displayName(dir))).filter((file) => file !== 'schema.json');
+  const seen = new NameSet();
+  const names: InputName[] = [];
+  const values: MetadataValue[] = [];
+  await eachFile(dir, files, options, (text, _file, display) => {
+    const check = new Check(display);
+    const doc = check.object(parseJson(text, display), undefined);
+    const fileName = check.string(doc.file_name, 'file_name');
+    const name = normalizeName(fileName);
+    seen.add(name, check, 'file_name');
+    names.push({ name, file: fileName });
+    if (doc.type !== undefined) check.oneOf(doc.type, 'type', ['image', 'video', 'frame']);
+    const metadata = check.object(doc.metadata ?? {}, 'metadata');
+    for (const entry of schema) {
+      const value = metadataValue(check, entry, lookup(metadata, entry.path));
+      if (value) values.push({ name, key: entry.path, ...value });
+    }
+  });
+  return { names, values };
 }
 
 function parseMetadataSchema(check: Check, value: unknown): MetadataEntry[] {

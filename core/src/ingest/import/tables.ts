@@ -72,6 +72,9 @@ function tableReader(file: string, display: string): string {
 }
 
 const TABLE = 'import_table';
+/** Columns the loaded table gets in front of the user's: the normalized name and the key as written. */
+const NAME = '__winnow_name';
+const FILE = '__winnow_file';
 
 /** Loads and checks the table, then fills temp.import_names and temp.import_values from it. */
 async function stageTable(
@@ -80,39 +83,57 @@ async function stageTable(
   display: string,
   key: string | undefined,
 ): Promise<FieldSpec[]> {
-  try {
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT * FROM ${reader}`);
-  } catch (error) {
-    throw new InputError(display, undefined, `cannot read: ${firstLineOf(error)}`);
-  }
-  const columns = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE temp.${TABLE}`);
+  const columns = await readOrFail(display, () =>
+    db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`),
+  );
   const keyColumn = findKeyColumn(columns, display, key);
-  const name = `regexp_replace(regexp_replace(replace(CAST(${quote(keyColumn)} AS VARCHAR), '\\', '/'), '^(\\./)+', ''), '^/+', '')`;
-  await checkKeys(db, display, keyColumn, name);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${NAMES} AS
-    SELECT ${name} AS name, CAST(${quote(keyColumn)} AS VARCHAR) AS file FROM temp.${TABLE}`);
+  const fields = columns
+    .filter((c) => c.column_name !== keyColumn)
+    .map(({ column_name: column, column_type: type }): FieldSpec => {
+      const spec = fieldOf(type);
+      if (!spec)
+        throw new InputError(
+          display,
+          column,
+          `type ${type} is not supported; use numbers, booleans or strings`,
+        );
+      return { key: column, ...spec, file: display, field: column };
+    });
+  const file = `CAST(${quote(keyColumn)} AS VARCHAR)`;
+  const name = `regexp_replace(regexp_replace(replace(${file}, '\\', '/'), '^(\\./)+', ''), '^/+', '')`;
+  await readOrFail(display, () =>
+    db.run(
+      `CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT ${name} AS ${NAME}, ${file} AS ${FILE}, * FROM ${reader}`,
+    ),
+  );
+  await checkKeys(db, display, keyColumn);
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ${NAMES} AS SELECT ${NAME} AS name, ${FILE} AS file FROM temp.${TABLE}`,
+  );
   await stageValues(db, []);
-  const fields: FieldSpec[] = [];
-  for (const { column_name: column, column_type: type } of columns) {
-    if (column === keyColumn) continue;
-    const spec = fieldOf(type);
-    if (!spec)
-      throw new InputError(
-        display,
-        column,
-        `type ${type} is not supported; use numbers, booleans or strings`,
-      );
-    fields.push({ key: column, ...spec, file: display, field: column });
-    const slot = { int: 'value_num', float: 'value_num', string: 'value_str', bool: 'value_bool' }[spec.type];
-    const cast = { int: 'DOUBLE', float: 'DOUBLE', string: 'VARCHAR', bool: 'BOOLEAN' }[spec.type];
+  for (const field of fields) {
+    const slot = { int: 'value_num', float: 'value_num', string: 'value_str', bool: 'value_bool' }[
+      field.type
+    ];
+    const cast = { int: 'DOUBLE', float: 'DOUBLE', string: 'VARCHAR', bool: 'BOOLEAN' }[field.type];
+    const column = quote(field.key);
     await db.run(
       `INSERT INTO temp.${VALUES} (name, key, ${slot})
-       SELECT ${name}, ?, CAST(${quote(column)} AS ${cast}) FROM temp.${TABLE} WHERE ${quote(column)} IS NOT NULL`,
-      [column],
+       SELECT ${NAME}, ?, CAST(${column} AS ${cast}) FROM temp.${TABLE} WHERE ${column} IS NOT NULL`,
+      [field.key],
     );
   }
   await db.run(`DROP TABLE temp.${TABLE}`);
   return fields;
+}
+
+/** DuckDB's reader errors (bad CSV, bad JSON) become input errors naming the file. */
+async function readOrFail<T>(display: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new InputError(display, undefined, `cannot read: ${firstLineOf(error)}`);
+  }
 }
 
 function findKeyColumn(columns: { column_name: string }[], display: string, key: string | undefined): string {
@@ -128,24 +149,26 @@ function findKeyColumn(columns: { column_name: string }[], display: string, key:
 }
 
 /** Every row must name one file, and no file twice: a second row would silently win. */
-async function checkKeys(db: Database, display: string, keyColumn: string, name: string): Promise<void> {
+async function checkKeys(db: Database, display: string, keyColumn: string): Promise<void> {
   // Rows of a table created in an open transaction are numbered from a large offset, in order.
   const row = `rowid - (SELECT min(rowid) FROM temp.${TABLE}) + 1`;
   const empty = await db.one<{ row: number }>(
-    `SELECT ${row} AS row FROM temp.${TABLE} WHERE coalesce(trim(${name}), '') = '' ORDER BY rowid LIMIT 1`,
+    `SELECT ${row} AS row FROM temp.${TABLE} WHERE coalesce(trim(${NAME}), '') = '' ORDER BY rowid LIMIT 1`,
   );
   if (empty) throw new InputError(display, `row ${empty.row}: ${keyColumn}`, 'empty filename');
-  const twice = await db.one<{ name: string; rows: number[] }>(
-    `SELECT ${name} AS name, list(${row} ORDER BY rowid)[1:2] AS rows
-     FROM temp.${TABLE} GROUP BY 1 HAVING count(*) > 1 ORDER BY min(rowid) LIMIT 1`,
+  const twice = await db.one<{ name: string }>(
+    `SELECT ${NAME} AS name FROM temp.${TABLE} GROUP BY 1 HAVING count(*) > 1 LIMIT 1`,
   );
-  if (twice) {
-    throw new InputError(
-      display,
-      keyColumn,
-      `'${twice.name}' appears in rows ${twice.rows[0]} and ${twice.rows[1]}`,
-    );
-  }
+  if (!twice) return;
+  const rows = await db.all<{ row: number }>(
+    `SELECT ${row} AS row FROM temp.${TABLE} WHERE ${NAME} = ? ORDER BY rowid LIMIT 2`,
+    [twice.name],
+  );
+  throw new InputError(
+    display,
+    keyColumn,
+    `'${twice.name}' appears in rows ${rows[0]!.row} and ${rows[1]!.row}`,
+  );
 }
 
 /**

@@ -36,7 +36,7 @@ export async function importYolo(
 ): Promise<ImportSummary> {
   const target = labelTarget(options.as);
   const task = taskName(options.task ?? basename(resolve(labelsDir)));
-  const config = { format: 'yolo', source: labelsDir, as: target, task, classes: options.classes };
+  const config = { format: 'yolo', source: labelsDir, as: target, task, classes: resolve(options.classes) };
   return recordRun(ws, dataset, config, async (runId) => {
     const classesFile = displayName(options.classes);
     const classes = parseClasses(
