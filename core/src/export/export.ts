@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { WinnowError } from '../errors.js';
 import { materializeSelection, type Selection } from '../query/selection.js';
 import { sqlString } from '../store/db.js';
+import { resolveVersion } from '../store/history.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 
 export type FilenameForm = 'relative' | 'absolute' | 'url';
@@ -66,6 +67,8 @@ export interface LabelExportOptions {
   /** The task whose labels to write (may be omitted when the dataset has one). */
   task?: string;
   source: 'predictions' | 'annotations';
+  /** Annotations as they were at this version of the task (or at this time), not as they are now. */
+  at?: number | Date;
 }
 
 interface Label {
@@ -153,36 +156,79 @@ async function readLabels(
   selection: Selection,
   options: LabelExportOptions,
 ) {
-  const taskId = await resolveTask(ws, dataset, options.task);
+  const task = await resolveTask(ws, dataset, options.task);
   const { table } = await materializeSelection(ws, dataset, selection, 'export_selection');
-  const table_ = options.source === 'predictions' ? 'winnow.predictions' : 'winnow.annotations';
-  const score = options.source === 'predictions' ? 'l.score' : 'NULL';
   const categories = await ws.db.all<{ category_id: number; name: string }>(
     'SELECT category_id, name FROM winnow.categories WHERE task_id = ? ORDER BY category_id',
-    [taskId],
+    [task.task_id],
   );
   const images = await ws.db.all<{ path: string; width: number | null; height: number | null }>(
     `SELECT s.path, s.width, s.height FROM winnow.samples s JOIN temp.${table} USING (sample_id) ORDER BY s.path`,
   );
+  const source = await labelSource(ws, task, options);
   const labels = await ws.db.all<Label>(
-    `SELECT s.path, s.width, s.height, l.category_id, ${score} AS score, l.box
-     FROM ${table_} l JOIN temp.${table} USING (sample_id) JOIN winnow.samples s USING (sample_id)
-     WHERE l.task_id = ? ORDER BY s.path`,
-    [taskId],
+    `SELECT s.path, s.width, s.height, l.category_id, l.score, l.box
+     FROM (${source.sql}) l JOIN temp.${table} USING (sample_id) JOIN winnow.samples s USING (sample_id)
+     ORDER BY s.path`,
+    source.params,
   );
   return { categories, labels, images };
 }
 
-async function resolveTask(ws: Workspace, dataset: Dataset, task: string | undefined): Promise<number> {
+/** SQL yielding a task's labels (sample_id, category_id, score, box), current or as of a version. */
+async function labelSource(
+  ws: Workspace,
+  task: { task_id: number; name: string },
+  options: LabelExportOptions,
+): Promise<{ sql: string; params: number[] }> {
+  if (options.source === 'predictions') {
+    if (options.at !== undefined)
+      throw new WinnowError('invalid_argument', '--at reads annotations back; predictions keep no history');
+    return {
+      sql: 'SELECT sample_id, category_id, score, box FROM winnow.predictions WHERE task_id = ?',
+      params: [task.task_id],
+    };
+  }
+  if (options.at === undefined) {
+    return {
+      sql: 'SELECT sample_id, category_id, NULL AS score, box FROM winnow.annotations WHERE task_id = ?',
+      params: [task.task_id],
+    };
+  }
+  const version = await resolveVersion(
+    ws.db,
+    {
+      table: 'winnow.annotation_versions',
+      column: 'task_id',
+      id: task.task_id,
+      label: `annotations of task '${task.name}'`,
+    },
+    options.at,
+  );
+  // Each annotation's last change up to that version, unless that change deleted it.
+  return {
+    sql: `SELECT sample_id, category_id, NULL AS score, box FROM (
+            SELECT *, row_number() OVER (PARTITION BY annotation_id ORDER BY version DESC) AS newest
+            FROM winnow.annotation_history WHERE task_id = ? AND version <= ?)
+          WHERE newest = 1 AND operation <> 'delete'`,
+    params: [task.task_id, version],
+  };
+}
+
+async function resolveTask(
+  ws: Workspace,
+  dataset: Dataset,
+  task: string | undefined,
+): Promise<{ task_id: number; name: string }> {
   const tasks = await ws.db.all<{ task_id: number; name: string }>(
     'SELECT task_id, name FROM winnow.tasks WHERE dataset_id = ? ORDER BY name',
     [dataset.id],
   );
   if (task !== undefined) {
     const found = tasks.find((t) => t.name === task);
-    if (found) return found.task_id;
+    if (found) return found;
   } else if (tasks.length === 1) {
-    return tasks[0]!.task_id;
+    return tasks[0]!;
   }
   const names = tasks.map((t) => t.name).join(', ') || 'none';
   throw new WinnowError(

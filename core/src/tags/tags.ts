@@ -1,6 +1,7 @@
 import { WinnowError } from '../errors.js';
 import { describeSelection, materializeSelection, type Selection } from '../query/selection.js';
 import type { Database } from '../store/db.js';
+import { resolveVersion } from '../store/history.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 
 export interface TagInfo {
@@ -173,7 +174,11 @@ export class Tags {
    */
   async members(name: string, at?: number | Date): Promise<{ version: number; files: string[] }> {
     const tagId = await this.idOf(name, { includeDeleted: at !== undefined });
-    const version = await this.resolveVersion(tagId, name, at);
+    const version = await resolveVersion(
+      this.db,
+      { table: 'winnow.tag_versions', column: 'tag_id', id: tagId, label: `tag '${name}'` },
+      at,
+    );
     const files = await this.db.all<{ path: string }>(
       `SELECT s.path FROM winnow.samples s JOIN (
          SELECT sample_id FROM winnow.tag_history WHERE tag_id = ? AND version <= ?
@@ -182,26 +187,6 @@ export class Tags {
       [tagId, version],
     );
     return { version, files: files.map((row) => row.path) };
-  }
-
-  private async resolveVersion(tagId: number, name: string, at: number | Date | undefined): Promise<number> {
-    if (at === undefined)
-      return this.db.value<number>('SELECT version FROM winnow.tags WHERE tag_id = ?', [tagId]);
-    if (typeof at === 'number') {
-      const exists = await this.db.value<number>(
-        'SELECT count(*) FROM winnow.tag_versions WHERE tag_id = ? AND version = ?',
-        [tagId, at],
-      );
-      if (!exists) throw new WinnowError('not_found', `tag '${name}' has no version ${at}`);
-      return at;
-    }
-    const version = await this.db.value<number | null>(
-      'SELECT max(version) FROM winnow.tag_versions WHERE tag_id = ? AND changed_at <= ?::TIMESTAMP',
-      [tagId, at.toISOString()],
-    );
-    if (version === null)
-      throw new WinnowError('not_found', `tag '${name}' did not exist at ${at.toISOString()}`);
-    return version;
   }
 
   private async change(

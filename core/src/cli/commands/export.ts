@@ -8,7 +8,9 @@ import {
   exportSamples,
   exportYolo,
   type FilenameForm,
+  type LabelExportOptions,
 } from '../../export/export.js';
+import { parseAt } from '../../store/history.js';
 import { addSelectionOptions, type SelectionOptions, selectionFrom, withWorkspace } from '../context.js';
 
 interface ExportOptions extends SelectionOptions {
@@ -19,6 +21,14 @@ interface ExportOptions extends SelectionOptions {
   out?: string;
   task?: string;
   labels: 'predictions' | 'annotations';
+  at?: string;
+}
+
+function labelOptions(options: ExportOptions): LabelExportOptions {
+  if (options.labels !== 'predictions' && options.labels !== 'annotations') {
+    throw new WinnowError('invalid_argument', `--labels '${options.labels}': use predictions or annotations`);
+  }
+  return { task: options.task, source: options.labels, at: parseAt(options.at) };
 }
 
 export function registerExport(program: Command): void {
@@ -32,7 +42,11 @@ export function registerExport(program: Command): void {
       .option('--columns <list>', 'csv/json: comma-separated columns of the samples view')
       .option('--out <path>', 'file to write (a folder for yolo); filenames go to stdout without it')
       .option('--task <name>', 'coco/yolo: the task whose labels to write')
-      .option('--labels <source>', 'coco/yolo: predictions | annotations', 'annotations'),
+      .option('--labels <source>', 'coco/yolo: predictions | annotations', 'annotations')
+      .option(
+        '--at <version|time>',
+        'coco/yolo: the annotations as they were at a version of the task, or a time',
+      ),
   ).action((options: ExportOptions, command: Command) =>
     withWorkspace(command, async ({ ws, out, dataset }) => {
       const ds = await dataset(options.dataset);
@@ -70,22 +84,14 @@ export function registerExport(program: Command): void {
           return out.result({ count, out: target }, (r) => `${r.count} samples written to ${r.out}`);
         }
         case 'coco': {
-          const written = await exportCoco(ws, ds, selection, {
-            task: options.task,
-            source: options.labels,
-            file: needsOut(),
-          });
+          const written = await exportCoco(ws, ds, selection, { ...labelOptions(options), file: needsOut() });
           return out.result(
             { ...written, out: target },
             (r) => `${r.images} images, ${r.annotations} boxes written to ${r.out}`,
           );
         }
         case 'yolo': {
-          const written = await exportYolo(ws, ds, selection, {
-            task: options.task,
-            source: options.labels,
-            dir: needsOut(),
-          });
+          const written = await exportYolo(ws, ds, selection, { ...labelOptions(options), dir: needsOut() });
           return out.result(
             { ...written, out: target },
             (r) => `${r.files} label files, ${r.boxes} boxes written to ${r.out}`,

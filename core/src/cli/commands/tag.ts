@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { WinnowError } from '../../errors.js';
+import { parseAt } from '../../store/history.js';
 import { type SetOperation, type TagChange, Tags } from '../../tags/tags.js';
 import { addSelectionOptions, type SelectionOptions, selectionFrom, withWorkspace } from '../context.js';
 import { table } from '../output.js';
@@ -127,13 +127,4 @@ function describeChange(change: TagChange): string {
     );
   }
   return lines.join('\n');
-}
-
-function parseAt(at: string | undefined): number | Date | undefined {
-  if (at === undefined) return undefined;
-  if (/^\d+$/.test(at)) return Number(at);
-  const time = new Date(at);
-  if (Number.isNaN(time.getTime()))
-    throw new WinnowError('invalid_argument', `--at '${at}': give a version number or an ISO 8601 time`);
-  return time;
 }
