@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -115,5 +115,26 @@ describe('the winnow command', () => {
     expect(usage.stderr).toMatch(
       /required option '--dataset <name>' not specified|missing required argument 'folder'/,
     );
+  });
+
+  it('refuses a second process on a workspace, naming the one that holds it', async () => {
+    const ws = join(tempDir(), '.winnow');
+    expect((await winnow(ws, 'info')).code).toBe(0);
+    const holder = spawn(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const { Workspace } = await import(${JSON.stringify(join(REPOSITORY, 'core/dist/store/workspace.js'))});
+       await Workspace.open(${JSON.stringify(ws)}); console.log('open'); setInterval(() => {}, 1000);`,
+    ]);
+    try {
+      await new Promise((resolve) => holder.stdout.once('data', resolve));
+      const second = await winnow(ws, 'info');
+      expect(second.code).toBe(1);
+      expect(second.stderr).toBe(
+        `winnow: workspace database ${ws}/workspace.duckdb is in use by another process (PID ${holder.pid}): one process opens a workspace at a time\n`,
+      );
+    } finally {
+      holder.kill();
+    }
   });
 });

@@ -43,9 +43,11 @@ export class Database {
     try {
       instance = await DuckDBInstance.create(path, config);
     } catch (error) {
-      throw new WinnowError('io', `cannot open workspace database ${path}: ${firstLineOf(error)}`, {
-        cause: error,
-      });
+      const holder = /Conflicting lock is held in .*?\(PID (\d+)\)/.exec(firstLineOf(error))?.[1];
+      const message = holder
+        ? `workspace database ${path} is in use by another process (PID ${holder}): one process opens a workspace at a time`
+        : `cannot open workspace database ${path}: ${firstLineOf(error)}`;
+      throw new WinnowError('io', message, { cause: error });
     }
     return new Database(path, instance, await instance.connect());
   }

@@ -16,6 +16,8 @@ export class WorkerPool<Request, Response> {
   private readonly waiting: { request: Request; pending: Pending }[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly workers: Worker[] = [];
+  /** Set when a worker died: the pool answers every further task with it. */
+  private failure: Error | undefined;
 
   constructor(script: URL, size = availableParallelism(), workerData?: unknown) {
     for (let i = 0; i < Math.max(1, size); i++) {
@@ -27,10 +29,7 @@ export class WorkerPool<Request, Response> {
         else pending.reject(new Error(message.error));
         this.release(worker);
       });
-      worker.on('error', (error) => {
-        this.busy.get(worker)?.reject(error);
-        this.busy.delete(worker);
-      });
+      worker.on('error', (error) => this.fail(error));
       this.workers.push(worker);
       this.idle.push(worker);
     }
@@ -42,6 +41,7 @@ export class WorkerPool<Request, Response> {
 
   run(request: Request): Promise<Response> {
     return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
       const pending = { resolve: resolve as (value: unknown) => void, reject };
       const worker = this.idle.pop();
       if (worker) this.dispatch(worker, request, pending);
@@ -51,6 +51,14 @@ export class WorkerPool<Request, Response> {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private fail(error: Error): void {
+    this.failure = new Error(`worker thread failed: ${error.message}`, { cause: error });
+    for (const pending of this.busy.values()) pending.reject(this.failure);
+    for (const { pending } of this.waiting) pending.reject(this.failure);
+    this.busy.clear();
+    this.waiting.length = 0;
   }
 
   private dispatch(worker: Worker, request: Request, pending: Pending): void {
