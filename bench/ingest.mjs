@@ -4,15 +4,31 @@
  * ../shared/datasets, copied round-robin into 100 folders of 1,000) into a fresh workspace,
  * then re-run the ingest (nothing changed) to time the incremental path.
  *
- *   node bench/ingest.mjs [--files N]
+ * In the same run, on the same files, it indexes them with a peer, LightlyStudio (PyPI
+ * `lightly-studio`, pinned in bench/peers/requirements.txt), through
+ * bench/peers/lightly_studio_ingest.py: `ImageDataset.add_images_from_path(embed=False)` into a
+ * fresh DuckDB file, offline. The Python environment is bench/.venv, created and pip-installed on
+ * first use (a few minutes: the package pulls in torch). A peer that cannot be installed or that
+ * fails is reported in `peer.error`; the Winnow numbers are reported either way.
  *
+ *   node bench/ingest.mjs [--files N] [--peer-files M] [--no-peer]
+ *
+ * --peer-files M gives the peer only the first M files (its `limit`); files/s are compared.
  * The files are generated once under bench/out/ingest-files-<N>/ and reused. Prints one JSON
  * document on stdout and writes bench/out/ingest.json. Target: >= 20,000 files/s.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -22,8 +38,19 @@ const TARGET_FILES_PER_SECOND = 20_000;
 const { Workspace } = await import(new URL('../core/dist/store/workspace.js', import.meta.url).href);
 const { ingest } = await import(new URL('../core/dist/ingest/index.js', import.meta.url).href);
 
-const filesArg = process.argv.indexOf('--files');
-const N = filesArg > 0 ? Number(process.argv[filesArg + 1]) : 100_000;
+const VENV = join(HERE, '.venv');
+const VENV_PYTHON = join(VENV, 'bin', 'python');
+const PEER_REQUIREMENTS = join(HERE, 'peers', 'requirements.txt');
+const PEER_SCRIPT = join(HERE, 'peers', 'lightly_studio_ingest.py');
+const PEER_TIMEOUT_MS = 8 * 60 * 1000;
+
+const option = (name) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : undefined;
+};
+const N = option('--files') ?? 100_000;
+const PEER_FILES = Math.min(option('--peer-files') ?? N, N);
+const WITH_PEER = !process.argv.includes('--no-peer');
 const log = (...parts) => console.error('[bench:ingest]', ...parts);
 
 function generate(root) {
@@ -47,6 +74,73 @@ function generate(root) {
   return true;
 }
 
+/**
+ * Runs a command, streaming its stderr (and, unless `captureStdout`, its stdout) to our stderr.
+ * Resolves with its stdout; rejects with the exit status and the last line it wrote to stderr.
+ */
+function run(command, args, { captureStdout = false, timeoutMs } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderrTail = '';
+    child.stdout.on('data', (chunk) => {
+      if (captureStdout) stdout += chunk;
+      else process.stderr.write(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      stderrTail = (stderrTail + chunk).slice(-4000);
+    });
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      if (status === 0) return resolve(stdout);
+      const lastLine = stderrTail
+        .split(/[\r\n]+/)
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .at(-1);
+      const how = signal
+        ? `was killed (${signal}${signal === 'SIGTERM' ? ', timeout?' : ''})`
+        : `exited with ${status}`;
+      reject(new Error(`${basename(command)} ${how}${lastLine ? `: ${lastLine}` : ''}`));
+    });
+  });
+}
+
+/** bench/.venv with bench/peers/requirements.txt installed (skipped when already done). */
+async function preparePeer() {
+  const started = performance.now();
+  const requirements = readFileSync(PEER_REQUIREMENTS, 'utf8');
+  const stamp = join(VENV, '.bench-requirements.txt');
+  if (existsSync(VENV_PYTHON) && existsSync(stamp) && readFileSync(stamp, 'utf8') === requirements) {
+    return { installed: false, seconds: 0 };
+  }
+  if (!existsSync(VENV_PYTHON)) {
+    log('creating bench/.venv');
+    await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', VENV]);
+  }
+  log('installing bench/peers/requirements.txt into bench/.venv (first run: a few minutes)');
+  await run(VENV_PYTHON, [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '-r',
+    PEER_REQUIREMENTS,
+  ]);
+  writeFileSync(stamp, requirements);
+  return { installed: true, seconds: round((performance.now() - started) / 1000) };
+}
+
+/** Runs the peer script on the same folder; its last stdout line is its JSON report. */
+async function runPeer(folder) {
+  const args = [PEER_SCRIPT, folder, '--out', join(OUT, 'lightly-studio')];
+  if (PEER_FILES < N) args.push('--limit', String(PEER_FILES));
+  const stdout = await run(VENV_PYTHON, args, { captureStdout: true, timeoutMs: PEER_TIMEOUT_MS });
+  return JSON.parse(stdout.trim().split('\n').at(-1));
+}
+
 async function timed(work) {
   const started = performance.now();
   const result = await work();
@@ -56,15 +150,39 @@ async function timed(work) {
 mkdirSync(OUT, { recursive: true });
 const files = join(OUT, `ingest-files-${N}`);
 log(generate(files) ? `generated ${N} files` : `reusing ${N} files`);
+
+// Install the peer before timing anything, so pip's disk traffic stays out of both timings.
+let peer = WITH_PEER ? { peer: 'lightly-studio' } : { skipped: '--no-peer' };
+let peerInstall;
+if (WITH_PEER) {
+  try {
+    peerInstall = await preparePeer();
+  } catch (error) {
+    peer = { peer: 'lightly-studio', error: `install failed: ${error.message}` };
+  }
+}
 const workspace = join(OUT, 'ingest-workspace');
 rmSync(workspace, { recursive: true, force: true });
 const ws = await Workspace.open(workspace);
 const first = await timed(() => ingest(ws, files, { dataset: 'bench' }));
 const again = await timed(() => ingest(ws, files, { dataset: 'bench' }));
 ws.close();
-const peakRss =
-  Number(/VmHWM:\s+(\d+)/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1]) *
-  1024;
+
+if (peerInstall) {
+  log(`indexing ${PEER_FILES} files with LightlyStudio`);
+  try {
+    peer = { ...(await runPeer(files)), install: peerInstall };
+    if (peer.files !== PEER_FILES) peer.error = `indexed ${peer.files} of ${PEER_FILES} files`;
+  } catch (error) {
+    peer = { peer: 'lightly-studio', error: error.message, install: peerInstall };
+  }
+  if (PEER_FILES < N) {
+    peer.subset = `first ${PEER_FILES} of the ${N} files (add_images_from_path limit); compare files/s`;
+  }
+}
+const peerOk = WITH_PEER && !peer.error && peer.files_per_second > 0;
+
+const peakRss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
 
 const filesPerSecond = Math.round(N / first.seconds);
 const report = {
@@ -82,6 +200,14 @@ const report = {
     unchanged: again.result.unchanged,
   },
   peak_rss_bytes: peakRss,
+  peer,
+  speedup_vs_lightly_studio: peerOk ? round2(filesPerSecond / peer.files_per_second) : null,
+  reingest_speedup_vs_lightly_studio: peerOk
+    ? round2(N / again.seconds / peer.unchanged_readd.files_per_second)
+    : null,
+  speedup_note:
+    'files/s ratios, Winnow / LightlyStudio: first ingest vs its first add_images_from_path, and unchanged ' +
+    're-ingest vs its second add of the same folder (it skips known paths without checking for changes)',
   target_files_per_second: TARGET_FILES_PER_SECOND,
   pass: filesPerSecond >= TARGET_FILES_PER_SECOND && first.result.added === N,
   note: 'files are in the page cache (generated or read just before): this measures Winnow, not the disk',
@@ -91,4 +217,8 @@ console.log(JSON.stringify(report, null, 2));
 
 function round(x) {
   return Math.round(x * 1000) / 1000;
+}
+
+function round2(x) {
+  return Math.round(x * 100) / 100;
 }
