@@ -44,6 +44,17 @@ FROM winnow.predictions p
 JOIN winnow.tasks t USING (task_id)
 LEFT JOIN winnow.categories c ON c.task_id = p.task_id AND c.category_id = p.category_id
 WHERE ${inDataset('t.dataset_id')}`,
+  // Counts per class, aggregated on the ids before the names are joined: 80 rows meet the joins
+  // instead of every prediction (at 30M predictions, ~55 ms instead of ~450 ms for the same
+  // GROUP BY category over `predictions`; bench/queries.mjs, b_predictions_per_class).
+  prediction_counts: `
+SELECT t.dataset_id, t.name AS task, t.type AS task_type, p.category_id, c.name AS category,
+  p.predictions, p.mean_score
+FROM (SELECT task_id, category_id, count(*) AS predictions, avg(score) AS mean_score
+      FROM winnow.predictions GROUP BY task_id, category_id) p
+JOIN winnow.tasks t USING (task_id)
+LEFT JOIN winnow.categories c ON c.task_id = p.task_id AND c.category_id = p.category_id
+WHERE ${inDataset('t.dataset_id')}`,
   annotations: `
 SELECT a.annotation_id, a.sample_id, t.dataset_id, t.name AS task, t.type AS task_type, a.category_id,
   c.name AS category, a.box, a.segmentation, a.keypoints, a.version
