@@ -120,6 +120,40 @@ describe('export', () => {
     ws.close();
   });
 
+  it('keeps per-sample scores current when predictions are imported again', async () => {
+    const ws = await tempWorkspace();
+    await ingest(ws, IMAGES, { dataset: 'coco' });
+    const coco = await ws.dataset('coco');
+    const file = join(tempDir(), 'det.json');
+    const write = (scores: number[]) =>
+      writeFileSync(
+        file,
+        JSON.stringify({
+          images: [{ id: 1, file_name: '000000000009.jpg', width: 640, height: 480 }],
+          annotations: scores.map((score, i) => ({
+            id: i + 1,
+            image_id: 1,
+            category_id: 1,
+            bbox: [1, 1, 9, 9],
+            score,
+          })),
+          categories: [{ id: 1, name: 'thing' }],
+        }),
+      );
+    write([0.2, 0.9]);
+    await importCoco(ws, coco, file, { as: 'predictions', task: 'det' });
+    const scores = () => ws.db.all('SELECT task, predictions, max_score, min_score FROM sample_scores');
+    expect(await scores()).toEqual([
+      { task: 'det', predictions: 2, max_score: expect.closeTo(0.9, 6), min_score: expect.closeTo(0.2, 6) },
+    ]);
+    write([0.4]);
+    await importCoco(ws, coco, file, { as: 'predictions', task: 'det' });
+    expect(await scores()).toEqual([
+      { task: 'det', predictions: 1, max_score: expect.closeTo(0.4, 6), min_score: expect.closeTo(0.4, 6) },
+    ]);
+    ws.close();
+  });
+
   it('reads annotations back as they were at an earlier version', async () => {
     const ws = await tempWorkspace();
     await ingest(ws, IMAGES, { dataset: 'coco' });

@@ -29,6 +29,40 @@ describe('workspace store', () => {
     current.close();
   });
 
+  it('derives per-sample prediction scores for predictions stored before version 3', async () => {
+    const dir = join(tempDir(), '.winnow');
+    const old = await Workspace.open(dir, { upToVersion: 2 });
+    await old.db.run(
+      `INSERT INTO winnow.tasks (dataset_id, name, type) VALUES (7, 'det', 'object-detection');
+       INSERT INTO winnow.predictions (sample_id, task_id, category_id, score) VALUES
+         (1, 1, 0, 0.25), (1, 1, 1, 0.75), (2, 1, 0, 0.5)`,
+    );
+    old.close();
+    const current = await Workspace.open(dir);
+    const rows = await current.db.all('SELECT * FROM sample_scores ORDER BY sample_id');
+    expect(rows).toEqual([
+      {
+        sample_id: 1,
+        dataset_id: 7,
+        task: 'det',
+        predictions: 2,
+        max_score: 0.75,
+        min_score: 0.25,
+        mean_score: 0.5,
+      },
+      {
+        sample_id: 2,
+        dataset_id: 7,
+        task: 'det',
+        predictions: 1,
+        max_score: 0.5,
+        min_score: 0.5,
+        mean_score: 0.5,
+      },
+    ]);
+    current.close();
+  });
+
   it('refuses a workspace written by a newer Winnow', async () => {
     const dir = join(tempDir(), '.winnow');
     const ws = await Workspace.open(dir);

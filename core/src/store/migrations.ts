@@ -195,6 +195,27 @@ CREATE TABLE winnow.annotation_versions (
 );
 `,
   },
+  {
+    version: 3,
+    description: 'per-sample prediction scores, derived from predictions for fast sorting by confidence',
+    sql: `
+CREATE TABLE winnow.prediction_scores (
+  sample_id INTEGER NOT NULL,
+  dataset_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL,
+  task VARCHAR NOT NULL,
+  predictions INTEGER NOT NULL,
+  max_score FLOAT,
+  min_score FLOAT,
+  mean_score FLOAT
+);
+INSERT INTO winnow.prediction_scores
+SELECT p.sample_id, t.dataset_id, p.task_id, t.name, count(*), max(p.score), min(p.score), avg(p.score)
+FROM winnow.predictions p JOIN winnow.tasks t USING (task_id)
+GROUP BY p.sample_id, t.dataset_id, p.task_id, t.name
+ORDER BY p.task_id, p.sample_id;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -55,6 +55,11 @@ FROM (SELECT task_id, category_id, count(*) AS predictions, avg(score) AS mean_s
 JOIN winnow.tasks t USING (task_id)
 LEFT JOIN winnow.categories c ON c.task_id = p.task_id AND c.category_id = p.category_id
 WHERE ${inDataset('t.dataset_id')}`,
+  // One row per sample and task, derived at import (store/derived.ts): sorting 10M samples by
+  // confidence reads this table alone, where the same over predictions reads every box.
+  sample_scores: `
+SELECT sample_id, dataset_id, task, predictions, max_score, min_score, mean_score
+FROM winnow.prediction_scores WHERE ${inDataset('dataset_id')}`,
   annotations: `
 SELECT a.annotation_id, a.sample_id, t.dataset_id, t.name AS task, t.type AS task_type, a.category_id,
   c.name AS category, a.box, a.segmentation, a.keypoints, a.version

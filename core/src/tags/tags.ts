@@ -234,9 +234,10 @@ export class Tags {
       'DELETE FROM winnow.tag_members WHERE tag_id = ? AND sample_id IN (SELECT sample_id FROM temp.tag_delta WHERE NOT added)',
       [tagId],
     );
-    await db.run('INSERT INTO winnow.tag_members SELECT ?, sample_id FROM temp.tag_delta WHERE added', [
-      tagId,
-    ]);
+    await db.run(
+      'INSERT INTO winnow.tag_members SELECT ?, sample_id FROM temp.tag_delta WHERE added ORDER BY sample_id',
+      [tagId],
+    );
     const size = await db.value<number>('SELECT count(*) FROM winnow.tag_members WHERE tag_id = ?', [tagId]);
     await db.run(
       'INSERT INTO winnow.tag_versions (tag_id, version, name, operation, detail, size) VALUES (?, ?, ?, ?, ?, ?)',
