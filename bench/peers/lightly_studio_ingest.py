@@ -104,6 +104,7 @@ def main() -> None:
             "HF_HOME": str(out / "hf"),
             "TRANSFORMERS_OFFLINE": "1",
             "DO_NOT_TRACK": "1",
+            "TQDM_DISABLE": "1",  # its progress bars would flood the benchmark log
         }
     )
     os.environ.pop("LIGHTLY_STUDIO_DATABASE_URL", None)
