@@ -349,7 +349,7 @@ const QUERIES = {
     // sample, where the same over predictions reads every box (about 3x the rows, plus a GROUP BY).
     sql: `SELECT x.sample_id, s.filename, x.max_score AS score
           FROM (SELECT sample_id, max_score FROM sample_scores WHERE task = '${TASK}'
-                ORDER BY max_score DESC, sample_id LIMIT ${K}) x
+                ORDER BY max_score DESC LIMIT ${K}) x
           JOIN samples s USING (sample_id) ORDER BY score DESC, x.sample_id`,
     variants: {},
     check: (rows) => {
