@@ -46,6 +46,12 @@ export class Database {
     try {
       instance = await DuckDBInstance.create(path, config);
     } catch (error) {
+      if (/Failed to set config/.test(firstLineOf(error))) {
+        throw new WinnowError(
+          'invalid_argument',
+          `DuckDB refused threads=${options.threads ?? 'default'} or memory limit '${options.memoryLimit ?? 'default'}' (give a count, and a size such as 4GB)`,
+        );
+      }
       const holder = /Conflicting lock is held in .*?\(PID (\d+)\)/.exec(firstLineOf(error))?.[1];
       const message = holder
         ? `workspace database ${path} is in use by another process (PID ${holder}): one process opens a workspace at a time`

@@ -34,10 +34,20 @@ export class Workspace {
     readonly db: Database,
   ) {}
 
-  static async open(dir: string, options: { upToVersion?: number } = {}): Promise<Workspace> {
+  /**
+   * Opens (creating and migrating as needed) the workspace in `dir`. DuckDB's threads and
+   * memory limit come from the options, else WINNOW_THREADS and WINNOW_MEMORY_LIMIT (e.g. `4GB`),
+   * else DuckDB's defaults (all cores, 80 % of memory).
+   */
+  static async open(
+    dir: string,
+    options: { upToVersion?: number; threads?: number; memoryLimit?: string } = {},
+  ): Promise<Workspace> {
     const absolute = resolve(dir);
     mkdirSync(absolute, { recursive: true });
-    const db = await Database.open(join(absolute, DATABASE_FILE));
+    const threads = options.threads ?? (Number(process.env.WINNOW_THREADS) || undefined);
+    const memoryLimit = options.memoryLimit ?? process.env.WINNOW_MEMORY_LIMIT;
+    const db = await Database.open(join(absolute, DATABASE_FILE), { threads, memoryLimit });
     try {
       await migrate(db, options.upToVersion);
       if (options.upToVersion === undefined) await createViews(db);

@@ -87,7 +87,7 @@ function describeImport(s: ImportSummary): string {
   ];
   if (s.unmatched_count) {
     lines.push(
-      `  ${s.unmatched_count} records name files not in the dataset, e.g. ${s.unmatched.slice(0, 3).join(', ')}`,
+      `  ${s.unmatched_count} input files name no sample of the dataset, e.g. ${s.unmatched.slice(0, 3).join(', ')}`,
     );
   }
   return lines.join('\n');
