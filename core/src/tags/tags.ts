@@ -55,10 +55,7 @@ export class Tags {
       await this.ensureFree(name);
       const chosen = await materializeSelection(this.ws, this.dataset, selection, 'tag_input');
       const origin = describeSelection(selection);
-      const tagId = await this.db.value<number>(
-        'INSERT INTO winnow.tags (dataset_id, name, origin, version) VALUES (?, ?, ?, 0) RETURNING tag_id',
-        [this.dataset.id, name, JSON.stringify(origin)],
-      );
+      const tagId = await this.insertTag(name, origin);
       const change = await this.write(tagId, name, 'create', origin, 'SELECT sample_id FROM temp.tag_input');
       return { ...change, unmatched: chosen.unmatched, unmatched_count: chosen.unmatchedCount };
     });
@@ -76,10 +73,7 @@ export class Tags {
         .map((id) => `SELECT sample_id FROM winnow.tag_members WHERE tag_id = ${id}`)
         .join(` ${sql} `);
       const origin = { [operation]: sources };
-      const tagId = await this.db.value<number>(
-        'INSERT INTO winnow.tags (dataset_id, name, origin, version) VALUES (?, ?, ?, 0) RETURNING tag_id',
-        [this.dataset.id, name, JSON.stringify(origin)],
-      );
+      const tagId = await this.insertTag(name, origin);
       return {
         ...(await this.write(tagId, name, operation, origin, body)),
         unmatched: [],
@@ -264,6 +258,14 @@ export class Tags {
       if (deleted !== undefined) return deleted;
     }
     throw new WinnowError('not_found', `no tag named '${name}' in dataset '${this.dataset.name}'`);
+  }
+
+  /** A new tag at version 0: `write` makes its first version. */
+  private insertTag(name: string, origin: unknown): Promise<number> {
+    return this.db.value<number>(
+      'INSERT INTO winnow.tags (dataset_id, name, origin, version) VALUES (?, ?, ?, 0) RETURNING tag_id',
+      [this.dataset.id, name, JSON.stringify(origin)],
+    );
   }
 
   private async ensureFree(name: string): Promise<void> {
