@@ -7,18 +7,20 @@ import { COCO128, REPOSITORY, tempDir } from './helpers.js';
 
 const run = promisify(execFile);
 
-/** Runs the built `winnow` command as a user would; never throws, returns the exit code. */
+/**
+ * Runs the built `winnow` command as a user would, in a time zone far from UTC (stored times
+ * must not shift with it); never throws, returns the exit code.
+ */
 async function winnow(
   workspace: string,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', [
-      join(REPOSITORY, 'core/bin/winnow.js'),
-      '--workspace',
-      workspace,
-      ...args,
-    ]);
+    const { stdout, stderr } = await run(
+      'node',
+      [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', workspace, ...args],
+      { env: { ...process.env, TZ: 'Asia/Tokyo' } },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -83,6 +85,11 @@ describe('the winnow command', () => {
     const lines = exported.stdout.trim().split('\n');
     expect(lines).toHaveLength(JSON.parse(tagged.stdout).tag.size);
     expect(lines[0]!.startsWith(images)).toBe(true);
+    const now = new Date().toISOString();
+    const atNow = JSON.parse(
+      (await winnow(ws, 'tag', 'show', 'people', '--dataset', 'coco', '--at', now, '--json')).stdout,
+    );
+    expect(atNow.version).toBe(1);
     const shown = JSON.parse(
       (await winnow(ws, 'tag', 'show', 'people', '--dataset', 'coco', '--at', '1', '--json')).stdout,
     );

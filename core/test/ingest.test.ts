@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
   mkdirSync,
   readdirSync,
@@ -13,7 +14,8 @@ import { join } from 'node:path';
 import { imageSize } from 'image-size';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../src/ingest/index.js';
-import { COCO128, tempDir, tempWorkspace } from './helpers.js';
+import { Tags } from '../src/tags/tags.js';
+import { COCO128, REPOSITORY, tempDir, tempWorkspace } from './helpers.js';
 
 const JPEGS = readdirSync(join(COCO128, 'images')).sort();
 const jpeg = (i: number) => join(COCO128, 'images', JPEGS[i]!);
@@ -25,6 +27,22 @@ interface SampleRow {
   width: number | null;
   height: number | null;
   format: string | null;
+}
+
+/** Permissions do not bind root: as root, the command runs as the unprivileged user "nobody". */
+const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+/** Whether that user can run the command from this checkout (not when it lies in a private home). */
+function canRunAsUnprivileged(): boolean {
+  try {
+    execFileSync(process.execPath, [join(REPOSITORY, 'core/bin/winnow.js'), '--help'], {
+      ...asNobody,
+      stdio: 'ignore',
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('ingest of a local folder', () => {
@@ -187,4 +205,70 @@ describe('ingest of a local folder', () => {
     );
     ws.close();
   });
+
+  it('takes vanished files out of their tags as a new tag version', async () => {
+    const root = tempDir();
+    for (let i = 0; i < 4; i++) copyFileSync(jpeg(i), join(root, `${i}.jpg`));
+    const ws = await tempWorkspace();
+    await ingest(ws, root, { dataset: 'd' });
+    const tags = new Tags(ws, await ws.dataset('d'));
+    await tags.create('keep', { files: ['0.jpg', '1.jpg', '2.jpg'] });
+    rmSync(join(root, '1.jpg'));
+    expect(await ingest(ws, root, { dataset: 'd' })).toMatchObject({ removed: 1 });
+    expect((await tags.members('keep')).files).toEqual(['0.jpg', '2.jpg']);
+    expect((await tags.history('keep')).map((v) => [v.version, v.operation, v.size])).toEqual([
+      [1, 'create', 3],
+      [2, 'untag', 2],
+    ]);
+    expect((await tags.members('keep', 1)).files).toEqual(['0.jpg', '1.jpg', '2.jpg']);
+    ws.close();
+  });
+
+  it('follows links whose target name starts with two dots but stays inside the root', async () => {
+    const root = tempDir();
+    mkdirSync(join(root, '..data'));
+    copyFileSync(jpeg(0), join(root, '..data/c.jpg'));
+    symlinkSync(join(root, '..data/c.jpg'), join(root, 'link.jpg'));
+    const ws = await tempWorkspace();
+    expect(await ingest(ws, root, { dataset: 'd' })).toMatchObject({
+      samples: 2,
+      corrupt: 0,
+      outside_root: 0,
+    });
+    ws.close();
+  });
+
+  it.skipIf(!canRunAsUnprivileged())(
+    'keeps the samples of a folder it cannot read, and says so',
+    async () => {
+      const base = tempDir();
+      chmodSync(base, 0o777);
+      const root = join(base, 'data');
+      mkdirSync(join(root, 'secret'), { recursive: true });
+      copyFileSync(jpeg(0), join(root, 'open.jpg'));
+      copyFileSync(jpeg(1), join(root, 'secret/hidden.jpg'));
+      const winnow = (...args: string[]) =>
+        JSON.parse(
+          execFileSync(
+            process.execPath,
+            [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', join(base, 'ws'), ...args],
+            {
+              ...asNobody,
+              encoding: 'utf8',
+            },
+          ),
+        );
+      expect(winnow('ingest', root, '--dataset', 'd', '--json')).toMatchObject({ samples: 2 });
+      chmodSync(join(root, 'secret'), 0o000);
+      try {
+        const again = winnow('ingest', root, '--dataset', 'd', '--json');
+        expect(again).toMatchObject({ samples: 2, removed: 0 });
+        expect(again.warnings).toEqual([
+          '1 folders could not be read (secret: EACCES): the samples indexed under them were kept as they were',
+        ]);
+      } finally {
+        chmodSync(join(root, 'secret'), 0o755);
+      }
+    },
+  );
 });

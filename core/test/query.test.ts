@@ -48,6 +48,21 @@ const REFUSED: [string, RegExp][] = [
     /read_csv\(\) is not allowed/,
   ],
   ["WITH x AS (SELECT * FROM read_parquet('a.parquet')) SELECT * FROM x", /read_parquet\(\) is not allowed/],
+  // A CTE is in scope after its definition (itself only when recursive): else the name is a file.
+  [
+    'WITH "/etc/hosts.csv" AS (SELECT * FROM "/etc/hosts.csv") SELECT * FROM "/etc/hosts.csv"',
+    /is not a Winnow view/,
+  ],
+  [
+    'WITH a AS (SELECT * FROM "x.csv"), "x.csv" AS (SELECT 1) SELECT * FROM a',
+    /'x.csv' is not a Winnow view/,
+  ],
+  ['WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a', /'b' is not a Winnow view/],
+  ['WITH "*.json" AS (SELECT 1) SELECT * FROM "*.json"', /is not a Winnow view/],
+  ['SELECT * FROM "constructor"', /'constructor' is not a Winnow view/],
+  ["SELECT max(nextval('winnow.sample_ids')) FROM range(10)", /nextval\(\) is not allowed/],
+  ["SELECT currval('winnow.sample_ids')", /currval\(\) is not allowed/],
+  ['SELECT setseed(0.5)', /setseed\(\) is not allowed/],
 ];
 
 describe('read-only SQL', () => {
@@ -59,6 +74,21 @@ describe('read-only SQL', () => {
     expect((error as Error).message).toMatch(message);
     expect((error as { code: string }).code).toBe('refused_sql');
     expect(await ws.db.value('SELECT count(*) FROM winnow.samples')).toBe(128);
+    ws.close();
+  });
+
+  it('allows CTEs used in their scope, recursive ones included', async () => {
+    const ws = await cocoWorkspace();
+    const chained = await runQuery(
+      ws,
+      'WITH a AS (SELECT 2 AS n), b AS (SELECT n + 1 AS n FROM a) SELECT n FROM b',
+    );
+    expect(chained.rows).toEqual([{ n: 3 }]);
+    const recursive = await runQuery(
+      ws,
+      'WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 4) SELECT count(*) AS c FROM t',
+    );
+    expect(recursive.rows).toEqual([{ c: 4 }]);
     ws.close();
   });
 

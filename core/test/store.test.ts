@@ -63,6 +63,24 @@ describe('workspace store', () => {
     current.close();
   });
 
+  it('keeps overlapping transactions apart: a failing one takes only its own work back', async () => {
+    const ws = await Workspace.open(join(tempDir(), '.winnow'));
+    await ws.db.run('CREATE TABLE t (n INTEGER)');
+    const failing = ws.db.transaction(async () => {
+      await ws.db.run('INSERT INTO t VALUES (1)');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error('boom');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const succeeding = ws.db.transaction(() => ws.db.run('INSERT INTO t VALUES (2)'));
+    const outside = ws.db.run('INSERT INTO t VALUES (3)');
+    await expect(failing).rejects.toThrow('boom');
+    await succeeding;
+    await outside;
+    expect(await ws.db.all('SELECT n FROM t ORDER BY n')).toEqual([{ n: 2 }, { n: 3 }]);
+    ws.close();
+  });
+
   it('refuses a workspace written by a newer Winnow', async () => {
     const dir = join(tempDir(), '.winnow');
     const ws = await Workspace.open(dir);

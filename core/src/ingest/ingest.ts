@@ -5,6 +5,7 @@ import { LocalStorage, type StatResult } from '../storage/local.js';
 import type { Database } from '../store/db.js';
 import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
+import { untagSamples } from '../tags/tags.js';
 import { WorkerPool } from '../util/worker-pool.js';
 import { formatByName } from './formats.js';
 import type { LocalRequest } from './local-worker.js';
@@ -65,7 +66,13 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
   const pool = new WorkerPool<LocalRequest, unknown>(workerScript(), options.threads, {
     realRoot: storage.realRoot,
   });
-  const state: RunState = { warnings: [], outsideRoot: 0, corruptFiles: [], ffprobeMissing: false };
+  const state: RunState = {
+    warnings: [],
+    outsideRoot: 0,
+    unreadableFolders: [],
+    corruptFiles: [],
+    ffprobeMissing: false,
+  };
   try {
     const listed = await listFiles(db, storage, pool, state, options);
     const todo = await planChanges(db, dataset.id);
@@ -89,7 +96,14 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
     throw error;
   } finally {
     await pool.close();
-    for (const table of ['ingest_seen', 'ingest_todo', 'ingest_probed', 'ingest_new']) {
+    for (const table of [
+      'ingest_seen',
+      'ingest_todo',
+      'ingest_probed',
+      'ingest_new',
+      'ingest_unreadable',
+      'ingest_removed',
+    ]) {
       await db.run(`DROP TABLE IF EXISTS temp.${table}`);
     }
   }
@@ -98,6 +112,8 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
 interface RunState {
   warnings: string[];
   outsideRoot: number;
+  /** Folders that exist but could not be read: what they held is left as it was. */
+  unreadableFolders: { path: string; code: string }[];
   corruptFiles: { path: string; reason: string }[];
   ffprobeMissing: boolean;
 }
@@ -151,6 +167,7 @@ async function listFiles(
     accept: (name) => formatByName(name) !== undefined,
     statBatch: (dir, names) => pool.run({ type: 'stat', dir, names }) as Promise<StatResult>,
     onOutsideRoot: () => state.outsideRoot++,
+    onUnreadableFolder: (path, code) => state.unreadableFolders.push({ path, code }),
   });
   for await (const batch of files) {
     for (const file of batch) {
@@ -163,6 +180,16 @@ async function listFiles(
   seen.close();
   if (state.outsideRoot > 0) {
     state.warnings.push(`${state.outsideRoot} links lead outside ${storage.uri} and were not followed`);
+  }
+  const unreadable = await db.stage('ingest_unreadable', { prefix: 'VARCHAR' });
+  for (const folder of state.unreadableFolders) unreadable.append([folder.path ? `${folder.path}/` : '']);
+  unreadable.close();
+  const [first] = state.unreadableFolders;
+  if (first) {
+    state.warnings.push(
+      `${state.unreadableFolders.length} folders could not be read (${first.path || '.'}: ${first.code}): ` +
+        'the samples indexed under them were kept as they were',
+    );
   }
   return db.value<number>('SELECT count(*) FROM temp.ingest_seen');
 }
@@ -347,17 +374,30 @@ async function mergePage(
   return { added: rows.length - updated, updated };
 }
 
+/**
+ * Marks removed the samples whose files the walk no longer found (except under folders it
+ * could not read), and takes them out of their tags as a new tag version.
+ */
 async function markRemoved(db: Database, datasetId: number): Promise<number> {
-  const vanished = `FROM winnow.samples s WHERE s.dataset_id = ? AND s.kind IN ('image', 'video') AND s.status <> 'removed'
-    AND NOT EXISTS (SELECT 1 FROM temp.ingest_seen n WHERE n.path = s.path)`;
-  const count = await db.value<number>(`SELECT count(*) ${vanished}`, [datasetId]);
-  if (count > 0) {
+  return db.transaction(async () => {
     await db.run(
-      `UPDATE winnow.samples SET status = 'removed', updated_at = now() WHERE sample_id IN (SELECT s.sample_id ${vanished})`,
+      `CREATE OR REPLACE TEMP TABLE ingest_removed AS
+       SELECT s.sample_id FROM winnow.samples s
+       WHERE s.dataset_id = ? AND s.kind IN ('image', 'video') AND s.status <> 'removed'
+         AND NOT EXISTS (SELECT 1 FROM temp.ingest_seen n WHERE n.path = s.path)
+         AND NOT EXISTS (SELECT 1 FROM temp.ingest_unreadable u WHERE starts_with(s.path, u.prefix))`,
       [datasetId],
     );
-  }
-  return count;
+    const count = await db.value<number>('SELECT count(*) FROM temp.ingest_removed');
+    if (count > 0) {
+      await db.run(
+        `UPDATE winnow.samples SET status = 'removed', updated_at = now()
+         WHERE sample_id IN (SELECT sample_id FROM temp.ingest_removed)`,
+      );
+      await untagSamples(db, 'ingest_removed', 'files removed');
+    }
+    return count;
+  });
 }
 
 async function summarize(

@@ -5,8 +5,19 @@ import { VIEWS } from '../store/views.js';
 /** Table functions that only compute: everything else may read files, the network or settings. */
 const ALLOWED_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
 
-/** Scalar functions that would reveal the process's environment or settings. */
-const REFUSED_FUNCTIONS = new Set(['getenv', 'current_setting', 'getvariable', 'set_variable']);
+/** Scalar functions that reveal the process's environment or settings, or change state (sequences, the seed). */
+const REFUSED_FUNCTIONS = new Set([
+  'getenv',
+  'current_setting',
+  'getvariable',
+  'set_variable',
+  'nextval',
+  'currval',
+  'setseed',
+]);
+
+/** A table name that DuckDB could read as a file, glob or URL (no view is named like this). */
+const PATH_LIKE = /[./\\*?:[\]{}~]/;
 
 const FIRST_WORD = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/;
 
@@ -40,31 +51,46 @@ function refused(message: string): WinnowError {
 
 type Node = Record<string, unknown>;
 
-function walk(value: unknown, ctes: Set<string>): void {
+function walk(value: unknown, scope: ReadonlySet<string>): void {
   if (Array.isArray(value)) {
-    for (const item of value) walk(item, ctes);
+    for (const item of value) walk(item, scope);
     return;
   }
   if (value === null || typeof value !== 'object') return;
   const node = value as Node;
-  const scope = withCtes(node, ctes);
   checkNode(node, scope);
-  for (const child of Object.values(node)) walk(child, scope);
+  const inner = walkCtes(node, scope);
+  for (const [key, child] of Object.entries(node)) if (key !== 'cte_map') walk(child, inner);
 }
 
-function withCtes(node: Node, ctes: Set<string>): Set<string> {
-  const map = (node.cte_map as { map?: { key: string }[] } | undefined)?.map;
-  if (!map?.length) return ctes;
-  return new Set([...ctes, ...map.map((entry) => entry.key.toLowerCase())]);
+/**
+ * Walks a node's CTEs with the scope DuckDB binds them in: each sees the ones defined before
+ * it, and itself only when recursive; the query body sees all. A name out of scope would
+ * bind to a table or a file instead, so the guard must not treat it as the CTE.
+ */
+function walkCtes(node: Node, scope: ReadonlySet<string>): ReadonlySet<string> {
+  const entries = (
+    node.cte_map as { map?: { key: string; value: { query?: { node?: Node } } }[] } | undefined
+  )?.map;
+  if (!entries?.length) return scope;
+  const visible = new Set(scope);
+  for (const entry of entries) {
+    const name = entry.key.toLowerCase();
+    const recursive = entry.value.query?.node?.type === 'RECURSIVE_CTE_NODE';
+    walk(entry.value, recursive ? new Set([...visible, name]) : visible);
+    visible.add(name);
+  }
+  return visible;
 }
 
-function checkNode(node: Node, ctes: Set<string>): void {
+function checkNode(node: Node, ctes: ReadonlySet<string>): void {
   if (node.type === 'BASE_TABLE') {
     const table = String(node.table_name).toLowerCase();
     const schema = String(node.schema_name ?? '').toLowerCase();
     const catalog = String(node.catalog_name ?? '');
-    const isView = (schema === '' || schema === 'main') && catalog === '' && table in VIEWS;
-    if (!isView && !(schema === '' && ctes.has(table))) {
+    const isView = (schema === '' || schema === 'main') && catalog === '' && Object.hasOwn(VIEWS, table);
+    const isCte = schema === '' && catalog === '' && ctes.has(table) && !PATH_LIKE.test(table);
+    if (!isView && !isCte) {
       throw refused(
         `'${[catalog, schema, node.table_name].filter(Boolean).join('.')}' is not a Winnow view (views: ${Object.keys(VIEWS).join(', ')})`,
       );

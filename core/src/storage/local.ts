@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { throwIfAborted, WinnowError } from '../errors.js';
 import type { FileEntry, Storage } from './types.js';
 
@@ -25,6 +25,8 @@ export interface ListOptions {
   statBatch?: StatBatch;
   /** Told of each link that leads outside the root. */
   onOutsideRoot?: (path: string) => void;
+  /** Told of each folder that exists but cannot be read (its files are then not listed). */
+  onUnreadableFolder?: (path: string, code: string) => void;
 }
 
 const CHUNK = 1024;
@@ -53,7 +55,8 @@ export class LocalStorage implements Storage {
     while (pending.length > 0) {
       throwIfAborted(options.signal);
       const dir = pending.pop()!;
-      for await (const names of readDirectoryChunks(join(this.realRoot, dir), options.accept)) {
+      const unreadable = (code: string) => options.onUnreadableFolder?.(dir, code);
+      for await (const names of readDirectoryChunks(join(this.realRoot, dir), options.accept, unreadable)) {
         const result = await statBatch(dir, names);
         for (const sub of result.dirs) {
           if (visited.has(sub.id)) continue;
@@ -105,7 +108,7 @@ export class LocalStorage implements Storage {
 
 export function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 function directoryId(path: string): string {
@@ -116,12 +119,16 @@ function directoryId(path: string): string {
 async function* readDirectoryChunks(
   dir: string,
   accept: ((name: string) => boolean) | undefined,
+  onUnreadable: (code: string) => void,
 ): AsyncGenerator<[string, EntryType][]> {
   let handle: Awaited<ReturnType<typeof opendir>>;
   try {
     handle = await opendir(dir, { bufferSize: 256 });
-  } catch {
-    return; // A folder that vanished or cannot be opened holds nothing to index.
+  } catch (error) {
+    // A folder that vanished in the meantime holds nothing; one that cannot be read is reported.
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code !== 'ENOENT') onUnreadable(code);
+    return;
   }
   let chunk: [string, EntryType][] = [];
   for await (const entry of handle) {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type DuckDBAppender,
   type DuckDBConnection,
@@ -22,12 +23,14 @@ const INSTANCE_OPTIONS = {
 };
 
 /**
- * One DuckDB file with the one connection that writes to it. Transactions are serialized:
- * DuckDB has one transaction per connection, so overlapping callers queue here.
+ * One DuckDB file with the one connection that writes to it. DuckDB has one transaction per
+ * connection, so callers take turns: a statement or a whole transaction runs alone, and calls
+ * made from inside a transaction (the same async context) run within it, not after it.
  */
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
-  private inTransaction = false;
+  /** Set in the async context that holds the connection. */
+  private readonly holder = new AsyncLocalStorage<true>();
 
   private constructor(
     readonly path: string,
@@ -58,7 +61,10 @@ export class Database {
         : `cannot open workspace database ${path}: ${firstLineOf(error)}`;
       throw new WinnowError('io', message, { cause: error });
     }
-    return new Database(path, instance, await instance.connect());
+    const connection = await instance.connect();
+    // TIMESTAMP columns take now() as wall time in the session's zone; JavaScript reads them as UTC.
+    await connection.run("SET GLOBAL TimeZone = 'UTC'");
+    return new Database(path, instance, connection);
   }
 
   /** A further connection to the same database, for work that must not share the writer's transaction. */
@@ -66,9 +72,11 @@ export class Database {
     return this.instance.connect();
   }
 
-  async all<T = Row>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
-    const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]);
-    return reader.getRowObjectsJS().map((row) => plainRow(row) as T);
+  all<T = Row>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    return this.exclusive(async () => {
+      const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]);
+      return reader.getRowObjectsJS().map((row) => plainRow(row) as T);
+    });
   }
 
   async one<T = Row>(sql: string, params: readonly SqlParam[] = []): Promise<T | undefined> {
@@ -80,15 +88,16 @@ export class Database {
     return (row ? Object.values(row)[0] : undefined) as T;
   }
 
-  async run(sql: string, params: readonly SqlParam[] = []): Promise<void> {
-    await this.connection.run(sql, params as DuckDBValue[]);
+  run(sql: string, params: readonly SqlParam[] = []): Promise<void> {
+    return this.exclusive(async () => {
+      await this.connection.run(sql, params as DuckDBValue[]);
+    });
   }
 
   /** Runs `work` in one transaction: all of it is stored, or none of it. */
   transaction<T>(work: () => Promise<T>): Promise<T> {
-    if (this.inTransaction) return work();
-    const next = this.queue.then(async () => {
-      this.inTransaction = true;
+    if (this.holder.getStore()) return work();
+    return this.exclusive(async () => {
       await this.connection.run('BEGIN TRANSACTION');
       try {
         const result = await work();
@@ -97,10 +106,14 @@ export class Database {
       } catch (error) {
         await this.connection.run('ROLLBACK').catch(() => undefined);
         throw error;
-      } finally {
-        this.inTransaction = false;
       }
     });
+  }
+
+  /** Runs `work` when the connection is free (at once when this context already holds it). */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.holder.getStore()) return work();
+    const next = this.queue.then(() => this.holder.run(true, work));
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -114,13 +127,13 @@ export class Database {
       .map(([column, type]) => `${column} ${type}`)
       .join(', ');
     await this.run(`CREATE OR REPLACE TEMP TABLE ${name} (${columnSql})`);
-    const appender = await this.connection.createAppender(name, 'main', 'temp');
+    const appender = await this.exclusive(() => this.connection.createAppender(name, 'main', 'temp'));
     return new Stage(name, Object.values(columns), appender, this);
   }
 
   /** How many statements DuckDB's parser finds in `sql` (without running any). */
-  async countStatements(sql: string): Promise<number> {
-    return (await this.connection.extractStatements(sql)).count;
+  countStatements(sql: string): Promise<number> {
+    return this.exclusive(async () => (await this.connection.extractStatements(sql)).count);
   }
 
   close(): void {

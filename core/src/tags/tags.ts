@@ -281,6 +281,35 @@ export class Tags {
   }
 }
 
+/**
+ * Takes the samples listed in `temp.<table>` (column sample_id) out of every tag holding them,
+ * as one new version of each such tag (operation 'untag'): used when their files vanish, so
+ * tags and exports agree; earlier versions still list them.
+ */
+export async function untagSamples(db: Database, table: string, reason: string): Promise<void> {
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE untag AS
+     SELECT m.tag_id, m.sample_id FROM winnow.tag_members m JOIN temp.${table} USING (sample_id)`,
+  );
+  const affected = 'SELECT DISTINCT tag_id FROM temp.untag';
+  await db.run(
+    `INSERT INTO winnow.tag_history
+     SELECT u.tag_id, t.version + 1, u.sample_id, FALSE FROM temp.untag u JOIN winnow.tags t USING (tag_id)`,
+  );
+  await db.run(
+    `DELETE FROM winnow.tag_members m
+     WHERE EXISTS (SELECT 1 FROM temp.untag u WHERE u.tag_id = m.tag_id AND u.sample_id = m.sample_id)`,
+  );
+  await db.run(
+    `INSERT INTO winnow.tag_versions (tag_id, version, name, operation, detail, size)
+     SELECT t.tag_id, t.version + 1, t.name, 'untag', ?, (SELECT count(*) FROM winnow.tag_members m WHERE m.tag_id = t.tag_id)
+     FROM winnow.tags t WHERE t.tag_id IN (${affected})`,
+    [JSON.stringify({ reason })],
+  );
+  await db.run(`UPDATE winnow.tags SET version = version + 1 WHERE tag_id IN (${affected})`);
+  await db.run('DROP TABLE temp.untag');
+}
+
 function membersOf(tagId: number): string {
   return `SELECT sample_id FROM winnow.tag_members WHERE tag_id = ${Number(tagId)}`;
 }
