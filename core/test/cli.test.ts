@@ -124,6 +124,41 @@ describe('the winnow command', () => {
     );
   });
 
+  it('refuses a numeric option that is not a positive number, naming the option', async () => {
+    const ws = join(tempDir(), '.winnow');
+    const images = join(COCO128, 'images');
+    const cases = [
+      [
+        ['ingest', images, '--dataset', 'coco', '--threads', 'abc'],
+        "'--threads <n>' argument 'abc'",
+        'integer',
+      ],
+      [['query', '--sql', 'SELECT 1', '--timeout', 'abc'], "'--timeout <seconds>' argument 'abc'", 'number'],
+      [['query', '--sql', 'SELECT 1', '--max-rows', '2.5'], "'--max-rows <n>' argument '2.5'", 'integer'],
+      [['query', '--sql', 'SELECT 1', '--max-rows', '0'], "'--max-rows <n>' argument '0'", 'integer'],
+    ] as const;
+    for (const [args, option, kind] of cases) {
+      const refused = await winnow(ws, ...args);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.split('\n')[0]).toBe(
+        `error: option ${option} is invalid. expected a positive ${kind}`,
+      );
+    }
+    const fine = await winnow(
+      ws,
+      'query',
+      '--sql',
+      'SELECT 1 AS one',
+      '--timeout',
+      '0.5',
+      '--max-rows',
+      '1',
+      '--json',
+    );
+    expect(fine.code).toBe(0);
+    expect(JSON.parse(fine.stdout).rows).toEqual([{ one: 1 }]);
+  });
+
   it('refuses a second process on a workspace, naming the one that holds it', async () => {
     const ws = join(tempDir(), '.winnow');
     expect((await winnow(ws, 'info')).code).toBe(0);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,37 @@ describe('export', () => {
     }
     expect(written.boxes).toBe(compared);
     expect(readFileSync(join(out, 'classes.yaml'), 'utf8')).toMatch(/^names:\n {2}0: "person"\n/);
+    ws.close();
+  });
+
+  it('refuses a YOLO export where two images would share a label file, writing nothing', async () => {
+    const root = tempDir();
+    const photo = join(IMAGES, readdirSync(IMAGES).sort()[0]!);
+    for (const name of ['a.jpg', 'a.png', 'b.jpg']) copyFileSync(photo, join(root, name));
+    const ws = await tempWorkspace();
+    await ingest(ws, root, { dataset: 'mixed' });
+    const mixed = await ws.dataset('mixed');
+    const labels = join(tempDir(), 'labels.json');
+    writeFileSync(
+      labels,
+      JSON.stringify({
+        images: [{ id: 1, file_name: 'b.jpg', width: 640, height: 480 }],
+        annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [1, 2, 3, 4] }],
+        categories: [{ id: 1, name: 'thing' }],
+      }),
+    );
+    await importCoco(ws, mixed, labels, { as: 'annotations', task: 'boxes' });
+    const out = tempDir();
+    await expect(exportYolo(ws, mixed, { all: true }, { source: 'annotations', dir: out })).rejects.toThrow(
+      "'a.jpg' and 'a.png' would both get the YOLO label file a.txt",
+    );
+    expect(readdirSync(out)).toEqual([]);
+    const chosen = { files: ['a.png', 'b.jpg'] };
+    expect(await exportYolo(ws, mixed, chosen, { source: 'annotations', dir: out })).toEqual({
+      files: 2,
+      boxes: 1,
+    });
+    expect(readdirSync(out).sort()).toEqual(['a.txt', 'b.txt', 'classes.yaml']);
     ws.close();
   });
 

@@ -45,6 +45,41 @@ function canRunAsUnprivileged(): boolean {
   }
 }
 
+/** A grey TIFF laid out as libtiff writes it: the header, the pixels, then the IFD at the end. */
+function tiffWithIfdAtEnd(width: number, height: number, byteOrder: 'II' | 'MM'): Buffer {
+  const entries = [
+    [256, 3, width],
+    [257, 4, height],
+    [258, 3, 8],
+    [259, 3, 1],
+    [262, 3, 1],
+    [273, 4, 8],
+    [277, 3, 1],
+    [278, 4, height],
+    [279, 4, width * height],
+  ] as const;
+  const ifd = 8 + width * height;
+  const file = Buffer.alloc(ifd + 2 + 12 * entries.length + 4);
+  const little = byteOrder === 'II';
+  const u16 = (value: number, at: number) =>
+    (little ? file.writeUInt16LE : file.writeUInt16BE).call(file, value, at);
+  const u32 = (value: number, at: number) =>
+    (little ? file.writeUInt32LE : file.writeUInt32BE).call(file, value, at);
+  file.write(byteOrder, 0, 'latin1');
+  u16(42, 2);
+  u32(ifd, 4);
+  u16(entries.length, ifd);
+  entries.forEach(([tag, type, value], i) => {
+    const at = ifd + 2 + 12 * i;
+    u16(tag, at);
+    u16(type, at + 2);
+    u32(1, at + 4);
+    if (type === 3) u16(value, at + 8);
+    else u32(value, at + 8);
+  });
+  return file;
+}
+
 describe('ingest of a local folder', () => {
   it('indexes the 128 coco128 photos with their sizes from the headers, and a re-run adds nothing', async () => {
     const ws = await tempWorkspace();
@@ -129,6 +164,31 @@ describe('ingest of a local folder', () => {
     expect(byPath['really-png.jpg']!.width).toBeGreaterThan(0);
     expect(summary).toMatchObject({ samples: 7, corrupt: 4, misnamed: 1, outside_root: 2 });
     expect(summary.warnings.join()).toMatch(/2 links lead outside/);
+    ws.close();
+  });
+
+  it('reads the size of TIFFs over 1 MiB whose IFD is at the end of the file', async () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'little.tif'), tiffWithIfdAtEnd(1200, 1000, 'II'));
+    writeFileSync(join(root, 'big.tiff'), tiffWithIfdAtEnd(1000, 1100, 'MM'));
+    writeFileSync(join(root, 'cut.tif'), tiffWithIfdAtEnd(1200, 1000, 'II').subarray(0, 1_100_000));
+    const ws = await tempWorkspace();
+    expect(await ingest(ws, root, { dataset: 'tiff' })).toMatchObject({ images: 3, corrupt: 1 });
+    expect(
+      await ws.db.all<SampleRow>(
+        'SELECT path, status, reason, width, height FROM winnow.samples ORDER BY path',
+      ),
+    ).toEqual([
+      { path: 'big.tiff', status: 'ok', reason: null, width: 1000, height: 1100 },
+      {
+        path: 'cut.tif',
+        status: 'corrupt',
+        reason: 'truncated: TIFF directory at byte 1200008, file has 1100000',
+        width: null,
+        height: null,
+      },
+      { path: 'little.tif', status: 'ok', reason: null, width: 1200, height: 1000 },
+    ]);
     ws.close();
   });
 

@@ -1,9 +1,10 @@
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../src/ingest/index.js';
 import type { Workspace } from '../src/store/workspace.js';
 import { Tags } from '../src/tags/tags.js';
-import { COCO128, tempWorkspace } from './helpers.js';
+import { COCO128, tempDir, tempWorkspace } from './helpers.js';
 
 async function cocoTags(): Promise<{ ws: Workspace; tags: Tags; files: string[]; runId: string }> {
   const ws = await tempWorkspace();
@@ -90,6 +91,26 @@ describe('tags', () => {
     );
     await expect(tags.combine('x', 'union', ['a', 'missing'])).rejects.toThrow("no tag named 'missing'");
     expect((await tags.list()).map((t) => t.name)).toEqual(['a', 'b', 'd', 'i', 'u']);
+    ws.close();
+  });
+
+  it('keep names with leading spaces or backslashes, from SQL and from file lists', async () => {
+    const root = tempDir();
+    const photo = join(COCO128, 'images', readdirSync(join(COCO128, 'images')).sort()[0]!);
+    const names = [' lead.png', 'back\\slash.png', 'plain.jpg'];
+    for (const name of names) copyFileSync(photo, join(root, name));
+    const ws = await tempWorkspace();
+    await ingest(ws, root, { dataset: 'odd' });
+    const tags = new Tags(ws, await ws.dataset('odd'));
+    const bySql = await tags.create('sql', {
+      sql: "SELECT filename FROM samples UNION ALL SELECT 'gone.jpg' AS filename",
+    });
+    expect(bySql).toMatchObject({ added: 3, unmatched: ['gone.jpg'], unmatched_count: 1 });
+    const byFiles = await tags.create('files', {
+      files: [' lead.png', `${join(root, 'back\\slash.png')}\r`],
+    });
+    expect(byFiles).toMatchObject({ added: 2, unmatched_count: 0 });
+    expect((await tags.members('files')).files).toEqual([' lead.png', 'back\\slash.png']);
     ws.close();
   });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { WinnowError } from '../errors.js';
 import type { Filter } from '../query/filter.js';
 import type { Selection } from '../query/selection.js';
@@ -58,6 +58,20 @@ export async function withWorkspace(
     process.off('SIGINT', onInterrupt);
   }
 }
+
+/** Parses a numeric option so that a bad value fails the command instead of becoming NaN. */
+function positive(integer: boolean): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    const valid = integer ? Number.isSafeInteger(number) : Number.isFinite(number);
+    if (!valid || number <= 0)
+      throw new InvalidArgumentError(`expected a positive ${integer ? 'integer' : 'number'}`);
+    return number;
+  };
+}
+
+export const positiveInteger = positive(true);
+export const positiveNumber = positive(false);
 
 export interface SelectionOptions {
   all?: boolean;

@@ -128,6 +128,18 @@ export async function exportYolo(
   options: LabelExportOptions & { dir: string },
 ): Promise<{ files: number; boxes: number }> {
   const { categories, labels, images } = await readLabels(ws, dataset, selection, options);
+  const labelFiles = new Map<string, string>();
+  for (const { path } of images) {
+    const file = path.replace(/\.[^./]+$/, '.txt');
+    const other = labelFiles.get(file);
+    if (other !== undefined) {
+      throw new WinnowError(
+        'invalid_argument',
+        `'${other}' and '${path}' would both get the YOLO label file ${file}: select only one of them`,
+      );
+    }
+    labelFiles.set(file, path);
+  }
   const classOf = new Map(categories.map((c, i) => [c.category_id, i]));
   const lines = new Map<string, string[]>(images.map((image) => [image.path, []]));
   let boxes = 0;
@@ -140,8 +152,9 @@ export async function exportYolo(
       .push([classOf.get(label.category_id), ...values.map((v) => v.toFixed(6))].join(' '));
     boxes++;
   }
-  for (const [path, content] of lines) {
-    const file = join(options.dir, path.replace(/\.[^./]+$/, '.txt'));
+  for (const [labelFile, path] of labelFiles) {
+    const content = lines.get(path)!;
+    const file = join(options.dir, labelFile);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content.length ? `${content.join('\n')}\n` : '');
   }

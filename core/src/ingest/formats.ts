@@ -17,7 +17,7 @@ export const VIDEO_EXTENSIONS: Record<string, ContentFormat> = {
 
 export type ContentFormat = 'png' | 'jpeg' | 'bmp' | 'gif' | 'tiff' | 'mp4' | 'mov' | 'avi';
 
-export function extensionOf(path: string): string {
+function extensionOf(path: string): string {
   const dot = path.lastIndexOf('.');
   return dot > path.lastIndexOf('/') ? path.slice(dot + 1).toLowerCase() : '';
 }

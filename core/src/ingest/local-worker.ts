@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type EntryType, readHeadAndTailSync, statNamesSync } from '../storage/local.js';
@@ -16,6 +17,10 @@ function probeLocal(path: string, size: number): ProbeResult {
     const full = join(realRoot, path);
     const first = readHeadAndTailSync(full, size, HEAD_BYTES, TAIL_BYTES);
     const result = probeBytes(path, first.head, first.tail, size);
+    if (result.needsRange) {
+      const ifd = readAtSync(full, result.needsRange.offset, result.needsRange.length);
+      return probeBytes(path, first.head, first.tail, size, ifd);
+    }
     if (!result.needsMoreHead) return result;
     const larger = readHeadAndTailSync(full, size, LARGE_HEAD_BYTES, TAIL_BYTES);
     const { needsMoreHead: _, ...final } = probeBytes(path, larger.head, larger.tail, size);
@@ -30,6 +35,16 @@ function probeLocal(path: string, size: number): ProbeResult {
       status: 'corrupt',
       reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     };
+  }
+}
+
+function readAtSync(full: string, offset: number, length: number): Uint8Array {
+  const fd = openSync(full, 'r');
+  try {
+    const bytes = Buffer.allocUnsafe(length);
+    return bytes.subarray(0, readSync(fd, bytes, 0, length, offset));
+  } finally {
+    closeSync(fd);
   }
 }
 

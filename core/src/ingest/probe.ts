@@ -5,6 +5,8 @@ import { type ContentFormat, formatByName } from './formats.js';
 export const HEAD_BYTES = 64 * 1024;
 export const LARGE_HEAD_BYTES = 1024 * 1024;
 export const TAIL_BYTES = 4 * 1024;
+/** Bytes read at a TIFF's first IFD: its entries are sorted by tag, so the size tags come first. */
+export const IFD_BYTES = 4 * 1024;
 
 export interface ProbeResult {
   format: ContentFormat | null;
@@ -15,6 +17,8 @@ export interface ProbeResult {
   reason: string | null;
   /** The header did not hold the image size: probe again with LARGE_HEAD_BYTES. */
   needsMoreHead?: boolean;
+  /** The TIFF's first IFD lies past the head: probe again with these bytes of the file as `ifd`. */
+  needsRange?: { offset: number; length: number };
 }
 
 const corrupt = (reason: string, format: ContentFormat | null = null): ProbeResult => ({
@@ -40,6 +44,41 @@ export function sniffFormat(head: Uint8Array): ContentFormat | null {
   return null;
 }
 
+const dataView = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/**
+ * A classic TIFF's size, from the ImageWidth (256) and ImageLength (257) entries of its first
+ * IFD. libtiff writes the IFD after the pixels, at the end of the file, so when it lies past
+ * the head this returns the range to read, which the caller passes back as `ifd`.
+ */
+function tiffSize(
+  head: Uint8Array,
+  size: number,
+  ifd: Uint8Array | undefined,
+): { width: number; height: number } | { offset: number; length: number } | null {
+  if (head.length < 8) return null;
+  const little = head[0] === 0x49;
+  const offset = dataView(head).getUint32(4, little);
+  if (offset < 8 || offset + 2 > size) return null;
+  const length = Math.min(IFD_BYTES, size - offset);
+  const entries = ifd ?? (offset + length <= head.length ? head.subarray(offset, offset + length) : null);
+  if (!entries) return { offset, length };
+  if (entries.length < 2) return null;
+  const view = dataView(entries);
+  const end = Math.min(entries.length, 2 + 12 * view.getUint16(0, little));
+  const found = new Map<number, number>();
+  for (let at = 2; at + 12 <= end; at += 12) {
+    const tag = view.getUint16(at, little);
+    const type = view.getUint16(at + 2, little);
+    if (tag !== 256 && tag !== 257) continue;
+    if (type === 3) found.set(tag, view.getUint16(at + 8, little));
+    else if (type === 4) found.set(tag, view.getUint32(at + 8, little));
+  }
+  const width = found.get(256);
+  const height = found.get(257);
+  return width && height ? { width, height } : null;
+}
+
 const isVideo = (format: ContentFormat) => format === 'mp4' || format === 'mov' || format === 'avi';
 
 /** Checks the end marker each format has, which a cut-off transfer loses. */
@@ -55,6 +94,11 @@ function truncation(format: ContentFormat, head: Uint8Array, tail: Uint8Array, s
     case 'bmp': {
       const declared = head.length >= 6 ? new DataView(head.buffer, head.byteOffset).getUint32(2, true) : 0;
       return declared > size ? `truncated: BMP declares ${declared} bytes, file has ${size}` : null;
+    }
+    case 'tiff': {
+      // libtiff writes the directory last, so a cut-off file points past its end.
+      const offset = head.length >= 8 ? dataView(head).getUint32(4, head[0] === 0x49) : 0;
+      return offset >= size ? `truncated: TIFF directory at byte ${offset}, file has ${size}` : null;
     }
     default:
       return null;
@@ -72,9 +116,16 @@ function indexOf(haystack: Uint8Array, needle: number[]): number {
 /**
  * Reads what the index needs from a file's first and last bytes, without decoding pixels:
  * its real format, its size in pixels (as displayed, after EXIF orientation) and whether
- * it is complete. `head` is the file's start (the whole file when small), `tail` its end.
+ * it is complete. `head` is the file's start (the whole file when small), `tail` its end,
+ * `ifd` the range a TIFF asked for with `needsRange`.
  */
-export function probeBytes(path: string, head: Uint8Array, tail: Uint8Array, size: number): ProbeResult {
+export function probeBytes(
+  path: string,
+  head: Uint8Array,
+  tail: Uint8Array,
+  size: number,
+  ifd?: Uint8Array,
+): ProbeResult {
   const claimed = formatByName(path);
   if (size === 0) return corrupt('empty file (0 bytes)', claimed?.format ?? null);
   const format = sniffFormat(head);
@@ -89,6 +140,12 @@ export function probeBytes(path: string, head: Uint8Array, tail: Uint8Array, siz
   if (isVideo(format)) return { format, width: null, height: null, status: 'ok', reason: note };
   const truncated = truncation(format, head, tail, size);
   if (truncated) return corrupt(truncated, format);
+  if (format === 'tiff') {
+    const found = tiffSize(head, size, ifd);
+    if (!found) return corrupt('unreadable TIFF header: no image size in the first IFD', format);
+    if ('offset' in found) return { ...corrupt('header incomplete', format), needsRange: found };
+    return { format, ...found, status: 'ok', reason: note };
+  }
   try {
     const dimensions = imageSize(head);
     const rotated = (dimensions.orientation ?? 1) >= 5;

@@ -78,15 +78,21 @@ export async function materializeSelection(
     if (!exists) throw new WinnowError('not_found', `no run '${selection.run}' in dataset '${dataset.name}'`);
     await create('SELECT sample_id FROM winnow.run_samples WHERE run_id = ?', [selection.run]);
   } else if (selection.sql !== undefined) {
-    await stageIds(ws, dataset, selection.sql, table);
+    ({ unmatched, unmatchedCount } = await stageIds(ws, dataset, selection.sql, table));
   } else if (selection.files !== undefined) {
-    ({ unmatched, unmatchedCount } = await stageFiles(ws, dataset, selection.files, table));
+    const paths = selection.files.map((file) => toDatasetPath(dataset, file));
+    ({ unmatched, unmatchedCount } = await stageFiles(ws, dataset, paths, table));
   }
   const count = await db.value<number>(`SELECT count(*) FROM temp.${table}`);
   return { table, count, unmatched, unmatchedCount };
 }
 
-async function stageIds(ws: Workspace, dataset: Dataset, sql: string, table: string): Promise<void> {
+async function stageIds(
+  ws: Workspace,
+  dataset: Dataset,
+  sql: string,
+  table: string,
+): Promise<{ unmatched: string[]; unmatchedCount: number }> {
   const result = await runQuery(ws, sql, { dataset, maxRows: Number.MAX_SAFE_INTEGER });
   const column = result.columns.includes('sample_id')
     ? 'sample_id'
@@ -95,14 +101,10 @@ async function stageIds(ws: Workspace, dataset: Dataset, sql: string, table: str
       : null;
   if (!column)
     throw new WinnowError('invalid_argument', 'the query must return a sample_id or a filename column');
+  // Filenames from the samples view are already stored paths: normalizing them could change a legal name.
   if (column === 'filename') {
-    await stageFiles(
-      ws,
-      dataset,
-      result.rows.map((row) => String(row.filename)),
-      table,
-    );
-    return;
+    const paths = result.rows.map((row) => String(row.filename));
+    return stageFiles(ws, dataset, paths, table);
   }
   const stage = await ws.db.stage(`${table}_input`, { sample_id: 'INTEGER' });
   for (const row of result.rows) stage.append([row.sample_id]);
@@ -113,16 +115,18 @@ async function stageIds(ws: Workspace, dataset: Dataset, sql: string, table: str
     [dataset.id],
   );
   await stage.drop();
+  return { unmatched: [], unmatchedCount: 0 };
 }
 
+/** Stages paths as the store keys them; returns those that name no current sample. */
 async function stageFiles(
   ws: Workspace,
   dataset: Dataset,
-  files: string[],
+  paths: string[],
   table: string,
 ): Promise<{ unmatched: string[]; unmatchedCount: number }> {
   const stage = await ws.db.stage(`${table}_files`, { path: 'VARCHAR' });
-  for (const file of files) stage.append([toDatasetPath(dataset, file)]);
+  for (const path of paths) stage.append([path]);
   stage.close();
   await ws.db.run(
     `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT DISTINCT s.sample_id FROM temp.${table}_files f
@@ -139,10 +143,14 @@ async function stageFiles(
   return { unmatched, unmatchedCount };
 }
 
-/** A file as the store keys it: relative to the dataset root, with forward slashes. */
+/**
+ * A given file as the store keys it: relative to the dataset root, with forward slashes.
+ * Spaces and backslashes are legal in POSIX names, so only a line ending is stripped and
+ * a backslash is a separator on Windows alone.
+ */
 export function toDatasetPath(dataset: Dataset, file: string): string {
-  const trimmed = file.trim();
-  const path =
-    isAbsolute(trimmed) && dataset.input.kind === 'local' ? relative(dataset.input.uri, trimmed) : trimmed;
-  return path.replaceAll('\\', '/').replace(/^\.\//, '');
+  const name = file.replace(/[\r\n]+$/, '');
+  const path = isAbsolute(name) && dataset.input.kind === 'local' ? relative(dataset.input.uri, name) : name;
+  const slashed = process.platform === 'win32' ? path.replaceAll('\\', '/') : path;
+  return slashed.replace(/^\.\//, '');
 }

@@ -19,8 +19,9 @@ export class WorkerPool<Request, Response> {
   /** Set when a worker died: the pool answers every further task with it. */
   private failure: Error | undefined;
 
-  constructor(script: URL, size = availableParallelism(), workerData?: unknown) {
-    for (let i = 0; i < Math.max(1, size); i++) {
+  constructor(script: URL, size?: number, workerData?: unknown) {
+    const count = size !== undefined && Number.isInteger(size) && size > 0 ? size : availableParallelism();
+    for (let i = 0; i < count; i++) {
       const worker = new Worker(script, { workerData });
       worker.on('message', (message: { ok: boolean; value?: unknown; error?: string }) => {
         const pending = this.busy.get(worker)!;
@@ -33,10 +34,6 @@ export class WorkerPool<Request, Response> {
       this.workers.push(worker);
       this.idle.push(worker);
     }
-  }
-
-  get size(): number {
-    return this.workers.length;
   }
 
   run(request: Request): Promise<Response> {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type IngestSummary, ingest } from '../../ingest/index.js';
-import { withWorkspace } from '../context.js';
+import { positiveInteger, withWorkspace } from '../context.js';
 
 export function registerIngest(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerIngest(program: Command): void {
     .argument('<folder>', 'the folder to index')
     .requiredOption('--dataset <name>', 'the dataset to index into (created on first use)')
     .option('--work <folder>', "where the dataset's .winnow/ goes (thumbnails, frames, reports)")
-    .option('--threads <n>', 'worker threads for listing and reading headers', Number)
+    .option('--threads <n>', 'worker threads for listing and reading headers', positiveInteger)
     .action(
       (folder: string, options: { dataset: string; work?: string; threads?: number }, command: Command) =>
         withWorkspace(command, async ({ ws, out, signal }) => {

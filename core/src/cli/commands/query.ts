@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runQuery } from '../../query/run.js';
-import { withWorkspace } from '../context.js';
+import { positiveInteger, positiveNumber, withWorkspace } from '../context.js';
 import { table } from '../output.js';
 
 export function registerQuery(program: Command): void {
@@ -9,8 +9,8 @@ export function registerQuery(program: Command): void {
     .description('run read-only SQL over the views of the workspace (see docs/query.md)')
     .requiredOption('--sql <select>', 'one SELECT statement')
     .option('--dataset <name>', 'show only this dataset in every view')
-    .option('--timeout <seconds>', 'stop the query after this long', Number, 30)
-    .option('--max-rows <n>', 'read at most this many rows', Number, 100_000)
+    .option('--timeout <seconds>', 'stop the query after this long', positiveNumber, 30)
+    .option('--max-rows <n>', 'read at most this many rows', positiveInteger, 100_000)
     .action(
       (options: { sql: string; dataset?: string; timeout: number; maxRows: number }, command: Command) =>
         withWorkspace(command, async ({ ws, out, dataset }) => {

@@ -159,9 +159,9 @@ export async function readJson(path: string, display: string): Promise<unknown> 
 
 /** Files under `root` whose names end with `suffix`, as sorted forward-slash relative paths. */
 export async function listFiles(root: string, suffix: string, display: string): Promise<string[]> {
-  let entries: Awaited<ReturnType<typeof readdirRecursive>>;
+  let files: string[];
   try {
-    entries = await readdirRecursive(root);
+    files = await filesUnder(root, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(
@@ -170,14 +170,18 @@ export async function listFiles(root: string, suffix: string, display: string): 
       code === 'ENOENT' ? 'no such folder' : `cannot list: ${code ?? error}`,
     );
   }
-  return entries
-    .filter((entry) => entry.isFile() && entry.name.toLowerCase().endsWith(suffix))
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .sort();
+  return files.filter((file) => file.toLowerCase().endsWith(suffix)).sort();
 }
 
-function readdirRecursive(root: string) {
-  return readdir(root, { recursive: true, withFileTypes: true });
+/** Walks the folder itself: readdir's `recursive` and `Dirent.parentPath` are missing from early Node 20. */
+async function filesUnder(root: string, folder: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(join(root, folder), { withFileTypes: true })) {
+    const path = folder ? `${folder}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) files.push(...(await filesUnder(root, path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
 }
 
 const READ_BATCH = 64;

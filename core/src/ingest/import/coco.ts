@@ -169,7 +169,7 @@ function segmentation(check: Check, value: unknown, field: string): number[] | n
 
 /**
  * COCO's compressed RLE string (pycocotools' rleFrString): 5-bit groups in characters from
- * '0', little-endian, a 6th bit meaning "more", sign-extended; from the third count on, each
+ * '0', little-endian, a 6th bit meaning "more", sign-extended; from the fourth count on, each
  * is stored as the difference from the count two before it.
  */
 export function decodeCounts(check: Check, text: string, field: string): number[] {
