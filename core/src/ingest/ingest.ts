@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
 import { LocalStorage, type StatResult } from '../storage/local.js';
+import { sampleCounts } from '../store/counts.js';
 import type { Database } from '../store/db.js';
 import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
@@ -26,7 +27,7 @@ export interface IngestSummary {
   run_id: string;
   dataset: string;
   root: string;
-  /** Samples the dataset holds after the run (images and videos, removed ones not counted). */
+  /** Samples the dataset holds after the run (removed ones not counted). */
   samples: number;
   images: number;
   videos: number;
@@ -414,32 +415,20 @@ async function summarize(
     seconds: number;
   },
 ): Promise<IngestSummary> {
-  const counts = (await db.one<Record<string, number>>(
-    `SELECT count(*) FILTER (WHERE status <> 'removed') AS samples,
-            count(*) FILTER (WHERE status <> 'removed' AND kind = 'image') AS images,
-            count(*) FILTER (WHERE status <> 'removed' AND kind = 'video') AS videos
-     FROM winnow.samples WHERE dataset_id = ? AND kind IN ('image', 'video')`,
-    [dataset.id],
-  ))!;
-  const health = (await db.one<Record<string, number>>(
-    `SELECT count(*) FILTER (WHERE p.status = 'corrupt') AS corrupt,
-            count(*) FILTER (WHERE p.status = 'ok' AND p.reason IS NOT NULL) AS misnamed
-     FROM winnow.samples p WHERE p.dataset_id = ? AND p.status <> 'removed'`,
-    [dataset.id],
-  ))!;
+  const counts = await sampleCounts(db, dataset.id);
   return {
     run_id: runId,
     dataset: dataset.name,
     root,
-    samples: counts.samples!,
-    images: counts.images!,
-    videos: counts.videos!,
+    samples: counts.samples,
+    images: counts.images,
+    videos: counts.videos,
     added: figures.merged.added,
     updated: figures.merged.updated,
     removed: figures.removed,
     unchanged: figures.listed - figures.todo,
-    corrupt: health.corrupt!,
-    misnamed: health.misnamed!,
+    corrupt: counts.corrupt,
+    misnamed: counts.misnamed,
     outside_root: state.outsideRoot,
     corrupt_files: state.corruptFiles,
     warnings: state.warnings,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { sampleCounts } from '../../store/counts.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
 import type { Workspace } from '../../store/workspace.js';
 import { withWorkspace } from '../context.js';
@@ -22,15 +23,10 @@ export async function datasetInfo(ws: Workspace, name?: string): Promise<Dataset
   const datasets = name ? [await ws.dataset(name)] : await ws.datasets();
   return Promise.all(
     datasets.map(async (d) => {
-      const counts = (await ws.db.one<Record<string, number>>(
-        `SELECT count(*) FILTER (WHERE status <> 'removed') AS samples,
-           count(*) FILTER (WHERE status <> 'removed' AND kind = 'image') AS images,
-           count(*) FILTER (WHERE status <> 'removed' AND kind = 'video') AS videos,
-           count(*) FILTER (WHERE status = 'corrupt') AS corrupt,
-           count(*) FILTER (WHERE status = 'removed') AS removed,
-           (SELECT count(*) FROM winnow.tags WHERE dataset_id = $1 AND deleted_at IS NULL) AS tags,
-           (SELECT count(*) FROM winnow.metadata_fields WHERE dataset_id = $1) AS metadata_fields
-         FROM winnow.samples WHERE dataset_id = $1`,
+      const counts = await sampleCounts(ws.db, d.id);
+      const extra = (await ws.db.one<{ tags: number; metadata_fields: number }>(
+        `SELECT (SELECT count(*) FROM winnow.tags WHERE dataset_id = $1 AND deleted_at IS NULL) AS tags,
+           (SELECT count(*) FROM winnow.metadata_fields WHERE dataset_id = $1) AS metadata_fields`,
         [d.id],
       ))!;
       const tasks = await ws.db.all<DatasetInfo['tasks'][number]>(
@@ -44,14 +40,14 @@ export async function datasetInfo(ws: Workspace, name?: string): Promise<Dataset
         name: d.name,
         root: d.input.uri,
         work: d.work.uri,
-        samples: counts.samples!,
-        images: counts.images!,
-        videos: counts.videos!,
-        corrupt: counts.corrupt!,
-        removed: counts.removed!,
-        tags: counts.tags!,
+        samples: counts.samples,
+        images: counts.images,
+        videos: counts.videos,
+        corrupt: counts.corrupt,
+        removed: counts.removed,
+        tags: extra.tags,
         tasks,
-        metadata_fields: counts.metadata_fields!,
+        metadata_fields: extra.metadata_fields,
       };
     }),
   );
