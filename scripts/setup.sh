@@ -27,6 +27,22 @@ install_npm_packages() {
   fi
 }
 
+# The native core (Rust, napi-rs): rebuilt when its binary is missing or older than its sources.
+build_native() {
+  local binary
+  binary=$(ls native/*.node 2>/dev/null | head -1)
+  if [ -n "$binary" ] && [ -z "$(find native/src native/Cargo.toml native/Cargo.lock -newer "$binary" 2>/dev/null)" ]; then
+    return 0
+  fi
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "setup: the native core needs Rust (cargo): install it from rustup.rs or your package manager" >&2
+    exit 1
+  fi
+  echo "setup: building native/ (cargo, release)" >&2
+  npm run build --silent -w @winnow/native >/dev/null
+}
+
 $want_test_packages && install_debian_packages
 install_npm_packages
+build_native
 npx tsc -b
