@@ -29,9 +29,9 @@ install_npm_packages() {
 
 # The native core (Rust, napi-rs): rebuilt when its binary is missing or older than its sources.
 build_native() {
-  local binary
-  binary=$(ls native/*.node 2>/dev/null | head -1)
-  if [ -n "$binary" ] && [ -z "$(find native/src native/Cargo.toml native/Cargo.lock -newer "$binary" 2>/dev/null)" ]; then
+  local binaries=(native/*.node)
+  local binary=${binaries[0]}
+  if [ -e "$binary" ] && [ -z "$(find native/src native/Cargo.toml native/Cargo.lock -newer "$binary")" ]; then
     return 0
   fi
   if ! command -v cargo >/dev/null 2>&1; then
