@@ -1,0 +1,410 @@
+#!/usr/bin/env node
+/**
+ * Selection benchmark: Winnow's native core against lightly-mundig (LightlyStudio's selection
+ * library) on the same float32 embeddings, in one run.
+ *
+ *   node bench/selection.mjs [--sizes 100000x512,1000000x128] [--typicality-rows N] [--kcenter-rows N]
+ *                            [--k 20] [--count 1000] [--skip-peer]
+ *
+ * Synthetic clustered data (100 Gaussian clusters, seeded PRNG) is written once to
+ * bench/out/embeddings-<n>x<d>.f32 (raw little-endian float32, row-major) and both sides read
+ * those bytes. Each side runs in its own child process so its peak RSS is its own; each side
+ * times only its selection call, not the file load. Tasks:
+ *   - typicality, k = 20 (LightlyStudio's definition on both sides);
+ *   - diversity: 1,000 by k-center greedy on L2-normalized rows.
+ * Quality: typicality outputs compared (Pearson, Spearman, max abs diff); each k-center
+ * selection's covering radius (max over all rows of the euclidean distance, on normalized rows,
+ * to the nearest chosen centre) is computed by the same code below for both sides.
+ * `--typicality-rows` / `--kcenter-rows` run a task on the first N rows only (`subset: true` in
+ * the output) when a side is too slow at full size; typicality defaults to the first 30,000 rows
+ * (`--typicality-rows full` runs all of them).
+ * Prints one JSON document and writes it to bench/out/selection.json.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const OUT = join(HERE, 'out');
+const PYTHON = join(HERE, '.venv', 'bin', 'python');
+const PEER = join(HERE, 'peers', 'mundig_selection.py');
+const SEED = 20240604;
+const CLUSTERS = 100;
+const DEFAULT_TYPICALITY_ROWS = 30000;
+
+function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const key = a.slice(2);
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) args[key] = true;
+    else {
+      args[key] = next;
+      i++;
+    }
+  }
+  return args;
+}
+
+/** mulberry32: small, fast, seeded 32-bit PRNG returning floats in [0, 1). */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rand) {
+  let spare = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    const u = 1 - rand();
+    const v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** Writes n×d clustered embeddings once (deterministic for SEED), returning the path. */
+function ensureEmbeddings(n, d) {
+  const path = join(OUT, `embeddings-${n}x${d}.f32`);
+  if (existsSync(path) && statSync(path).size === n * d * 4) return path;
+  const rand = mulberry32(SEED ^ (n * 31 + d));
+  const normal = gaussian(rand);
+  const centres = new Float32Array(CLUSTERS * d);
+  for (let i = 0; i < centres.length; i++) centres[i] = normal();
+  const spread = Float32Array.from({ length: CLUSTERS }, () => 0.2 + 0.4 * rand());
+  const fd = openSync(path, 'w');
+  const chunkRows = 8192;
+  const chunk = new Float32Array(chunkRows * d);
+  for (let start = 0; start < n; start += chunkRows) {
+    const rows = Math.min(chunkRows, n - start);
+    for (let r = 0; r < rows; r++) {
+      const c = Math.floor(rand() * CLUSTERS);
+      const s = spread[c];
+      for (let j = 0; j < d; j++) chunk[r * d + j] = centres[c * d + j] + s * normal();
+    }
+    const bytes = new Uint8Array(chunk.buffer, 0, rows * d * 4);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off);
+  }
+  closeSync(fd);
+  return path;
+}
+
+/** Reads the first `rows` rows of a raw float32 file straight into a Float32Array. */
+function readRows(path, rows, dim) {
+  const out = new Float32Array(rows * dim);
+  const bytes = new Uint8Array(out.buffer);
+  const fd = openSync(path, 'r');
+  let off = 0;
+  while (off < bytes.length) {
+    const got = readSync(fd, bytes, off, bytes.length - off, off);
+    if (got === 0) throw new Error(`${path}: short file`);
+    off += got;
+  }
+  closeSync(fd);
+  return out;
+}
+
+/** Child-process mode: run one Winnow task, write its raw output, print timing and peak RSS. */
+async function winnowWorker(args) {
+  const native = await import(join(ROOT, 'native', 'index.js'));
+  const mod = native.default ?? native;
+  const dim = Number(args.dim);
+  const rows = Number(args.rows);
+  const x = readRows(args.file, rows, dim);
+  const rssAfterLoad = process.resourceUsage().maxRSS * 1024;
+  const t0 = process.hrtime.bigint();
+  let out;
+  if (args.task === 'typicality') out = await mod.typicality(x, dim, Number(args.k));
+  else out = await mod.kCenterGreedy(x, dim, Number(args.count), { normalize: true });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  writeFileSync(args.out, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+  console.log(
+    JSON.stringify({
+      seconds,
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      rss_after_load_bytes: rssAfterLoad,
+      length: out.length,
+    }),
+  );
+}
+
+function runJson(cmd, argv) {
+  const stdout = execFileSync(cmd, argv, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+function readTyped(path, Type) {
+  const buf = readRows(path, statSync(path).size / 4, 1);
+  return new Type(buf.buffer);
+}
+
+function pearson(a, b) {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a[i] - ma;
+    const y = b[i] - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+/** Ranks (1-based), ties given their average rank. */
+function ranks(a) {
+  const idx = Array.from(a, (_, i) => i).sort((i, j) => a[i] - a[j]);
+  const r = new Float64Array(a.length);
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && a[idx[j + 1]] === a[idx[i]]) j++;
+    const avg = (i + j) / 2 + 1;
+    for (let t = i; t <= j; t++) r[idx[t]] = avg;
+    i = j + 1;
+  }
+  return r;
+}
+
+const RADIUS_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { x, dim, centres, from, to } = workerData;
+const data = new Float32Array(x);
+const m = centres.length / dim;
+let worst = 0;
+let worstIdx = -1;
+for (let i = from; i < to; i++) {
+  const o = i * dim;
+  let best = Infinity;
+  for (let c = 0; c < m && best > 0; c++) {
+    const q = c * dim;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let j = 0;
+    for (; j + 3 < dim; j += 4) {
+      const d0 = data[o + j] - centres[q + j];
+      const d1 = data[o + j + 1] - centres[q + j + 1];
+      const d2 = data[o + j + 2] - centres[q + j + 2];
+      const d3 = data[o + j + 3] - centres[q + j + 3];
+      s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+      if (s0 + s1 + s2 + s3 >= best) { j = dim + 1; break; }
+    }
+    if (j > dim) continue;
+    let s = s0 + s1 + s2 + s3;
+    for (; j < dim; j++) { const d = data[o + j] - centres[q + j]; s += d * d; }
+    if (s < best) best = s;
+  }
+  if (best > worst) { worst = best; worstIdx = i; }
+}
+parentPort.postMessage({ worst, worstIdx });
+`;
+
+/** L2-normalizes rows (f64 norm, zero rows stay zero) into a SharedArrayBuffer. */
+function normalizedShared(x, dim) {
+  const n = x.length / dim;
+  const sab = new SharedArrayBuffer(x.length * 4);
+  const y = new Float32Array(sab);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) s += x[i * dim + j] * x[i * dim + j];
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let j = 0; j < dim; j++) y[i * dim + j] = x[i * dim + j] * inv;
+  }
+  return sab;
+}
+
+/**
+ * Covering radius of a selection: max over all rows of the euclidean distance (normalized rows)
+ * to the nearest selected row. The distance of the worst row is recomputed in f64.
+ */
+async function coveringRadius(sab, dim, picked) {
+  const data = new Float32Array(sab);
+  const n = data.length / dim;
+  const centres = new Float32Array(picked.length * dim);
+  picked.forEach((p, c) => {
+    centres.set(data.subarray(p * dim, (p + 1) * dim), c * dim);
+  });
+  const parts = Math.max(1, cpus().length);
+  const results = await Promise.all(
+    Array.from({ length: parts }, (_, w) => {
+      const from = Math.floor((n * w) / parts);
+      const to = Math.floor((n * (w + 1)) / parts);
+      return new Promise((resolve, reject) => {
+        const worker = new Worker(RADIUS_WORKER, {
+          eval: true,
+          workerData: { x: sab, dim, centres, from, to },
+        });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    }),
+  );
+  const worst = results.reduce((a, b) => (b.worst > a.worst ? b : a));
+  let best = Infinity;
+  const o = worst.worstIdx * dim;
+  for (const p of picked) {
+    let s = 0;
+    for (let j = 0; j < dim; j++) {
+      const d = data[o + j] - data[p * dim + j];
+      s += d * d;
+    }
+    best = Math.min(best, s);
+  }
+  return { radius: Math.sqrt(best), farthest_row: worst.worstIdx };
+}
+
+function sides(winnow, peer) {
+  return {
+    winnow,
+    lightly_mundig: peer,
+    ratio_seconds_winnow_over_peer: peer ? winnow.seconds / peer.seconds : null,
+    speedup_peer_over_winnow: peer ? peer.seconds / winnow.seconds : null,
+    ratio_peak_rss_winnow_over_peer: peer ? winnow.peak_rss_bytes / peer.peak_rss_bytes : null,
+  };
+}
+
+async function runSize(n, d, args) {
+  const file = ensureEmbeddings(n, d);
+  const k = Number(args.k ?? 20);
+  const count = Number(args.count ?? 1000);
+  // Exact k-NN typicality is O(n²·d) on both sides: at 100k×512 it would take ~10 min for Winnow and
+  // ~17 min for lightly-mundig on 2 cores, so by default it runs on the first 30,000 rows
+  // (`--typicality-rows full` for all of them).
+  const typArg = args['typicality-rows'] ?? DEFAULT_TYPICALITY_ROWS;
+  const typRows = Math.min(n, typArg === 'full' ? n : Number(typArg));
+  const kcRows = Math.min(n, Number(args['kcenter-rows'] ?? n));
+  const tag = `${n}x${d}`;
+  const self = fileURLToPath(import.meta.url);
+  const report = { n, dim: d, embeddings_bytes: n * d * 4, file: file.slice(ROOT.length + 1) };
+  const run = (task, rows, side) => {
+    const out = join(OUT, `selection-${tag}-${task}-${rows}-${side}.bin`);
+    const common = ['--file', file, '--dim', String(d), '--rows', String(rows), '--task', task];
+    const extra = ['--k', String(k), '--count', String(count), '--out', out];
+    process.stderr.write(`[selection] ${tag} ${task} rows=${rows} ${side}...\n`);
+    const res =
+      side === 'winnow'
+        ? runJson(process.execPath, [self, '--worker', ...common, ...extra])
+        : runJson(PYTHON, [PEER, ...common, ...extra]);
+    process.stderr.write(`[selection]   ${res.seconds.toFixed(2)} s\n`);
+    res.embeddings_bytes = rows * d * 4;
+    res.peak_rss_over_embeddings = res.peak_rss_bytes / res.embeddings_bytes;
+    return { res, out };
+  };
+
+  // Typicality.
+  {
+    const w = run('typicality', typRows, 'winnow');
+    const p = args['skip-peer'] ? null : run('typicality', typRows, 'peer');
+    const entry = { rows: typRows, k, subset: typRows < n, ...sides(w.res, p?.res ?? null) };
+    if (p) {
+      const a = readTyped(w.out, Float32Array);
+      const b = readTyped(p.out, Float32Array);
+      let maxAbs = 0;
+      for (let i = 0; i < a.length; i++) maxAbs = Math.max(maxAbs, Math.abs(a[i] - b[i]));
+      entry.quality = {
+        pearson: pearson(a, b),
+        spearman: pearson(ranks(a), ranks(b)),
+        max_abs_diff: maxAbs,
+      };
+    }
+    report.typicality = entry;
+  }
+
+  // Diversity (k-center greedy on L2-normalized rows).
+  {
+    const w = run('kcenter', kcRows, 'winnow');
+    const p = args['skip-peer'] ? null : run('kcenter', kcRows, 'peer');
+    const entry = { rows: kcRows, count, subset: kcRows < n, ...sides(w.res, p?.res ?? null) };
+    process.stderr.write(`[selection] ${tag} covering radii...\n`);
+    const sab = normalizedShared(readRows(file, kcRows, d), d);
+    const a = Array.from(readTyped(w.out, Uint32Array));
+    const quality = { winnow: await coveringRadius(sab, d, a) };
+    if (p) {
+      const b = Array.from(readTyped(p.out, Uint32Array));
+      quality.lightly_mundig = await coveringRadius(sab, d, b);
+      quality.ratio_radius_winnow_over_peer = quality.winnow.radius / quality.lightly_mundig.radius;
+      let same = 0;
+      while (same < Math.min(a.length, b.length) && a[same] === b[same]) same++;
+      const setB = new Set(b);
+      quality.identical_selection = same === a.length && a.length === b.length;
+      quality.common_prefix = same;
+      quality.overlap = a.filter((i) => setB.has(i)).length;
+      quality.first_picks = { winnow: a.slice(0, 5), lightly_mundig: b.slice(0, 5) };
+    }
+    entry.quality = quality;
+    report.diversity = entry;
+  }
+  return report;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.worker) return winnowWorker(args);
+  mkdirSync(OUT, { recursive: true });
+  const sizes = String(args.sizes ?? '100000x512')
+    .split(',')
+    .map((s) => s.split('x').map(Number));
+  const started = Date.now();
+  const results = [];
+  for (const [n, d] of sizes) results.push(await runSize(n, d, args));
+  const doc = {
+    benchmark: 'selection',
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version },
+    data: `${CLUSTERS} Gaussian clusters (centres N(0,1), per-cluster sd U(0.2,0.6)), mulberry32 seed ${SEED}`,
+    timing: 'seconds of the selection call only (file load excluded); each side in its own process',
+    peer_notes: [
+      'lightly-mundig Typicality.calculate_typicality(k): mean over the k nearest (self excluded, euclidean, raw rows) of exp(-d/sigma), sigma = mean k-NN distance — same definition as Winnow typicality',
+      'lightly-mundig Selection.add_diversifying_strategy + run_selection: farthest-point greedy on plain euclidean distance, first pick index 0, no normalization; the peer script L2-normalizes rows with numpy inside its timed region (normalize_seconds)',
+    ],
+    results,
+    total_wall_seconds: (Date.now() - started) / 1000,
+  };
+  const json = JSON.stringify(doc, null, 2);
+  writeFileSync(join(OUT, 'selection.json'), json + '\n');
+  console.log(json);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
