@@ -17,7 +17,7 @@
  * The files are generated once under bench/out/ingest-files-<N>/ and reused. Prints one JSON
  * document on stdout and writes bench/out/ingest.json. Target: >= 20,000 files/s.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -28,8 +28,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { preparePeer, run, VENV_PYTHON } from './peers/python.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, 'out');
@@ -38,9 +39,6 @@ const TARGET_FILES_PER_SECOND = 20_000;
 const { Workspace } = await import(new URL('../core/dist/store/workspace.js', import.meta.url).href);
 const { ingest } = await import(new URL('../core/dist/ingest/index.js', import.meta.url).href);
 
-const VENV = join(HERE, '.venv');
-const VENV_PYTHON = join(VENV, 'bin', 'python');
-const PEER_REQUIREMENTS = join(HERE, 'peers', 'requirements.txt');
 const PEER_SCRIPT = join(HERE, 'peers', 'lightly_studio_ingest.py');
 const PEER_TIMEOUT_MS = 8 * 60 * 1000;
 
@@ -72,65 +70,6 @@ function generate(root) {
   }
   writeFileSync(ready, '');
   return true;
-}
-
-/**
- * Runs a command, streaming its stderr (and, unless `captureStdout`, its stdout) to our stderr.
- * Resolves with its stdout; rejects with the exit status and the last line it wrote to stderr.
- */
-function run(command, args, { captureStdout = false, timeoutMs } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderrTail = '';
-    child.stdout.on('data', (chunk) => {
-      if (captureStdout) stdout += chunk;
-      else process.stderr.write(chunk);
-    });
-    child.stderr.on('data', (chunk) => {
-      process.stderr.write(chunk);
-      stderrTail = (stderrTail + chunk).slice(-4000);
-    });
-    child.on('error', reject);
-    child.on('close', (status, signal) => {
-      if (status === 0) return resolve(stdout);
-      const lastLine = stderrTail
-        .split(/[\r\n]+/)
-        .map((line) => line.trim())
-        .filter(Boolean)
-        .at(-1);
-      const how = signal
-        ? `was killed (${signal}${signal === 'SIGTERM' ? ', timeout?' : ''})`
-        : `exited with ${status}`;
-      reject(new Error(`${basename(command)} ${how}${lastLine ? `: ${lastLine}` : ''}`));
-    });
-  });
-}
-
-/** bench/.venv with bench/peers/requirements.txt installed (skipped when already done). */
-async function preparePeer() {
-  const started = performance.now();
-  const requirements = readFileSync(PEER_REQUIREMENTS, 'utf8');
-  const stamp = join(VENV, '.bench-requirements.txt');
-  if (existsSync(VENV_PYTHON) && existsSync(stamp) && readFileSync(stamp, 'utf8') === requirements) {
-    return { installed: false, seconds: 0 };
-  }
-  if (!existsSync(VENV_PYTHON)) {
-    log('creating bench/.venv');
-    await run(process.env.PYTHON ?? 'python3', ['-m', 'venv', VENV]);
-  }
-  log('installing bench/peers/requirements.txt into bench/.venv (first run: a few minutes)');
-  await run(VENV_PYTHON, [
-    '-m',
-    'pip',
-    'install',
-    '--quiet',
-    '--disable-pip-version-check',
-    '-r',
-    PEER_REQUIREMENTS,
-  ]);
-  writeFileSync(stamp, requirements);
-  return { installed: true, seconds: round((performance.now() - started) / 1000) };
 }
 
 /** Runs the peer script on the same folder; its last stdout line is its JSON report. */

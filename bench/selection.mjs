@@ -35,11 +35,11 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const OUT = join(HERE, 'out');
-const PYTHON = join(HERE, '.venv', 'bin', 'python');
 const PEER = join(HERE, 'peers', 'mundig_selection.py');
 const SEED = 20240604;
 const CLUSTERS = 100;
@@ -324,7 +324,7 @@ async function runSize(n, d, args) {
     const res =
       side === 'winnow'
         ? runJson(process.execPath, [self, '--worker', ...common, ...extra])
-        : runJson(PYTHON, [PEER, ...common, ...extra]);
+        : runJson(VENV_PYTHON, [PEER, ...common, ...extra]);
     process.stderr.write(`[selection]   ${res.seconds.toFixed(2)} s\n`);
     res.embeddings_bytes = rows * d * 4;
     res.peak_rss_over_embeddings = res.peak_rss_bytes / res.embeddings_bytes;
@@ -386,6 +386,7 @@ async function main() {
     .map((s) => s.split('x').map(Number));
   const started = Date.now();
   const results = [];
+  if (!args['skip-peer']) await preparePeer();
   for (const [n, d] of sizes) results.push(await runSize(n, d, args));
   const doc = {
     benchmark: 'selection',
