@@ -81,6 +81,18 @@ describe('workspace store', () => {
     ws.close();
   });
 
+  it('never lets a staging appender left open write into the next table of its name', async () => {
+    const ws = await Workspace.open(join(tempDir(), '.winnow'));
+    const abandoned = await ws.db.stage('scratch', { n: 'INTEGER' });
+    for (const n of [1, 2, 3]) abandoned.append([n]);
+    const next = await ws.db.stage('scratch', { n: 'INTEGER' });
+    next.append([9]);
+    next.close();
+    abandoned.close(); // what a late finalizer would do
+    expect(await ws.db.all('SELECT n FROM temp.scratch')).toEqual([{ n: 9 }]);
+    ws.close();
+  });
+
   it('refuses a workspace written by a newer Winnow', async () => {
     const dir = join(tempDir(), '.winnow');
     const ws = await Workspace.open(dir);

@@ -163,22 +163,25 @@ async function listFiles(
     error: 'VARCHAR',
   });
   let count = 0;
-  const files = storage.list({
-    signal: options.signal,
-    accept: (name) => formatByName(name) !== undefined,
-    statBatch: (dir, names) => pool.run({ type: 'stat', dir, names }) as Promise<StatResult>,
-    onOutsideRoot: () => state.outsideRoot++,
-    onUnreadableFolder: (path, code) => state.unreadableFolders.push({ path, code }),
-  });
-  for await (const batch of files) {
-    for (const file of batch) {
-      if (!formatByName(file.path)) continue; // a linked folder's name is not filtered while listing
-      seen.append([file.path, file.size, file.mtimeMs, file.error ?? null]);
+  try {
+    const files = storage.list({
+      signal: options.signal,
+      accept: (name) => formatByName(name) !== undefined,
+      statBatch: (dir, names) => pool.run({ type: 'stat', dir, names }) as Promise<StatResult>,
+      onOutsideRoot: () => state.outsideRoot++,
+      onUnreadableFolder: (path, code) => state.unreadableFolders.push({ path, code }),
+    });
+    for await (const batch of files) {
+      for (const file of batch) {
+        if (!formatByName(file.path)) continue; // a linked folder's name is not filtered while listing
+        seen.append([file.path, file.size, file.mtimeMs, file.error ?? null]);
+      }
+      count += batch.length;
+      options.onProgress?.({ phase: 'listing', done: count });
     }
-    count += batch.length;
-    options.onProgress?.({ phase: 'listing', done: count });
+  } finally {
+    seen.close();
   }
-  seen.close();
   if (state.outsideRoot > 0) {
     state.warnings.push(`${state.outsideRoot} links lead outside ${storage.uri} and were not followed`);
   }

@@ -31,6 +31,7 @@ export class Database {
   private queue: Promise<unknown> = Promise.resolve();
   /** Set in the async context that holds the connection. */
   private readonly holder = new AsyncLocalStorage<true>();
+  private readonly openStages = new Map<string, Stage>();
 
   private constructor(
     readonly path: string,
@@ -123,12 +124,16 @@ export class Database {
    * JavaScript into SQL, where they are merged into the real tables set-wise.
    */
   async stage(name: string, columns: Record<string, StageType>): Promise<Stage> {
+    // An appender left open (its filler failed) would flush into the new table of that name.
+    this.openStages.get(name)?.close();
     const columnSql = Object.entries(columns)
       .map(([column, type]) => `${column} ${type}`)
       .join(', ');
     await this.run(`CREATE OR REPLACE TEMP TABLE ${name} (${columnSql})`);
     const appender = await this.exclusive(() => this.connection.createAppender(name, 'main', 'temp'));
-    return new Stage(name, Object.values(columns), appender, this);
+    const stage = new Stage(name, Object.values(columns), appender, this, () => this.openStages.delete(name));
+    this.openStages.set(name, stage);
+    return stage;
   }
 
   /** How many statements DuckDB's parser finds in `sql` (without running any). */
@@ -137,6 +142,7 @@ export class Database {
   }
 
   close(): void {
+    for (const stage of this.openStages.values()) stage.close();
     this.connection.closeSync();
     this.instance.closeSync();
   }
@@ -144,12 +150,14 @@ export class Database {
 
 export class Stage {
   private pending = 0;
+  private closed = false;
 
   constructor(
     readonly name: string,
     private readonly types: readonly StageType[],
     private readonly appender: DuckDBAppender,
     private readonly db: Database,
+    private readonly onClose: () => void,
   ) {}
 
   append(values: readonly unknown[]): void {
@@ -165,6 +173,9 @@ export class Stage {
 
   /** Flushes the rows appended so far; the table stays for the SQL that merges it. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
     this.appender.closeSync();
   }
 
