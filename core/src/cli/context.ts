@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { WinnowError } from '../errors.js';
 import type { Filter } from '../query/filter.js';
-import type { Selection } from '../query/selection.js';
+import { type Selection, selectionSource } from '../query/selection.js';
 import type { Dataset } from '../store/workspace.js';
 import { Workspace } from '../store/workspace.js';
 import { Output } from './output.js';
@@ -94,22 +94,15 @@ export function addSelectionOptions(command: Command): Command {
 }
 
 export function selectionFrom(options: SelectionOptions): Selection {
-  const chosen = ['all', 'tag', 'filter', 'sql', 'files', 'run'].filter(
-    (key) => options[key as keyof SelectionOptions] !== undefined,
-  );
-  if (chosen.length !== 1) {
-    throw new WinnowError(
-      'invalid_argument',
-      'choose the samples with exactly one of --all, --tag, --filter, --sql, --files, --run',
-    );
-  }
-  if (options.filter !== undefined) return { filter: parseJsonOption('--filter', options.filter) as Filter };
+  const { all, tag, sql, run } = options;
+  const selection: Selection = { all, tag, sql, run };
+  if (options.filter !== undefined) selection.filter = parseJsonOption('--filter', options.filter) as Filter;
   if (options.files !== undefined) {
     const text = readFileSync(options.files === '-' ? 0 : options.files, 'utf8');
-    return { files: text.split(/\r?\n/).filter((line) => line.trim() !== '') };
+    selection.files = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   }
-  const { all, tag, sql, run } = options;
-  return all ? { all } : tag !== undefined ? { tag } : sql !== undefined ? { sql } : { run: run! };
+  selectionSource(selection);
+  return selection;
 }
 
 export function parseJsonOption(option: string, value: string): unknown {

@@ -30,9 +30,23 @@ export interface Materialized {
   unmatchedCount: number;
 }
 
+const SOURCES = ['all', 'tag', 'filter', 'sql', 'files', 'run'] as const;
+
+/** The one source a selection names (the CLI's options bear the same names). */
+export function selectionSource(selection: Selection): (typeof SOURCES)[number] {
+  const given = SOURCES.filter((key) => selection[key] !== undefined && selection[key] !== false);
+  if (given.length !== 1) {
+    throw new WinnowError(
+      'invalid_argument',
+      'choose the samples with exactly one of --all, --tag, --filter, --sql, --files, --run',
+    );
+  }
+  return given[0]!;
+}
+
 export function describeSelection(selection: Selection): Record<string, unknown> {
-  const [kind, value] = Object.entries(selection).find(([, v]) => v !== undefined) ?? ['all', true];
-  return kind === 'files' ? { files: (value as string[]).length } : { [kind]: value };
+  const kind = selectionSource(selection);
+  return kind === 'files' ? { files: selection.files!.length } : { [kind]: selection[kind] };
 }
 
 export async function materializeSelection(
@@ -41,13 +55,7 @@ export async function materializeSelection(
   selection: Selection,
   table = 'selection',
 ): Promise<Materialized> {
-  const sources = Object.entries(selection).filter(([, value]) => value !== undefined && value !== false);
-  if (sources.length !== 1) {
-    throw new WinnowError(
-      'invalid_argument',
-      'choose the samples with exactly one of: all, tag, filter, sql, files, run',
-    );
-  }
+  selectionSource(selection);
   const db = ws.db;
   let unmatched: string[] = [];
   let unmatchedCount = 0;
