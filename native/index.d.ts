@@ -29,6 +29,11 @@ export interface KCenterGreedyOptions {
   minDistance?: number
   /** L2-normalize every row before measuring distances (default true). Rows of norm 0 stay 0. */
   normalize?: boolean
+  /**
+   * Called with (picks done, picks requested) as the selection advances, at most every 100 ms
+   * and once at the end. Must not throw.
+   */
+  onProgress?: (done: number, total: number) => void
 }
 
 /**

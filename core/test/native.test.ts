@@ -202,6 +202,19 @@ describe('cancellation and the event loop', () => {
     expect(picks.length).toBe(5);
   });
 
+  it('reports progress from the worker threads, ending with done = total', async () => {
+    const reports: Array<[number, number]> = [];
+    const picks = await kCenterGreedy(big, dim, 300, {
+      onProgress: (done, total) => reports.push([done, total]),
+    });
+    expect(picks.length).toBe(300);
+    // Reports run on the event loop after the threads queue them; let the queue drain.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reports.length).toBeGreaterThanOrEqual(2);
+    expect(reports.at(-1)).toEqual([300, 300]);
+    for (let i = 1; i < reports.length; i++) expect(reports[i][0]).toBeGreaterThanOrEqual(reports[i - 1][0]);
+  });
+
   it('keeps the event loop responsive during a large call', async () => {
     let ticks = 0;
     let last = performance.now();

@@ -17,9 +17,11 @@ use napi_derive::napi;
 
 mod kcenter;
 mod kernels;
+mod progress;
 mod typicality;
 mod validate;
 
+pub(crate) use progress::{Progress, ProgressCallback};
 pub(crate) use validate::{invalid, Cancel};
 
 /// Turns an optional JavaScript `AbortSignal` into a cancellation flag that the computation polls.
@@ -28,81 +30,87 @@ pub(crate) use validate::{invalid, Cancel};
 /// `AbortError`); work that is already running is stopped through the flag. A signal that is
 /// already aborted when the call is made sets the flag immediately.
 fn attach_signal(env: &Env, signal: Option<Unknown<'_>>) -> Result<(Option<AbortSignal>, Cancel)> {
-  let flag = Arc::new(AtomicBool::new(false));
-  let Some(value) = signal else {
-    return Ok((None, Cancel(flag)));
-  };
-  match value.get_type()? {
-    ValueType::Undefined | ValueType::Null => return Ok((None, Cancel(flag))),
-    ValueType::Object => {}
-    _ => return Err(invalid("signal must be an AbortSignal")),
-  }
-  let object: Object<'_> = unsafe { Object::from_napi_value(env.raw(), value.raw())? };
-  let aborted: Option<bool> = object.get("aborted")?;
-  if aborted.unwrap_or(false) {
-    flag.store(true, Ordering::SeqCst);
-  }
-  let abort_signal = unsafe { AbortSignal::from_napi_value(env.raw(), value.raw())? };
-  let on_abort_flag = flag.clone();
-  abort_signal.on_abort(move || on_abort_flag.store(true, Ordering::SeqCst));
-  Ok((Some(abort_signal), Cancel(flag)))
+    let flag = Arc::new(AtomicBool::new(false));
+    let Some(value) = signal else {
+        return Ok((None, Cancel(flag)));
+    };
+    match value.get_type()? {
+        ValueType::Undefined | ValueType::Null => return Ok((None, Cancel(flag))),
+        ValueType::Object => {}
+        _ => return Err(invalid("signal must be an AbortSignal")),
+    }
+    let object: Object<'_> = unsafe { Object::from_napi_value(env.raw(), value.raw())? };
+    let aborted: Option<bool> = object.get("aborted")?;
+    if aborted.unwrap_or(false) {
+        flag.store(true, Ordering::SeqCst);
+    }
+    let abort_signal = unsafe { AbortSignal::from_napi_value(env.raw(), value.raw())? };
+    let on_abort_flag = flag.clone();
+    abort_signal.on_abort(move || on_abort_flag.store(true, Ordering::SeqCst));
+    Ok((Some(abort_signal), Cancel(flag)))
 }
 
 /// Rejects with an `Error` whose `name` is `AbortError` (as napi-rs does for work cancelled before
 /// it started), so both paths look the same to JavaScript.
 fn reject_with<T>(env: &Env, err: Error) -> Result<T> {
-  if err.status == Status::Cancelled {
-    let mut js_error = env.create_error(err)?;
-    js_error.set_named_property("name", "AbortError")?;
-    return Err(Error::from(js_error.to_unknown()));
-  }
-  Err(err)
+    if err.status == Status::Cancelled {
+        let mut js_error = env.create_error(err)?;
+        js_error.set_named_property("name", "AbortError")?;
+        return Err(Error::from(js_error.to_unknown()));
+    }
+    Err(err)
 }
 
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct KCenterGreedyOptions {
-  /// Indices already selected: they count as centres but are not returned.
-  pub preselected: Option<Uint32Array>,
-  /// Stop early when the farthest remaining sample is closer than this (euclidean distance, in the
-  /// normalized space when `normalize` is true). Default 0: never stop early.
-  pub min_distance: Option<f64>,
-  /// L2-normalize every row before measuring distances (default true). Rows of norm 0 stay 0.
-  pub normalize: Option<bool>,
+    /// Indices already selected: they count as centres but are not returned.
+    pub preselected: Option<Uint32Array>,
+    /// Stop early when the farthest remaining sample is closer than this (euclidean distance, in the
+    /// normalized space when `normalize` is true). Default 0: never stop early.
+    pub min_distance: Option<f64>,
+    /// L2-normalize every row before measuring distances (default true). Rows of norm 0 stay 0.
+    pub normalize: Option<bool>,
+    /// Called with (picks done, picks requested) as the selection advances, at most every 100 ms
+    /// and once at the end. Must not throw.
+    #[napi(ts_type = "(done: number, total: number) => void")]
+    pub on_progress: Option<ProgressCallback>,
 }
 
 pub struct KCenterGreedyTask {
-  embeddings: Float32Array,
-  dim: u32,
-  count: u32,
-  preselected: Vec<u32>,
-  min_distance: f64,
-  normalize: bool,
-  cancel: Cancel,
+    embeddings: Float32Array,
+    dim: u32,
+    count: u32,
+    preselected: Vec<u32>,
+    min_distance: f64,
+    normalize: bool,
+    cancel: Cancel,
+    progress: Progress,
 }
 
 impl Task for KCenterGreedyTask {
-  type Output = Vec<u32>;
-  type JsValue = Uint32Array;
+    type Output = Vec<u32>;
+    type JsValue = Uint32Array;
 
-  fn compute(&mut self) -> Result<Self::Output> {
-    kcenter::k_center_greedy(
-      &self.embeddings,
-      self.dim,
-      self.count,
-      &self.preselected,
-      self.min_distance,
-      self.normalize,
-      &self.cancel,
-    )
-  }
+    fn compute(&mut self) -> Result<Self::Output> {
+        kcenter::k_center_greedy(
+            &self.embeddings,
+            self.dim,
+            self.count,
+            &self.preselected,
+            self.min_distance,
+            self.normalize,
+            &self.cancel,
+            &self.progress,
+        )
+    }
 
-  fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-    Ok(Uint32Array::new(output))
-  }
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(Uint32Array::new(output))
+    }
 
-  fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-    reject_with(&env, err)
-  }
+    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
+        reject_with(&env, err)
+    }
 }
 
 /// Diversity selection by farthest-point (k-center) greedy, Sener & Savarese 2018.
@@ -112,82 +120,84 @@ impl Task for KCenterGreedyTask {
 /// first pick is index 0. Returns the picked indices in pick order, without the preselected ones;
 /// fewer than `count` when `minDistance` stops it early.
 #[napi(
-  ts_args_type = "embeddings: Float32Array, dim: number, count: number, options?: KCenterGreedyOptions | undefined | null, signal?: AbortSignal | undefined | null",
-  ts_return_type = "Promise<Uint32Array>"
+    ts_args_type = "embeddings: Float32Array, dim: number, count: number, options?: KCenterGreedyOptions | undefined | null, signal?: AbortSignal | undefined | null",
+    ts_return_type = "Promise<Uint32Array>"
 )]
 pub fn k_center_greedy(
-  env: Env,
-  embeddings: Float32Array,
-  dim: u32,
-  count: u32,
-  options: Option<KCenterGreedyOptions>,
-  signal: Option<Unknown<'_>>,
+    env: Env,
+    embeddings: Float32Array,
+    dim: u32,
+    count: u32,
+    options: Option<KCenterGreedyOptions>,
+    signal: Option<Unknown<'_>>,
 ) -> Result<AsyncTask<KCenterGreedyTask>> {
-  let (abort_signal, cancel) = attach_signal(&env, signal)?;
-  let (preselected, min_distance, normalize) = match options {
-    Some(o) => (
-      o.preselected.map(|p| p.to_vec()).unwrap_or_default(),
-      o.min_distance.unwrap_or(0.0),
-      o.normalize.unwrap_or(true),
-    ),
-    None => (Vec::new(), 0.0, true),
-  };
-  let task = KCenterGreedyTask {
-    embeddings,
-    dim,
-    count,
-    preselected,
-    min_distance,
-    normalize,
-    cancel,
-  };
-  Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    let (abort_signal, cancel) = attach_signal(&env, signal)?;
+    let (preselected, min_distance, normalize, on_progress) = match options {
+        Some(o) => (
+            o.preselected.map(|p| p.to_vec()).unwrap_or_default(),
+            o.min_distance.unwrap_or(0.0),
+            o.normalize.unwrap_or(true),
+            o.on_progress,
+        ),
+        None => (Vec::new(), 0.0, true, None),
+    };
+    let task = KCenterGreedyTask {
+        embeddings,
+        dim,
+        count,
+        preselected,
+        min_distance,
+        normalize,
+        cancel,
+        progress: Progress::new(on_progress),
+    };
+    Ok(AsyncTask::with_optional_signal(task, abort_signal))
 }
 
 pub struct TypicalityTask {
-  embeddings: Float32Array,
-  dim: u32,
-  k: u32,
-  cancel: Cancel,
+    embeddings: Float32Array,
+    dim: u32,
+    k: u32,
+    cancel: Cancel,
 }
 
 impl Task for TypicalityTask {
-  type Output = Vec<f32>;
-  type JsValue = Float32Array;
+    type Output = Vec<f32>;
+    type JsValue = Float32Array;
 
-  fn compute(&mut self) -> Result<Self::Output> {
-    typicality::typicality(&self.embeddings, self.dim, self.k, &self.cancel)
-  }
+    fn compute(&mut self) -> Result<Self::Output> {
+        typicality::typicality(&self.embeddings, self.dim, self.k, &self.cancel)
+    }
 
-  fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-    Ok(Float32Array::new(output))
-  }
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(Float32Array::new(output))
+    }
 
-  fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-    reject_with(&env, err)
-  }
+    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
+        reject_with(&env, err)
+    }
 }
 
 /// Typicality as LightlyStudio defines it: for each sample, the mean over its `k` nearest
 /// neighbours (itself excluded, euclidean) of exp(-d / σ), where σ is the mean k-NN distance over
 /// all samples. Exact k-NN. When σ is 0 (all neighbours coincide) every typicality is 1.
 #[napi(
-  ts_args_type = "embeddings: Float32Array, dim: number, k: number, signal?: AbortSignal | undefined | null",
-  ts_return_type = "Promise<Float32Array>"
+    ts_args_type = "embeddings: Float32Array, dim: number, k: number, signal?: AbortSignal | undefined | null",
+    ts_return_type = "Promise<Float32Array>"
 )]
 pub fn typicality(
-  env: Env,
-  embeddings: Float32Array,
-  dim: u32,
-  k: u32,
-  signal: Option<Unknown<'_>>,
+    env: Env,
+    embeddings: Float32Array,
+    dim: u32,
+    k: u32,
+    signal: Option<Unknown<'_>>,
 ) -> Result<AsyncTask<TypicalityTask>> {
-  let (abort_signal, cancel) = attach_signal(&env, signal)?;
-  let task = TypicalityTask {
-    embeddings,
-    dim,
-    k,
-    cancel,
-  };
-  Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    let (abort_signal, cancel) = attach_signal(&env, signal)?;
+    let task = TypicalityTask {
+        embeddings,
+        dim,
+        k,
+        cancel,
+    };
+    Ok(AsyncTask::with_optional_signal(task, abort_signal))
 }
