@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'query_timeout'
   | 'cancelled'
   | 'schema_too_new'
-  | 'io';
+  | 'io'
+  | 'internal';
 
 export class WinnowError extends Error {
   constructor(

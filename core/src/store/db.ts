@@ -136,6 +136,11 @@ export class Database {
     return stage;
   }
 
+  /** Runs `work` with the writer connection to itself, for bulk reads and writes of typed arrays. */
+  withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.exclusive(() => work(this.connection));
+  }
+
   /** How many statements DuckDB's parser finds in `sql` (without running any). */
   countStatements(sql: string): Promise<number> {
     return this.exclusive(async () => (await this.connection.extractStatements(sql)).count);

@@ -216,6 +216,55 @@ GROUP BY p.sample_id, t.dataset_id, p.task_id, t.name
 ORDER BY p.task_id, p.sample_id;
 `,
   },
+  {
+    version: 4,
+    description:
+      'embedding models (vectors in one FLOAT[dim] table per model), 2-D projections, duplicate groups',
+    sql: `
+CREATE SEQUENCE winnow.embedding_model_ids;
+CREATE SEQUENCE winnow.projection_ids;
+
+CREATE TABLE winnow.embedding_models (
+  model_id INTEGER PRIMARY KEY DEFAULT nextval('winnow.embedding_model_ids'),
+  dataset_id INTEGER NOT NULL,
+  name VARCHAR NOT NULL,
+  dim INTEGER NOT NULL CHECK (dim > 0),
+  source JSON,
+  created_at TIMESTAMP NOT NULL DEFAULT now(),
+  updated_at TIMESTAMP NOT NULL DEFAULT now(),
+  UNIQUE (dataset_id, name)
+);
+
+CREATE TABLE winnow.projections (
+  projection_id INTEGER PRIMARY KEY DEFAULT nextval('winnow.projection_ids'),
+  dataset_id INTEGER NOT NULL,
+  model_id INTEGER NOT NULL,
+  name VARCHAR NOT NULL,
+  method VARCHAR NOT NULL,
+  params JSON,
+  run_id VARCHAR,
+  created_at TIMESTAMP NOT NULL DEFAULT now(),
+  UNIQUE (dataset_id, name)
+);
+
+CREATE TABLE winnow.coordinates (
+  projection_id INTEGER NOT NULL,
+  sample_id INTEGER NOT NULL,
+  x FLOAT NOT NULL,
+  y FLOAT NOT NULL
+);
+
+CREATE TABLE winnow.duplicate_groups (
+  dataset_id INTEGER NOT NULL,
+  model_id INTEGER NOT NULL,
+  run_id VARCHAR NOT NULL,
+  threshold DOUBLE NOT NULL,
+  group_id INTEGER NOT NULL,
+  sample_id INTEGER NOT NULL,
+  representative BOOLEAN NOT NULL
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -76,6 +76,22 @@ WHERE t.deleted_at IS NULL AND ${inDataset('t.dataset_id')}`,
 SELECT t.name AS tag, m.tag_id, m.sample_id
 FROM winnow.tag_members m JOIN winnow.tags t USING (tag_id)
 WHERE t.deleted_at IS NULL AND ${inDataset('t.dataset_id')}`,
+  embedding_models: `
+SELECT m.model_id, m.dataset_id, m.name AS model, m.dim, m.source, m.created_at, m.updated_at
+FROM winnow.embedding_models m WHERE ${inDataset('m.dataset_id')}`,
+  projections: `
+SELECT p.projection_id, p.dataset_id, p.name AS projection, m.name AS model, p.method, p.params, p.run_id,
+  p.created_at
+FROM winnow.projections p JOIN winnow.embedding_models m USING (model_id)
+WHERE ${inDataset('p.dataset_id')}`,
+  coordinates: `
+SELECT p.name AS projection, c.sample_id, c.x, c.y
+FROM winnow.coordinates c JOIN winnow.projections p USING (projection_id)
+WHERE ${inDataset('p.dataset_id')}`,
+  duplicates: `
+SELECT d.dataset_id, m.name AS model, d.threshold, d.group_id, d.sample_id, d.representative, d.run_id
+FROM winnow.duplicate_groups d JOIN winnow.embedding_models m USING (model_id)
+WHERE ${inDataset('d.dataset_id')}`,
   runs: `
 SELECT run_id, dataset_id, kind, status, config, stats, error, started_at, finished_at
 FROM winnow.runs WHERE ${inDataset('dataset_id')}`,

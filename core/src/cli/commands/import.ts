@@ -3,6 +3,7 @@ import { WinnowError } from '../../errors.js';
 import {
   type ImportSummary,
   importCoco,
+  importEmbeddings,
   importLightlyMetadata,
   importLightlyPredictions,
   importMetadataTable,
@@ -18,17 +19,22 @@ interface ImportOptions {
   lightlyMetadata?: string;
   lightlyPredictions?: string;
   metadata?: string;
+  embeddings?: string;
+  model?: string;
+  filenames?: string;
   key?: string;
   as: 'predictions' | 'annotations';
   task?: string;
 }
 
-const SOURCES = ['yolo', 'coco', 'lightlyMetadata', 'lightlyPredictions', 'metadata'] as const;
+const SOURCES = ['yolo', 'coco', 'lightlyMetadata', 'lightlyPredictions', 'metadata', 'embeddings'] as const;
 
 export function registerImport(program: Command): void {
   program
     .command('import')
-    .description('import labels or metadata for a dataset (all or nothing: a bad record imports nothing)')
+    .description(
+      'import labels, metadata or embeddings for a dataset (all or nothing: a bad record imports nothing)',
+    )
     .requiredOption('--dataset <name>')
     .option('--yolo <folder>', 'YOLO label folder (one .txt per image); needs --classes')
     .option('--classes <file>', 'class names for --yolo: YAML with names:, or one name per line')
@@ -39,7 +45,13 @@ export function registerImport(program: Command): void {
       'Lightly predictions folder (tasks.json + <task>/schema.json + one JSON per file)',
     )
     .option('--metadata <file>', 'a metadata table keyed by filename: CSV, Parquet or JSON lines')
-    .option('--key <column>', 'for --metadata: the column holding the filename')
+    .option(
+      '--embeddings <file>',
+      'embeddings keyed by filename: CSV (Lightly format), Parquet or JSON lines, or .npy with --filenames',
+    )
+    .option('--model <name>', 'for --embeddings: the model they belong to (default: the file name)')
+    .option('--filenames <file>', 'for an --embeddings .npy file: the filename of each row, one per line')
+    .option('--key <column>', 'for --metadata and --embeddings: the column holding the filename')
     .option('--as <target>', 'for --yolo and --coco: predictions | annotations', 'predictions')
     .option('--task <name>', 'for --yolo and --coco: the task name (default: from the file name)')
     .action((options: ImportOptions, command: Command) =>
@@ -48,7 +60,7 @@ export function registerImport(program: Command): void {
         if (given.length !== 1) {
           throw new WinnowError(
             'invalid_argument',
-            'give exactly one of --yolo, --coco, --lightly-metadata, --lightly-predictions, --metadata',
+            'give exactly one of --yolo, --coco, --lightly-metadata, --lightly-predictions, --metadata, --embeddings',
           );
         }
         if (options.as !== 'predictions' && options.as !== 'annotations') {
@@ -69,6 +81,14 @@ export function registerImport(program: Command): void {
             summary = await importLightlyMetadata(ws, ds, options.lightlyMetadata, common);
           } else if (options.lightlyPredictions !== undefined) {
             summary = await importLightlyPredictions(ws, ds, options.lightlyPredictions, common);
+          } else if (options.embeddings !== undefined) {
+            const { model, filenames, key } = options;
+            summary = await importEmbeddings(ws, ds, options.embeddings, {
+              ...common,
+              model,
+              filenames,
+              key,
+            });
           } else {
             summary = await importMetadataTable(ws, ds, options.metadata!, { ...common, key: options.key });
           }
@@ -81,7 +101,11 @@ export function registerImport(program: Command): void {
 }
 
 function describeImport(s: ImportSummary): string {
-  const target = s.target ? ` as ${s.target}${s.task ? ` of task ${s.task}` : ''}` : '';
+  const target = s.target
+    ? ` as ${s.target}${s.task ? ` of task ${s.task}` : ''}`
+    : s.model
+      ? ` for model ${s.model} (${s.dim} dimensions)`
+      : '';
   const lines = [
     `imported ${s.records} records for ${s.samples} samples of ${s.dataset}${target} (${s.kind})`,
   ];

@@ -38,6 +38,9 @@ export interface ImportSummary {
   unmatched_count: number;
   /** Metadata keys written. */
   fields?: string[];
+  /** Embeddings: the model and its dimension. */
+  model?: string;
+  dim?: number;
 }
 
 export type ImportOutcome = Omit<ImportSummary, 'run_id' | 'dataset'>;

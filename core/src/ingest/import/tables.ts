@@ -33,15 +33,11 @@ export async function importMetadataTable(
 ): Promise<ImportSummary> {
   return recordRun(ws, dataset, { format: 'table', source: file }, async () => {
     const display = displayName(file);
-    const reader = tableReader(file, display);
-    await access(file).catch(() => {
-      throw new InputError(display, undefined, 'missing');
-    });
     const stored = await storeMetadata(
       ws.db,
       dataset.id,
       { by: 'path', source: display },
-      () => stageTable(ws.db, reader, display, options.key),
+      () => stageTable(ws.db, file, display, options.key),
       options,
     );
     return { kind: 'table', ...stored };
@@ -71,22 +67,58 @@ function tableReader(file: string, display: string): string {
   }
 }
 
-const TABLE = 'import_table';
+export const TABLE = 'import_table';
 /** Columns the loaded table gets in front of the user's: the normalized name and the key as written. */
-const NAME = '__winnow_name';
+export const NAME = '__winnow_name';
 const FILE = '__winnow_file';
 
-/** Loads and checks the table, then fills temp.import_names and temp.import_values from it. */
-async function stageTable(
+export interface LoadedTable {
+  keyColumn: string;
+  /** The user's columns (the key included) with DuckDB's types. */
+  columns: { column_name: string; column_type: string }[];
+}
+
+/**
+ * Reads a table file into temp.import_table, with the normalized filename (`__winnow_name`) and
+ * the filename as written (`__winnow_file`) in front of the user's columns, and checks that every
+ * row names one file and no file twice. Errors name the file and the column.
+ */
+export async function loadTable(
   db: Database,
-  reader: string,
+  file: string,
   display: string,
   key: string | undefined,
-): Promise<FieldSpec[]> {
+): Promise<LoadedTable> {
+  const reader = tableReader(file, display);
+  await access(file).catch(() => {
+    throw new InputError(display, undefined, 'missing');
+  });
   const columns = await readOrFail(display, () =>
     db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`),
   );
   const keyColumn = findKeyColumn(columns, display, key);
+  const written = `CAST(${quote(keyColumn)} AS VARCHAR)`;
+  const name = `regexp_replace(regexp_replace(replace(${written}, '\\', '/'), '^(\\./)+', ''), '^/+', '')`;
+  await readOrFail(display, () =>
+    db.run(
+      `CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT ${name} AS ${NAME}, ${written} AS ${FILE}, * FROM ${reader}`,
+    ),
+  );
+  await checkKeys(db, display, keyColumn);
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE ${NAMES} AS SELECT ${NAME} AS name, ${FILE} AS file FROM temp.${TABLE}`,
+  );
+  return { keyColumn, columns };
+}
+
+/** Loads and checks the table, then fills temp.import_names and temp.import_values from it. */
+async function stageTable(
+  db: Database,
+  file: string,
+  display: string,
+  key: string | undefined,
+): Promise<FieldSpec[]> {
+  const { keyColumn, columns } = await loadTable(db, file, display, key);
   const fields = columns
     .filter((c) => c.column_name !== keyColumn)
     .map(({ column_name: column, column_type: type }): FieldSpec => {
@@ -99,17 +131,6 @@ async function stageTable(
         );
       return { key: column, ...spec, file: display, field: column };
     });
-  const file = `CAST(${quote(keyColumn)} AS VARCHAR)`;
-  const name = `regexp_replace(regexp_replace(replace(${file}, '\\', '/'), '^(\\./)+', ''), '^/+', '')`;
-  await readOrFail(display, () =>
-    db.run(
-      `CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT ${name} AS ${NAME}, ${file} AS ${FILE}, * FROM ${reader}`,
-    ),
-  );
-  await checkKeys(db, display, keyColumn);
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE ${NAMES} AS SELECT ${NAME} AS name, ${FILE} AS file FROM temp.${TABLE}`,
-  );
   await stageValues(db, []);
   for (const field of fields) {
     const slot = { int: 'value_num', float: 'value_num', string: 'value_str', bool: 'value_bool' }[
@@ -128,7 +149,7 @@ async function stageTable(
 }
 
 /** DuckDB's reader errors (bad CSV, bad JSON) become input errors naming the file. */
-async function readOrFail<T>(display: string, read: () => Promise<T>): Promise<T> {
+export async function readOrFail<T>(display: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
@@ -138,13 +159,13 @@ async function readOrFail<T>(display: string, read: () => Promise<T>): Promise<T
 
 function findKeyColumn(columns: { column_name: string }[], display: string, key: string | undefined): string {
   const names = columns.map((c) => c.column_name);
-  const wanted = key ? [key] : ['filename', 'file_name'];
+  const wanted = key ? [key] : ['filename', 'file_name', 'filenames'];
   const found = names.find((n) => wanted.includes(n)) ?? names.find((n) => wanted.includes(n.toLowerCase()));
   if (found) return found;
   throw new InputError(
     display,
     key ?? 'filename',
-    `no such column${key ? '' : " (nor 'file_name')"}; columns: ${names.join(', ')}`,
+    `no such column${key ? '' : " (nor 'file_name', 'filenames')"}; columns: ${names.join(', ')}`,
   );
 }
 
@@ -185,6 +206,6 @@ function fieldOf(type: string): { type: FieldType; categorical: boolean } | unde
   return undefined;
 }
 
-function quote(identifier: string): string {
+export function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
