@@ -6,11 +6,12 @@ import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerQuery } from './commands/query.js';
+import { registerSelect } from './commands/select.js';
 import { registerTag } from './commands/tag.js';
 
 export function buildProgram(): Command {
   const program = new Command('winnow')
-    .description('Curate image and video datasets: index, query, tag and export.')
+    .description('Curate image and video datasets: index, query, select, tag and export.')
     .option('--workspace <dir>', 'the workspace folder (default: ./.winnow or WINNOW_WORKSPACE)')
     .option('--json', 'print one JSON document on stdout')
     .option('--debug', 'show stack traces for errors')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerImport(program);
   registerQuery(program);
+  registerSelect(program);
   registerTag(program);
   registerExport(program);
   registerInfo(program);

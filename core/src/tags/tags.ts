@@ -268,7 +268,9 @@ export class Tags {
     );
   }
 
-  private async ensureFree(name: string): Promise<void> {
+  /** Fails when `name` is not a valid tag name or a live tag already bears it. */
+  async ensureFree(name: string): Promise<void> {
+    checkName(name);
     const taken = await this.db.value<number>(
       'SELECT count(*) FROM winnow.tags WHERE dataset_id = ? AND name = ? AND deleted_at IS NULL',
       [this.dataset.id, name],

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { readSelectionConfig } from '../../select/config.js';
+import { runSelection, type SelectionResult } from '../../select/run.js';
+import { withWorkspace } from '../context.js';
+
+export function registerSelect(program: Command): void {
+  program
+    .command('select')
+    .description(
+      'select samples by a selection config (Lightly Worker compatible) into a new tag, with a report',
+    )
+    .requiredOption('--dataset <name>')
+    .requiredOption('--config <file>', 'the selection config, YAML or JSON')
+    .requiredOption('--tag <name>', 'the tag to create with the selected samples (must not exist)')
+    .action((options: { dataset: string; config: string; tag: string }, command: Command) =>
+      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
+        const config = await readSelectionConfig(options.config);
+        const ds = await dataset(options.dataset);
+        const bar = out.progress();
+        const result = await runSelection(ws, ds, config, {
+          tag: options.tag,
+          signal,
+          onProgress: bar.update,
+        }).finally(bar.stop);
+        out.result(result, describeSelection);
+      }),
+    );
+}
+
+function describeSelection(r: SelectionResult): string {
+  const stopped = r.stopped_by === 'count' ? '' : ` (stopped: ${r.stopped_by})`;
+  return [
+    `selected ${r.selected} samples of ${r.dataset} into tag ${r.tag}${stopped} in ${r.seconds.toFixed(2)} s (run ${r.run_id})`,
+    `  report: ${r.report.html}`,
+  ].join('\n');
+}
