@@ -1,32 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { COCO128, REPOSITORY, tempDir } from './helpers.js';
-
-const run = promisify(execFile);
-
-/**
- * Runs the built `winnow` command as a user would, in a time zone far from UTC (stored times
- * must not shift with it); never throws, returns the exit code.
- */
-async function winnow(
-  workspace: string,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      'node',
-      [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', workspace, ...args],
-      { env: { ...process.env, TZ: 'Asia/Tokyo' } },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+import { COCO128, REPOSITORY, tempDir, winnow } from './helpers.js';
 
 describe('the winnow command', () => {
   it('ingests, imports, queries, tags and exports coco128 with --json', async () => {

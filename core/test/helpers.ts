@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach } from 'vitest';
 import { Workspace } from '../src/store/workspace.js';
 
@@ -23,4 +25,27 @@ export function tempDir(prefix = 'winnow-test-'): string {
 /** A workspace on a real DuckDB file in a fresh folder; close it in the test. */
 export function tempWorkspace(): Promise<Workspace> {
   return Workspace.open(join(tempDir(), '.winnow'));
+}
+
+const run = promisify(execFile);
+
+/**
+ * Runs the built `winnow` command as a user would, in a time zone far from UTC (stored times
+ * must not shift with it); never throws, returns the exit code.
+ */
+export async function winnow(
+  workspace: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(
+      'node',
+      [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', workspace, ...args],
+      { env: { ...process.env, TZ: 'Asia/Tokyo' }, maxBuffer: 64 * 1024 * 1024 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }

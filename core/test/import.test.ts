@@ -1010,7 +1010,7 @@ describe('metadata tables', () => {
     await rejects(
       'm.csv',
       'name,objects\na.jpg,3\n',
-      "m.csv: filename: no such column (nor 'file_name'); columns: name, objects",
+      "m.csv: filename: no such column (nor 'file_name', 'filenames'); columns: name, objects",
     );
     await rejects(
       'm.csv',

@@ -144,16 +144,15 @@ export async function resolveClasses(
     [taskId],
   );
   const index = `(SELECT category_id, (row_number() OVER (ORDER BY category_id) - 1) AS class FROM winnow.categories WHERE task_id = ${taskId})`;
-  // Classification with probabilities: the probabilities (entry i is category i); otherwise each
-  // sample's predictions counted per class, as fractions of its predictions.
+  // Classification with probabilities: the probabilities (stored in category id order); otherwise
+  // each sample's predictions counted per class, as fractions of its predictions.
   return {
-    sql: `WITH probs AS (
-        SELECT sample_id, unnest(probabilities) AS value, generate_subscripts(probabilities, 1) - 1 AS category_id
-        FROM winnow.predictions WHERE task_id = ${taskId} AND probabilities IS NOT NULL),
-      counts AS (
-        SELECT sample_id, category_id, count(*) / sum(count(*)) OVER (PARTITION BY sample_id) AS value
-        FROM winnow.predictions WHERE task_id = ${taskId} AND probabilities IS NULL GROUP BY sample_id, category_id)
-      SELECT sample_id, i.class, value FROM (SELECT * FROM probs UNION ALL SELECT * FROM counts) JOIN ${index} i USING (category_id)`,
+    sql: `SELECT sample_id, generate_subscripts(probabilities, 1) - 1 AS class, unnest(probabilities) AS value
+        FROM winnow.predictions WHERE task_id = ${taskId} AND probabilities IS NOT NULL
+      UNION ALL
+      SELECT sample_id, i.class, count(*) / sum(count(*)) OVER (PARTITION BY sample_id) AS value
+        FROM winnow.predictions JOIN ${index} i USING (category_id)
+        WHERE task_id = ${taskId} AND probabilities IS NULL GROUP BY sample_id, i.class`,
     classes: categories.map((c) => c.name),
     describe: `${input.task} class distribution`,
   };

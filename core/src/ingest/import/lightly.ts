@@ -321,11 +321,19 @@ function parsePrediction(
   return {
     category: predictedCategory(check, p.category_id, field, schema, probabilities),
     score: p.score === undefined ? null : check.score(p.score, `${field}.score`),
-    probabilities,
+    probabilities: probabilities && byCategoryId(probabilities, schema.order),
     box: p.bbox === undefined ? null : check.box(p.bbox, `${field}.bbox`),
     segmentation: p.segmentation === undefined ? null : check.counts(p.segmentation, `${field}.segmentation`),
     keypoints: p.keypoints === undefined ? null : check.keypoints(p.keypoints, `${field}.keypoints`),
   };
+}
+
+/** Probabilities come in schema order; they are stored in ascending category id order, as everywhere in Winnow. */
+function byCategoryId(probabilities: number[], order: number[]): number[] {
+  return order
+    .map((id, i) => [id, probabilities[i]!] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, p]) => p);
 }
 
 /** A classification may give only probabilities; its category is then the likeliest one. */
