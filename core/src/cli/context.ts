@@ -60,18 +60,22 @@ export async function withWorkspace(
 }
 
 /** Parses a numeric option so that a bad value fails the command instead of becoming NaN. */
-function positive(integer: boolean): (value: string) => number {
+function numberParser(integer: boolean, zero: boolean): (value: string) => number {
   return (value) => {
     const number = Number(value);
     const valid = integer ? Number.isSafeInteger(number) : Number.isFinite(number);
-    if (!valid || number <= 0)
-      throw new InvalidArgumentError(`expected a positive ${integer ? 'integer' : 'number'}`);
+    if (!valid || number < 0 || (number === 0 && !zero))
+      throw new InvalidArgumentError(
+        `expected a ${zero ? 'non-negative' : 'positive'} ${integer ? 'integer' : 'number'}`,
+      );
     return number;
   };
 }
 
-export const positiveInteger = positive(true);
-export const positiveNumber = positive(false);
+export const positiveInteger = numberParser(true, false);
+export const positiveNumber = numberParser(false, false);
+export const nonNegativeInteger = numberParser(true, true);
+export const nonNegativeNumber = numberParser(false, true);
 
 export interface SelectionOptions {
   all?: boolean;

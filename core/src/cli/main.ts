@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { firstLineOf, WinnowError } from '../errors.js';
+import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerQuery(program);
   registerSelect(program);
+  registerAnalyze(program);
   registerTag(program);
   registerExport(program);
   registerInfo(program);

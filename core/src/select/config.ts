@@ -232,7 +232,8 @@ function toStrategy(
     if (distribution === 'TARGET') {
       const target = strategy.target ?? fail(`${at}.strategy.target`, 'required with distribution TARGET');
       const sum = Object.values(target).reduce((a, b) => a + b, 0);
-      if (sum > 1 + 1e-6) fail(`${at}.strategy.target`, `the fractions add up to ${Number(sum.toFixed(6))}, more than 1`);
+      if (sum > 1 + 1e-6)
+        fail(`${at}.strategy.target`, `the fractions add up to ${Number(sum.toFixed(6))}, more than 1`);
     } else if (strategy.target) {
       fail(`${at}.strategy.target`, `only with distribution TARGET (this one is ${distribution})`);
     }

@@ -35,6 +35,19 @@ interface NativeCore {
     options?: { normalize?: boolean },
     signal?: AbortSignal,
   ): Promise<Float32Array>;
+  pacmap(
+    embeddings: Float32Array,
+    dim: number,
+    options?: { seed?: number } & NativeProgressOptions,
+    signal?: AbortSignal,
+  ): Promise<Float32Array>;
+  duplicateGroups(
+    embeddings: Float32Array,
+    dim: number,
+    threshold: number,
+    options?: { metric?: 'euclidean' | 'cosine' } & NativeProgressOptions,
+    signal?: AbortSignal,
+  ): Promise<{ groupOf: Int32Array; representatives: Uint32Array }>;
   typicality(
     embeddings: Float32Array,
     dim: number,
