@@ -159,7 +159,8 @@ describe('nearestNeighbors (approximate)', () => {
     // Never the row itself; each row sorted ascending.
     for (const r of rows) {
       for (let t = 0; t < k; t++) expect(approx.indices[r * k + t]).not.toBe(r);
-      for (let t = 1; t < k; t++) expect(approx.distances[r * k + t]).toBeGreaterThanOrEqual(approx.distances[r * k + t - 1]);
+      for (let t = 1; t < k; t++)
+        expect(approx.distances[r * k + t]).toBeGreaterThanOrEqual(approx.distances[r * k + t - 1]);
     }
     const again = await nearestNeighbors(x, dim, k, { method: 'approximate', seed: 7 });
     expect(Buffer.from(again.indices.buffer).equals(Buffer.from(approx.indices.buffer))).toBe(true);
@@ -337,7 +338,10 @@ describe('validation', () => {
   ];
   for (const [name, call, message] of cases) {
     it(`rejects: ${name}`, async () => {
-      await expect(call()).rejects.toMatchObject({ code: 'InvalidArg', message: expect.stringMatching(message) });
+      await expect(call()).rejects.toMatchObject({
+        code: 'InvalidArg',
+        message: expect.stringMatching(message),
+      });
     });
   }
 });

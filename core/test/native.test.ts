@@ -177,7 +177,9 @@ describe('cancellation and the event loop', () => {
     await expect(kCenterGreedy(big, dim, 3000, {}, controller.signal)).rejects.toMatchObject({
       name: 'AbortError',
     });
-    await expect(typicality(big, dim, { k: 20 }, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(typicality(big, dim, { k: 20 }, controller.signal)).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   it('rejects with an AbortError when aborted while running, and stops promptly', async () => {
