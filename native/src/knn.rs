@@ -187,42 +187,82 @@ impl<'a> Space<'a> {
     }
 }
 
-/// The best `cap` candidates by (key, index), ascending.
+/// The best `cap` candidates by (key, index): a max-heap on (key, index) (the worst kept
+/// candidate on top), sorted when read.
 pub(crate) struct TopK {
     cap: usize,
-    items: Vec<(f32, u32)>,
+    heap: Vec<(f32, u32)>,
+}
+
+#[inline]
+fn worse(a: (f32, u32), b: (f32, u32)) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && a.1 > b.1)
 }
 
 impl TopK {
     pub(crate) fn new(cap: usize) -> Self {
         TopK {
             cap,
-            items: Vec::with_capacity(cap + 1),
+            heap: Vec::with_capacity(cap),
         }
     }
 
     #[inline]
     fn threshold(&self) -> f32 {
-        if self.items.len() < self.cap {
+        if self.heap.len() < self.cap {
             f32::INFINITY
         } else {
-            self.items[self.cap - 1].0
+            self.heap[0].0
         }
     }
 
     #[inline]
     fn push(&mut self, key: f32, j: u32) {
-        if self.items.len() == self.cap {
-            let (wk, wj) = self.items[self.cap - 1];
-            if key > wk || (key == wk && j > wj) {
-                return;
+        let item = (key, j);
+        let h = &mut self.heap;
+        if h.len() < self.cap {
+            // Sift up.
+            h.push(item);
+            let mut i = h.len() - 1;
+            while i > 0 {
+                let parent = (i - 1) / 2;
+                if worse(h[i], h[parent]) {
+                    h.swap(i, parent);
+                    i = parent;
+                } else {
+                    break;
+                }
             }
-            self.items.pop();
+            return;
         }
-        let pos = self
-            .items
-            .partition_point(|&(d, i)| d < key || (d == key && i < j));
-        self.items.insert(pos, (key, j));
+        if !worse(h[0], item) {
+            return;
+        }
+        // Replace the top and sift down.
+        let n = h.len();
+        let mut i = 0;
+        loop {
+            let l = 2 * i + 1;
+            if l >= n {
+                break;
+            }
+            let r = l + 1;
+            let c = if r < n && worse(h[r], h[l]) { r } else { l };
+            if worse(h[c], item) {
+                h[i] = h[c];
+                i = c;
+            } else {
+                break;
+            }
+        }
+        h[i] = item;
+    }
+
+    /// The kept candidates, best first.
+    fn sorted(&self) -> Vec<(f32, u32)> {
+        let mut v = self.heap.clone();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        v
     }
 }
 
@@ -282,11 +322,12 @@ fn scan(
                 let end = (c + 8).min(cb);
                 // Most chunks hold no candidate under the threshold: one vectorized test skips them.
                 if end - c == 8 {
-                    let mut lo = f32::INFINITY;
-                    for t in c..end {
-                        lo = lo.min(add[t] + scale * row[t]);
+                    let (a8, r8) = (&add[c..end], &row[c..end]);
+                    let mut below = 0u32;
+                    for t in 0..8 {
+                        below |= u32::from(a8[t] + scale * r8[t] <= thr);
                     }
-                    if lo > thr {
+                    if below == 0 {
                         c = end;
                         continue;
                     }
@@ -320,7 +361,7 @@ fn finish(
     out_dist: &mut [f32],
 ) {
     let mut exact: Vec<(f64, u32)> = top
-        .items
+        .sorted()
         .iter()
         .map(|&(_, j)| (query_space.exact(qi, data_space, j as usize), j))
         .collect();
