@@ -682,23 +682,10 @@ fn approximate_search(
     let n = s.n;
     let dim = s.dim;
     let root = (n as f64).sqrt();
-    let tl = std::time::Instant::now();
     let lists = build_lists(s.rows(), dim, root.round() as usize, seed, cancel)?;
-    if std::env::var_os("WINNOW_KNN_DEBUG").is_some() {
-        eprintln!("lists {:?}", tl.elapsed());
-    }
     let c = lists.count();
     let cdist = centroid_distances(&lists.centroids, dim);
-    let factor = std::env::var("WINNOW_PROBE_ROWS_FACTOR")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(PROBE_ROWS_FACTOR);
-    let probe_lists = std::env::var("WINNOW_PROBE_LISTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(PROBE_LISTS);
-    let t0 = std::time::Instant::now();
-    let min_rows = ((factor * root) as usize).max(k + 1);
+    let min_rows = ((PROBE_ROWS_FACTOR * root) as usize).max(k + 1);
     let cap = ranked(k, n - 1);
     let scale = s.scale();
     let done = std::sync::atomic::AtomicU64::new(0);
@@ -719,7 +706,7 @@ fn approximate_search(
             let mut cand_idx: Vec<u32> = Vec::new();
             let mut probed = 0;
             for &m in &near {
-                if probed >= probe_lists && cand_idx.len() >= min_rows {
+                if probed >= PROBE_LISTS && cand_idx.len() >= min_rows {
                     break;
                 }
                 let mem = lists.members(m as usize);
@@ -782,9 +769,6 @@ fn approximate_search(
         })
         .collect();
     cancel.check()?;
-    if std::env::var_os("WINNOW_KNN_DEBUG").is_some() {
-        eprintln!("search {:?}", t0.elapsed());
-    }
     let mut indices = vec![0u32; n * k];
     let mut distances = vec![0f32; n * k];
     for (queries, oi, od) in parts {
