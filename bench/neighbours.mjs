@@ -22,8 +22,8 @@
  *     its quality (Pearson, Spearman, max abs diff) on the sample rows against an exact
  *     reference built from their exact neighbours (σ estimated from the sample). Then
  *     lightly-mundig (exact, O(n²·d)) on the largest first-N-rows subset it finishes within
- *     --peer-budget seconds (N extrapolated from a 4,000-row calibration run), and Winnow exact
- *     and auto on the same subset, compared value by value with the peer.
+ *     about --peer-budget seconds (N from a power law fitted to 3,000- and 6,000-row runs), and
+ *     Winnow exact and auto on the same subset, compared value by value with the peer.
  * Prints one JSON document and writes it to bench/out/neighbours.json.
  */
 import { writeFileSync } from 'node:fs';
@@ -228,9 +228,15 @@ async function runSize(n, d, args) {
   // Typicality side by side with lightly-mundig on the largest subset it finishes in the budget.
   if (!args['skip-peer']) {
     const budget = Number(args['peer-budget'] ?? 120);
-    const calibRows = Math.min(n, 4000);
-    const calib = peer(file, d, calibRows, typK);
-    const rows = Math.min(n, Math.floor((calibRows * Math.sqrt(budget / calib.res.seconds)) / 1000) * 1000);
+    // Two calibration runs fit time ∝ rows^e (e is above 2 in practice: caches), then N rows.
+    const r1 = Math.min(n, 3000);
+    const r2 = Math.min(n, 6000);
+    const c1 = peer(file, d, r1, typK);
+    const calib = peer(file, d, r2, typK);
+    const calibRows = r2;
+    const e = r2 > r1 ? Math.max(2, Math.log(calib.res.seconds / c1.res.seconds) / Math.log(r2 / r1)) : 2;
+    const fit = r2 * (budget / calib.res.seconds) ** (1 / e);
+    const rows = Math.min(n, Math.max(r2, Math.floor(fit / 1000) * 1000));
     const p = rows === calibRows ? calib : peer(file, d, rows, typK);
     const exact = winnow(file, d, rows, 'typicality', { k: typK, method: 'exact' });
     const auto = winnow(file, d, rows, 'typicality', { k: typK, method: 'auto' });
@@ -241,7 +247,13 @@ async function runSize(n, d, args) {
       subset: rows < n,
       k: typK,
       peer_budget_seconds: budget,
-      peer_calibration: { rows: calibRows, seconds: round(calib.res.seconds) },
+      peer_calibration: {
+        runs: [
+          { rows: r1, seconds: round(c1.res.seconds) },
+          { rows: r2, seconds: round(calib.res.seconds) },
+        ],
+        exponent: round(e, 2),
+      },
       lightly_mundig: { ...p.res, seconds: round(p.res.seconds) },
       winnow_exact: {
         seconds: round(exact.res.seconds),
