@@ -3,21 +3,20 @@
  * Selection benchmark: Winnow's native core against lightly-mundig (LightlyStudio's selection
  * library) on the same float32 embeddings, in one run.
  *
- *   node bench/selection.mjs [--sizes 100000x512,1000000x128] [--typicality-rows N] [--kcenter-rows N]
- *                            [--k 20] [--count 1000] [--skip-peer]
+ *   node bench/selection.mjs [--sizes 100000x512,1000000x128] [--kcenter-rows N]
+ *                            [--count 1000] [--skip-peer]
  *
  * Synthetic clustered data (100 Gaussian clusters, seeded PRNG) is written once to
  * bench/out/embeddings-<n>x<d>.f32 (raw little-endian float32, row-major) and both sides read
  * those bytes. Each side runs in its own child process so its peak RSS is its own; each side
- * times only its selection call, not the file load. Tasks:
- *   - typicality, k = 20 (LightlyStudio's definition on both sides);
+ * times only its selection call, not the file load. Task:
  *   - diversity: 1,000 by k-center greedy on L2-normalized rows.
- * Quality: typicality outputs compared (Pearson, Spearman, max abs diff); each k-center
- * selection's covering radius (max over all rows of the euclidean distance, on normalized rows,
- * to the nearest chosen centre) is computed by the same code below for both sides.
- * `--typicality-rows` / `--kcenter-rows` run a task on the first N rows only (`subset: true` in
- * the output) when a side is too slow at full size; typicality defaults to the first 30,000 rows
- * (`--typicality-rows full` runs all of them).
+ * (Typicality is in bench/neighbours.mjs.)
+ * Quality: each k-center selection's covering radius (max over all rows of the euclidean
+ * distance, on normalized rows, to the nearest chosen centre) is computed by the same code below
+ * for both sides.
+ * `--kcenter-rows` runs the task on the first N rows only (`subset: true` in the output) when a
+ * side is too slow at full size.
  * Prints one JSON document and writes it to bench/out/selection.json.
  */
 import { writeFileSync } from 'node:fs';
@@ -31,9 +30,7 @@ import {
   machine,
   OUT,
   parseArgs,
-  pearson,
   ROOT,
-  ranks,
   readRows,
   readTyped,
   runJson,
@@ -41,7 +38,6 @@ import {
 import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
 const PEER = join(ROOT, 'bench', 'peers', 'mundig_selection.py');
-const DEFAULT_TYPICALITY_ROWS = 30000;
 
 /** Child-process mode: run one Winnow task, write its raw output, print timing and peak RSS. */
 async function winnowWorker(args) {
@@ -52,9 +48,7 @@ async function winnowWorker(args) {
   const x = readRows(args.file, rows, dim);
   const rssAfterLoad = process.resourceUsage().maxRSS * 1024;
   const t0 = process.hrtime.bigint();
-  let out;
-  if (args.task === 'typicality') out = await mod.typicality(x, dim, Number(args.k));
-  else out = await mod.kCenterGreedy(x, dim, Number(args.count), { normalize: true });
+  const out = await mod.kCenterGreedy(x, dim, Number(args.count), { normalize: true });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   writeFileSync(args.out, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
   console.log(
@@ -165,13 +159,7 @@ function sides(winnow, peer) {
 
 async function runSize(n, d, args) {
   const file = ensureEmbeddings(n, d);
-  const k = Number(args.k ?? 20);
   const count = Number(args.count ?? 1000);
-  // Exact k-NN typicality is O(n²·d) on both sides: at 100k×512 it would take ~10 min for Winnow and
-  // ~17 min for lightly-mundig on 2 cores, so by default it runs on the first 30,000 rows
-  // (`--typicality-rows full` for all of them).
-  const typArg = args['typicality-rows'] ?? DEFAULT_TYPICALITY_ROWS;
-  const typRows = Math.min(n, typArg === 'full' ? n : Number(typArg));
   const kcRows = Math.min(n, Number(args['kcenter-rows'] ?? n));
   const tag = `${n}x${d}`;
   const self = fileURLToPath(import.meta.url);
@@ -179,7 +167,7 @@ async function runSize(n, d, args) {
   const run = (task, rows, side) => {
     const out = join(OUT, `selection-${tag}-${task}-${rows}-${side}.bin`);
     const common = ['--file', file, '--dim', String(d), '--rows', String(rows), '--task', task];
-    const extra = ['--k', String(k), '--count', String(count), '--out', out];
+    const extra = ['--count', String(count), '--out', out];
     process.stderr.write(`[selection] ${tag} ${task} rows=${rows} ${side}...\n`);
     const res =
       side === 'winnow'
@@ -190,25 +178,6 @@ async function runSize(n, d, args) {
     res.peak_rss_over_embeddings = res.peak_rss_bytes / res.embeddings_bytes;
     return { res, out };
   };
-
-  // Typicality.
-  {
-    const w = run('typicality', typRows, 'winnow');
-    const p = args['skip-peer'] ? null : run('typicality', typRows, 'peer');
-    const entry = { rows: typRows, k, subset: typRows < n, ...sides(w.res, p?.res ?? null) };
-    if (p) {
-      const a = readTyped(w.out, Float32Array);
-      const b = readTyped(p.out, Float32Array);
-      let maxAbs = 0;
-      for (let i = 0; i < a.length; i++) maxAbs = Math.max(maxAbs, Math.abs(a[i] - b[i]));
-      entry.quality = {
-        pearson: pearson(a, b),
-        spearman: pearson(ranks(a), ranks(b)),
-        max_abs_diff: maxAbs,
-      };
-    }
-    report.typicality = entry;
-  }
 
   // Diversity (k-center greedy on L2-normalized rows).
   {
@@ -253,7 +222,6 @@ async function main() {
     data: DATA_DESCRIPTION,
     timing: 'seconds of the selection call only (file load excluded); each side in its own process',
     peer_notes: [
-      'lightly-mundig Typicality.calculate_typicality(k): mean over the k nearest (self excluded, euclidean, raw rows) of exp(-d/sigma), sigma = mean k-NN distance — same definition as Winnow typicality',
       'lightly-mundig Selection.add_diversifying_strategy + run_selection: farthest-point greedy on plain euclidean distance, first pick index 0, no normalization; the peer script L2-normalizes rows with numpy inside its timed region (normalize_seconds)',
     ],
     results,

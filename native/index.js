@@ -773,7 +773,11 @@ if (
   }
 }
 
-const { kCenterGreedy, typicality } = nativeBinding
+const { duplicateGroups, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, simdKernel, typicality } = nativeBinding
+export { duplicateGroups }
 export { kCenterGreedy }
+export { nearestNeighbors }
+export { nearestNeighborsOf }
+export { simdKernel }
 export { typicality }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -97,7 +97,7 @@ describe('typicality', () => {
     const dim = 16;
     const k = 20;
     const x = randomEmbeddings(n, dim, 42);
-    const got = await typicality(x, dim, k);
+    const got = await typicality(x, dim, { k });
     expect(got).toBeInstanceOf(Float32Array);
     expect(got.length).toBe(n);
     const knn: number[][] = [];
@@ -115,7 +115,7 @@ describe('typicality', () => {
   });
 
   it('is 1 for every sample when all samples coincide', async () => {
-    const got = await typicality(new Float32Array(12).fill(0.5), 3, 2);
+    const got = await typicality(new Float32Array(12).fill(0.5), 3, { k: 2 });
     expect(Array.from(got)).toEqual([1, 1, 1, 1]);
   });
 });
@@ -124,7 +124,7 @@ describe('input validation', () => {
   const x = new Float32Array([0, 1, 2, 3, 4, 5]);
   const cases: [string, () => Promise<unknown>, RegExp][] = [
     ['length not a multiple of dim', () => kCenterGreedy(x, 4, 1), /length 6 is not a multiple of dim 4/],
-    ['dim 0', () => typicality(x, 0, 1), /dim must be at least 1/],
+    ['dim 0', () => typicality(x, 0, { k: 1 }), /dim must be at least 1/],
     ['empty embeddings', () => kCenterGreedy(new Float32Array(0), 2, 0), /empty/],
     [
       'NaN value',
@@ -133,11 +133,11 @@ describe('input validation', () => {
     ],
     [
       'infinite value',
-      () => typicality(new Float32Array([0, 1, Number.POSITIVE_INFINITY, 3, 4, 5]), 2, 1),
+      () => typicality(new Float32Array([0, 1, Number.POSITIVE_INFINITY, 3, 4, 5]), 2, { k: 1 }),
       /row 1 holds a non-finite value \(inf at column 0\)/,
     ],
-    ['k >= n', () => typicality(x, 2, 3), /k \(3\) must be less than the number of samples \(3\)/],
-    ['k = 0', () => typicality(x, 2, 0), /k must be at least 1/],
+    ['k >= n', () => typicality(x, 2, { k: 3 }), /k \(3\) must be less than the number of samples \(3\)/],
+    ['k = 0', () => typicality(x, 2, { k: 0 }), /k must be an integer >= 1/],
     ['count > n', () => kCenterGreedy(x, 2, 4), /count 4 exceeds the number of samples \(3\)/],
     [
       'count > samples left after preselection',
@@ -177,7 +177,9 @@ describe('cancellation and the event loop', () => {
     await expect(kCenterGreedy(big, dim, 3000, {}, controller.signal)).rejects.toMatchObject({
       name: 'AbortError',
     });
-    await expect(typicality(big, dim, 20, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(typicality(big, dim, { k: 20 }, controller.signal)).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 
   it('rejects with an AbortError when aborted while running, and stops promptly', async () => {
@@ -190,7 +192,7 @@ describe('cancellation and the event loop', () => {
 
     const controller2 = new AbortController();
     const started2 = performance.now();
-    const promise2 = typicality(big, dim, 20, controller2.signal);
+    const promise2 = typicality(big, dim, { k: 20, method: 'exact' }, controller2.signal);
     setTimeout(() => controller2.abort(), 200);
     await expect(promise2).rejects.toMatchObject({ name: 'AbortError' });
     expect(performance.now() - started2).toBeLessThan(3000);

@@ -1,4 +1,5 @@
 //! Small numeric kernels written so that the compiler vectorizes them (8 independent lanes).
+#![allow(clippy::needless_range_loop)]
 
 const LANES: usize = 8;
 
@@ -46,53 +47,6 @@ pub(crate) fn scaled_dist2(a: &[f32], scale: f32, b: &[f32]) -> f32 {
     s
 }
 
-/// Dot products of one row `x` with four rows `q0..q3` at once (each element of `x` is loaded once).
-#[inline]
-pub(crate) fn dot4(q: [&[f32]; 4], x: &[f32]) -> [f32; 4] {
-    let mut acc = [[0f32; LANES]; 4];
-    let d = x.len();
-    let full = d - d % LANES;
-    let mut i = 0;
-    while i < full {
-        let xs: &[f32; LANES] = x[i..i + LANES].try_into().unwrap();
-        for r in 0..4 {
-            let qs: &[f32; LANES] = q[r][i..i + LANES].try_into().unwrap();
-            for l in 0..LANES {
-                acc[r][l] += qs[l] * xs[l];
-            }
-        }
-        i += LANES;
-    }
-    let mut out = [0f32; 4];
-    for r in 0..4 {
-        let mut s = sum_lanes(acc[r]);
-        for j in full..d {
-            s += q[r][j] * x[j];
-        }
-        out[r] = s;
-    }
-    out
-}
-
-/// Dot product of two rows.
-#[inline]
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; LANES];
-    let ca = a.chunks_exact(LANES);
-    let cb = b.chunks_exact(LANES);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut s = sum_lanes(acc);
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
-}
-
 /// Euclidean distance computed directly from the differences, accumulated in f64.
 #[inline]
 pub(crate) fn exact_dist(a: &[f32], b: &[f32]) -> f64 {
@@ -104,4 +58,267 @@ pub(crate) fn exact_dist(a: &[f32], b: &[f32]) -> f64 {
         })
         .sum::<f64>()
         .sqrt()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocked dot products (the GEMM-like kernel under every neighbour search).
+// ---------------------------------------------------------------------------------------------
+
+/// Rows of `a` per micro-tile.
+const MR: usize = 4;
+/// Rows of `b` per micro-tile.
+const NR: usize = 3;
+
+/// `out[i * ldo + j] = a_i · b_j` for the `ma` rows of `a` and the `mb` rows of `b` (both
+/// row-major, `dim` values a row). Uses AVX2 + FMA when the processor has them (checked once at
+/// run time), a portable kernel that the compiler vectorizes otherwise. Each micro-tile holds
+/// 4 × 3 accumulators in registers, so every loaded value feeds several products.
+pub(crate) fn dots_block(
+    a: &[f32],
+    ma: usize,
+    b: &[f32],
+    mb: usize,
+    dim: usize,
+    out: &mut [f32],
+    ldo: usize,
+) {
+    debug_assert!(a.len() >= ma * dim && b.len() >= mb * dim);
+    debug_assert!(ma == 0 || out.len() >= (ma - 1) * ldo + mb);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2_fma() {
+            // SAFETY: the processor supports AVX2 and FMA (checked above).
+            unsafe { avx2::dots_block(a, ma, b, mb, dim, out, ldo) };
+            return;
+        }
+    }
+    portable_dots_block(a, ma, b, mb, dim, out, ldo);
+}
+
+/// Whether the AVX2 + FMA kernels are used (x86-64 processors that have both).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx2_fma() -> bool {
+    use std::sync::OnceLock;
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        std::env::var_os("WINNOW_NO_AVX2").is_none()
+            && is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+    })
+}
+
+/// Which dot-product kernel runs on this processor.
+pub(crate) fn simd_kernel() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2_fma() {
+            return "avx2+fma";
+        }
+    }
+    "portable"
+}
+
+const PL: usize = 4;
+
+#[inline(always)]
+fn portable_tile<const R: usize, const C: usize>(
+    a: [&[f32]; R],
+    b: [&[f32]; C],
+    dim: usize,
+) -> [[f32; C]; R] {
+    let mut acc = [[[0f32; PL]; C]; R];
+    let full = dim - dim % PL;
+    let mut p = 0;
+    while p < full {
+        let mut bv = [[0f32; PL]; C];
+        for c in 0..C {
+            bv[c].copy_from_slice(&b[c][p..p + PL]);
+        }
+        for r in 0..R {
+            let av: &[f32; PL] = a[r][p..p + PL].try_into().unwrap();
+            for c in 0..C {
+                for l in 0..PL {
+                    acc[r][c][l] += av[l] * bv[c][l];
+                }
+            }
+        }
+        p += PL;
+    }
+    let mut out = [[0f32; C]; R];
+    for r in 0..R {
+        for c in 0..C {
+            let v = acc[r][c];
+            let mut s = (v[0] + v[2]) + (v[1] + v[3]);
+            for q in full..dim {
+                s += a[r][q] * b[c][q];
+            }
+            out[r][c] = s;
+        }
+    }
+    out
+}
+
+fn portable_dots_block(
+    a: &[f32],
+    ma: usize,
+    b: &[f32],
+    mb: usize,
+    dim: usize,
+    out: &mut [f32],
+    ldo: usize,
+) {
+    let row_a = |i: usize| &a[i * dim..(i + 1) * dim];
+    let row_b = |j: usize| &b[j * dim..(j + 1) * dim];
+    let mut i = 0;
+    while i < ma {
+        if i + MR <= ma {
+            let ra = [row_a(i), row_a(i + 1), row_a(i + 2), row_a(i + 3)];
+            let mut j = 0;
+            while j + NR <= mb {
+                let t = portable_tile::<MR, NR>(ra, [row_b(j), row_b(j + 1), row_b(j + 2)], dim);
+                for r in 0..MR {
+                    out[(i + r) * ldo + j..(i + r) * ldo + j + NR].copy_from_slice(&t[r]);
+                }
+                j += NR;
+            }
+            while j < mb {
+                let t = portable_tile::<MR, 1>(ra, [row_b(j)], dim);
+                for r in 0..MR {
+                    out[(i + r) * ldo + j] = t[r][0];
+                }
+                j += 1;
+            }
+            i += MR;
+        } else {
+            for j in 0..mb {
+                out[i * ldo + j] = portable_tile::<1, 1>([row_a(i)], [row_b(j)], dim)[0][0];
+            }
+            i += 1;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn hsum(v: __m256) -> f32 {
+        let lo = _mm256_castps256_ps128(v);
+        let hi = _mm256_extractf128_ps::<1>(v);
+        let s = _mm_add_ps(lo, hi);
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s));
+        _mm_cvtss_f32(s)
+    }
+
+    /// R × C dot products of rows starting at `a[r]` and `b[c]` (raw pointers, `dim` values each).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile<const R: usize, const C: usize>(
+        a: [*const f32; R],
+        b: [*const f32; C],
+        dim: usize,
+    ) -> [[f32; C]; R] {
+        let mut acc = [[_mm256_setzero_ps(); C]; R];
+        let full = dim - dim % 8;
+        let mut p = 0;
+        while p < full {
+            let mut bv = [_mm256_setzero_ps(); C];
+            for c in 0..C {
+                bv[c] = _mm256_loadu_ps(b[c].add(p));
+            }
+            for r in 0..R {
+                let av = _mm256_loadu_ps(a[r].add(p));
+                for c in 0..C {
+                    acc[r][c] = _mm256_fmadd_ps(av, bv[c], acc[r][c]);
+                }
+            }
+            p += 8;
+        }
+        let mut out = [[0f32; C]; R];
+        for r in 0..R {
+            for c in 0..C {
+                let mut s = hsum(acc[r][c]);
+                for q in full..dim {
+                    s += *a[r].add(q) * *b[c].add(q);
+                }
+                out[r][c] = s;
+            }
+        }
+        out
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dots_block(
+        a: &[f32],
+        ma: usize,
+        b: &[f32],
+        mb: usize,
+        dim: usize,
+        out: &mut [f32],
+        ldo: usize,
+    ) {
+        use super::{MR, NR};
+        let pa = a.as_ptr();
+        let pb = b.as_ptr();
+        let po = out.as_mut_ptr();
+        let ra = |i: usize| pa.add(i * dim);
+        let rb = |j: usize| pb.add(j * dim);
+        let mut i = 0;
+        while i + MR <= ma {
+            let rows = [ra(i), ra(i + 1), ra(i + 2), ra(i + 3)];
+            let mut j = 0;
+            while j + NR <= mb {
+                let t = tile::<MR, NR>(rows, [rb(j), rb(j + 1), rb(j + 2)], dim);
+                for r in 0..MR {
+                    for c in 0..NR {
+                        *po.add((i + r) * ldo + j + c) = t[r][c];
+                    }
+                }
+                j += NR;
+            }
+            while j < mb {
+                let t = tile::<MR, 1>(rows, [rb(j)], dim);
+                for r in 0..MR {
+                    *po.add((i + r) * ldo + j) = t[r][0];
+                }
+                j += 1;
+            }
+            i += MR;
+        }
+        while i < ma {
+            let mut j = 0;
+            while j + NR <= mb {
+                let t = tile::<1, NR>([ra(i)], [rb(j), rb(j + 1), rb(j + 2)], dim);
+                for c in 0..NR {
+                    *po.add(i * ldo + j + c) = t[0][c];
+                }
+                j += NR;
+            }
+            while j < mb {
+                *po.add(i * ldo + j) = tile::<1, 1>([ra(i)], [rb(j)], dim)[0][0];
+                j += 1;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Cosine distance 1 − a·b / (‖a‖‖b‖) in f64 from the raw rows, given their norms; 1 when either
+/// norm is 0.
+#[inline]
+pub(crate) fn exact_cosine(a: &[f32], na: f64, b: &[f32], nb: f64) -> f64 {
+    if na == 0.0 || nb == 0.0 {
+        return 1.0;
+    }
+    let d: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    1.0 - d / (na * nb)
+}
+
+/// Euclidean norm of a row in f64.
+#[inline]
+pub(crate) fn norm_f64(a: &[f32]) -> f64 {
+    a.iter().map(|x| *x as f64 * *x as f64).sum::<f64>().sqrt()
 }

@@ -15,8 +15,11 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+mod bind_knn;
+mod duplicates;
 mod kcenter;
 mod kernels;
+mod knn;
 mod progress;
 mod typicality;
 mod validate;
@@ -150,54 +153,6 @@ pub fn k_center_greedy(
         normalize,
         cancel,
         progress: Progress::new(on_progress),
-    };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
-}
-
-pub struct TypicalityTask {
-    embeddings: Float32Array,
-    dim: u32,
-    k: u32,
-    cancel: Cancel,
-}
-
-impl Task for TypicalityTask {
-    type Output = Vec<f32>;
-    type JsValue = Float32Array;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        typicality::typicality(&self.embeddings, self.dim, self.k, &self.cancel)
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Float32Array::new(output))
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
-    }
-}
-
-/// Typicality as LightlyStudio defines it: for each sample, the mean over its `k` nearest
-/// neighbours (itself excluded, euclidean) of exp(-d / σ), where σ is the mean k-NN distance over
-/// all samples. Exact k-NN. When σ is 0 (all neighbours coincide) every typicality is 1.
-#[napi(
-    ts_args_type = "embeddings: Float32Array, dim: number, k: number, signal?: AbortSignal | undefined | null",
-    ts_return_type = "Promise<Float32Array>"
-)]
-pub fn typicality(
-    env: Env,
-    embeddings: Float32Array,
-    dim: u32,
-    k: u32,
-    signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<TypicalityTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let task = TypicalityTask {
-        embeddings,
-        dim,
-        k,
-        cancel,
     };
     Ok(AsyncTask::with_optional_signal(task, abort_signal))
 }

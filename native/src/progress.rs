@@ -31,6 +31,7 @@ impl Progress {
         }
     }
 
+    #[allow(dead_code)]
     pub(crate) fn none() -> Self {
         Progress::new(None)
     }
