@@ -773,7 +773,9 @@ if (
   }
 }
 
-const { kCenterGreedy, typicality } = nativeBinding
+const { kCenterGreedy, selectSamples, similarityWeights, typicality } = nativeBinding
 export { kCenterGreedy }
+export { selectSamples }
+export { similarityWeights }
 export { typicality }
 export const __napiBindingTarget = __napiLoadedBindingTarget

@@ -15,9 +15,13 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+mod bind_select;
+mod cover;
 mod kcenter;
 mod kernels;
 mod progress;
+mod select;
+mod similarity;
 mod typicality;
 mod validate;
 
