@@ -11,7 +11,11 @@ const SELECT: &str = "selectSamples";
 
 /// One selection strategy over the n candidates. `strength` (default 1, may be negative) is the
 /// exponent of the strategy's objective in the product that each pick maximizes.
-#[napi(discriminant = "type", discriminant_case = "lowercase", object_to_js = false)]
+#[napi(
+    discriminant = "type",
+    discriminant_case = "lowercase",
+    object_to_js = false
+)]
 pub enum SelectionStrategy {
     /// Static per-sample weights (n values); weights below 1e-8 count as 1e-8.
     Weights {
@@ -72,7 +76,10 @@ pub struct SelectSamplesTask {
 fn borrow(index: usize, strategy: &SelectionStrategy) -> Named<'_> {
     let strength = |s: Option<f64>| s.unwrap_or(1.0);
     let strategy = match strategy {
-        SelectionStrategy::Weights { values, strength: s } => Strategy::Weights {
+        SelectionStrategy::Weights {
+            values,
+            strength: s,
+        } => Strategy::Weights {
             values,
             strength: strength(*s),
         },
@@ -128,7 +135,11 @@ impl Task for SelectSamplesTask {
             what: SELECT,
             n: self.n as usize,
             count: self.count,
-            strategies: strategies.iter().enumerate().map(|(i, s)| borrow(i, s)).collect(),
+            strategies: strategies
+                .iter()
+                .enumerate()
+                .map(|(i, s)| borrow(i, s))
+                .collect(),
             preselected: &self.preselected,
             samples: format!("n = {}", self.n),
             strict_count: false,

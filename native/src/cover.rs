@@ -21,8 +21,10 @@ const MEMBERS_PER_TASK: usize = 4096;
 /// 1e-6·R² absolute; the margins are 100 times that.
 const REL_MARGIN: f32 = 1e-3;
 const ABS_MARGIN: f32 = 1e-4;
-/// Marks a member that moved to the new centre during a scan.
-const MOVED: u32 = 1 << 31;
+/// When the cells to scan hold more than this fraction of the samples, one sweep over all samples
+/// in index order (which streams the rows from memory) replaces the cell-by-cell scan (which
+/// reads them in scattered order).
+const SWEEP_FRACTION: usize = 4;
 /// `group_of` value of a centre (it belongs to no cell).
 const NO_GROUP: u32 = u32::MAX;
 
@@ -221,42 +223,35 @@ impl<'a> Cover<'a> {
             .zip(&delta2)
             .map(|(g, &d)| !g.members.is_empty() && !self.cannot_move(d, g.far.0))
             .collect();
-        let mut groups = std::mem::take(&mut self.groups);
-        let this = &*self;
-        let mut tasks: Vec<(f32, &mut [Member])> = Vec::new();
-        for (g, group) in groups.iter_mut().enumerate() {
-            if scanned[g] {
-                for chunk in group.members.chunks_mut(MEMBERS_PER_TASK) {
-                    tasks.push((delta2[g], chunk));
-                }
-            }
+        let to_scan: usize = self
+            .groups
+            .iter()
+            .zip(&scanned)
+            .filter(|(_, &s)| s)
+            .map(|(g, _)| g.members.len())
+            .sum();
+        let moved = if to_scan * SWEEP_FRACTION > self.d2.len() {
+            self.sweep(qrow, &delta2, &scanned)
+        } else {
+            self.scan_cells(qrow, &delta2, &scanned)
+        };
+        let new_group = self.groups.len() as u32;
+        for m in &moved {
+            self.group_of[m.idx as usize] = new_group;
         }
-        let moved: Vec<Member> = tasks
-            .into_par_iter()
-            .flat_map_iter(|(delta2, chunk)| {
-                let mut out = Vec::new();
-                for m in chunk.iter_mut() {
-                    if this.cannot_move(delta2, m.d2) {
-                        continue;
-                    }
-                    let d2 = this.dist2(m.idx as usize, qrow);
-                    if d2 < m.d2 {
-                        out.push(Member { idx: m.idx, d2 });
-                        m.idx |= MOVED;
-                    }
-                }
-                out
-            })
-            .collect();
-        let shrunk: Vec<bool> = groups
+        let group_of = &self.group_of;
+        let shrunk: Vec<bool> = self
+            .groups
             .par_iter_mut()
-            .zip(scanned.par_iter())
-            .map(|(group, &scanned)| {
-                if !scanned {
+            .enumerate()
+            .map(|(g, group)| {
+                if !scanned[g] {
                     return false;
                 }
                 let before = group.members.len();
-                group.members.retain(|m| m.idx & MOVED == 0);
+                group
+                    .members
+                    .retain(|m| group_of[m.idx as usize] == g as u32);
                 let shrunk = group.members.len() != before;
                 if shrunk {
                     group.refresh();
@@ -264,8 +259,68 @@ impl<'a> Cover<'a> {
                 shrunk
             })
             .collect();
-        changed.extend(shrunk.iter().enumerate().filter(|(_, &s)| s).map(|(g, _)| g));
-        self.groups = groups;
+        changed.extend(
+            shrunk
+                .iter()
+                .enumerate()
+                .filter(|(_, &s)| s)
+                .map(|(g, _)| g),
+        );
         moved
+    }
+
+    /// The members of the scanned cells that the new centre takes over, in index order.
+    fn scan_cells(&self, qrow: &[f32], delta2: &[f32], scanned: &[bool]) -> Vec<Member> {
+        let tasks: Vec<(f32, &[Member])> = self
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(g, _)| scanned[*g])
+            .flat_map(|(g, group)| {
+                group
+                    .members
+                    .chunks(MEMBERS_PER_TASK)
+                    .map(move |chunk| (delta2[g], chunk))
+            })
+            .collect();
+        let mut moved: Vec<Member> = tasks
+            .into_par_iter()
+            .flat_map_iter(|(delta2, chunk)| {
+                chunk
+                    .iter()
+                    .filter_map(move |m| self.steals(qrow, delta2, m.idx as usize, m.d2))
+            })
+            .collect();
+        // Cells scanned later read the rows of this one in index order.
+        moved.par_sort_unstable_by_key(|m| m.idx);
+        moved
+    }
+
+    /// Same result as `scan_cells`, by one pass over all samples in index order.
+    fn sweep(&self, qrow: &[f32], delta2: &[f32], scanned: &[bool]) -> Vec<Member> {
+        (0..self.d2.len())
+            .into_par_iter()
+            .with_min_len(MEMBERS_PER_TASK)
+            .filter_map(|i| {
+                let g = self.group_of[i];
+                if g == NO_GROUP || !scanned[g as usize] {
+                    return None;
+                }
+                self.steals(qrow, delta2[g as usize], i, self.d2[i])
+            })
+            .collect()
+    }
+
+    /// Sample `i`, at squared distance `d2` from its centre, with its new distance when the new
+    /// centre `qrow` (at squared distance `delta2` from that centre) is nearer.
+    fn steals(&self, qrow: &[f32], delta2: f32, i: usize, d2: f32) -> Option<Member> {
+        if self.cannot_move(delta2, d2) {
+            return None;
+        }
+        let new = self.dist2(i, qrow);
+        (new < d2).then_some(Member {
+            idx: i as u32,
+            d2: new,
+        })
     }
 }

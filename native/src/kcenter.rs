@@ -9,6 +9,8 @@ use crate::Progress;
 
 const WHAT: &str = "kCenterGreedy";
 
+// The binding in lib.rs passes the options one by one.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn k_center_greedy(
     data: &[f32],
     dim: u32,

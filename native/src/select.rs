@@ -8,6 +8,7 @@
 //!   - weights:   `W_S + max(w_c, ε)`, `W_S = Σ_{s ∈ S} max(w_s, ε)`;
 //!   - diversity: `D_S + max(d²(c, S), ε)`, `D_S = Σ_{s ∈ S} max(d²(s, S \ {s}), ε)`;
 //!   - balance:   `exp(−KL₂(p ‖ t))`, `p` the normalized class mass of `S ∪ {c}`.
+//!
 //! Every objective depends on the set only, so selecting in two batches (the second with the
 //! first's picks preselected, in pick order) gives exactly the picks of one run.
 //!
@@ -138,7 +139,13 @@ fn validate_strategy(named: &Named<'_>, n: usize) -> Result<()> {
                 )));
             }
             let dim = dim as usize;
-            check_len(label, "embeddings", embeddings.len(), n * dim, &format!("n × dim = {n} × {dim}"))?;
+            check_len(
+                label,
+                "embeddings",
+                embeddings.len(),
+                n * dim,
+                &format!("n × dim = {n} × {dim}"),
+            )?;
             crate::validate::finite(label, embeddings, dim)
         }
         Strategy::Balance {
@@ -149,11 +156,19 @@ fn validate_strategy(named: &Named<'_>, n: usize) -> Result<()> {
         } => {
             check_strength(label, strength)?;
             if num_classes == 0 {
-                return Err(invalid(format!("{label}: numClasses must be at least 1, got 0")));
+                return Err(invalid(format!(
+                    "{label}: numClasses must be at least 1, got 0"
+                )));
             }
             let c = num_classes as usize;
             check_len(label, "target", target.len(), c, "numClasses")?;
-            check_len(label, "classes", classes.len(), n * c, &format!("n × numClasses = {n} × {c}"))?;
+            check_len(
+                label,
+                "classes",
+                classes.len(),
+                n * c,
+                &format!("n × numClasses = {n} × {c}"),
+            )?;
             if let Some(k) = target.iter().position(|t| !t.is_finite() || *t < 0.0) {
                 return Err(invalid(format!(
                     "{label}: target[{k}] must be a finite number >= 0, got {}",
@@ -162,7 +177,9 @@ fn validate_strategy(named: &Named<'_>, n: usize) -> Result<()> {
             }
             let sum: f64 = target.iter().map(|&t| t as f64).sum();
             if (sum - 1.0).abs() > 1e-3 {
-                return Err(invalid(format!("{label}: target must sum to 1, sums to {sum}")));
+                return Err(invalid(format!(
+                    "{label}: target must sum to 1, sums to {sum}"
+                )));
             }
             match classes.par_iter().position_first(|v| !v.is_finite() || *v < 0.0) {
                 None => Ok(()),
@@ -340,9 +357,12 @@ impl<'a> Engine<'a> {
                     num_classes,
                     target,
                     strength,
-                } if strength != 0.0 => {
-                    balance.push(Balance::new(classes, num_classes as usize, target, strength))
-                }
+                } if strength != 0.0 => balance.push(Balance::new(
+                    classes,
+                    num_classes as usize,
+                    target,
+                    strength,
+                )),
                 Strategy::Balance { .. } => {}
             }
         }
@@ -354,7 +374,10 @@ impl<'a> Engine<'a> {
                 .map(|start| {
                     Group::new(
                         (start..(start + BLOCK).min(n))
-                            .map(|i| Member { idx: i as u32, d2: 0.0 })
+                            .map(|i| Member {
+                                idx: i as u32,
+                                d2: 0.0,
+                            })
                             .collect(),
                     )
                 })
@@ -395,10 +418,12 @@ impl<'a> Engine<'a> {
                 self.weights
                     .iter()
                     .map(|w| {
-                        members.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), m| {
-                            let v = w.values[m.idx as usize];
-                            (lo.min(v), hi.max(v))
-                        })
+                        members
+                            .iter()
+                            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), m| {
+                                let v = w.values[m.idx as usize];
+                                (lo.min(v), hi.max(v))
+                            })
                     })
                     .collect()
             })
@@ -486,15 +511,14 @@ impl<'a> Engine<'a> {
             .into_par_iter()
             .map(|g| self.bound(g))
             .collect();
-        let Some(first) = (0..bounds.len()).reduce(|a, b| if bounds[b] > bounds[a] { b } else { a })
+        let Some(first) =
+            (0..bounds.len()).reduce(|a, b| if bounds[b] > bounds[a] { b } else { a })
         else {
             return NONE;
         };
         let best = self.best_in_group(first);
         let rest: Vec<usize> = (0..bounds.len())
-            .filter(|&g| {
-                g != first && !self.groups()[g].members.is_empty() && bounds[g] >= best.0
-            })
+            .filter(|&g| g != first && !self.groups()[g].members.is_empty() && bounds[g] >= best.0)
             .collect();
         rest.par_iter()
             .map(|&g| self.best_in_group(g))

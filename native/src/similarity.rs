@@ -34,7 +34,7 @@ pub(crate) fn similarity_weights(
 ) -> Result<Vec<f32>> {
     let n = rows(WHAT, data.len(), dim)?;
     let dim = dim as usize;
-    if queries.len() % dim != 0 {
+    if !queries.len().is_multiple_of(dim) {
         return Err(invalid(format!(
             "{WHAT}: queries length {} is not a multiple of dim {dim}",
             queries.len()
