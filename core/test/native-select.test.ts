@@ -141,8 +141,12 @@ describe('selectSamples: hand-computed cases', () => {
     expect(await picks(3, 1, strategies(7.1), pre)).toEqual([1]);
   });
 
-  it('ties go to the lowest index; weights below 1e-8 (negative included) count as 1e-8', async () => {
+  it('ties go to the lowest index; the weight sum is floored at 1e-8 (negative weights count)', async () => {
     expect(await picks(4, 4, [{ type: 'weights', values: f32([-1, -2, 0.5, 1]) }])).toEqual([3, 2, 0, 1]);
+    // With sample 0 (weight 2) preselected, -1.5 leaves a sum of 0.5 and beats -1.6 (0.4) and -3
+    // (floored): flooring each weight instead would tie them all and pick sample 1.
+    const pre = { preselected: new Uint32Array([0]) };
+    expect(await picks(4, 1, [{ type: 'weights', values: f32([2, -1.6, -3, -1.5]) }], pre)).toEqual([3]);
     expect(await picks(3, 3, [{ type: 'weights', values: f32([2, 2, 2]) }])).toEqual([0, 1, 2]);
   });
 });
@@ -266,7 +270,7 @@ describe('selectSamples: exact fast diversity', () => {
       { type: 'diversity', embeddings: x, dim, normalize: false, strength: 0.7 },
       { type: 'weights', values: w, strength: 1.3 },
     ]);
-    // Reference: score(c) = 0.7·ln(D_S + max(d²(c,S), ε)) + 1.3·ln(W_S + w_c), D_S the sum over
+    // Reference: score(c) = 0.7·ln(D_S + max(d²(c,S), ε)) + 1.3·ln(max(W_S + w_c, ε)), D_S the sum over
     // selected samples of their squared distance to the nearest other selected sample.
     const eps = 1e-8;
     const sel: number[] = [];
@@ -277,12 +281,12 @@ describe('selectSamples: exact fast diversity', () => {
         for (const t of sel) if (t !== s) nn = Math.min(nn, Math.fround(squaredDistance(x, dim, s, t)));
         dSum += Math.max(Number.isFinite(nn) ? nn : 0, eps);
       }
-      const wSum = sel.reduce((acc, s) => acc + Math.max(w[s], eps), 0);
+      const wSum = sel.reduce((acc, s) => acc + w[s], 0);
       let best = Number.NEGATIVE_INFINITY;
       let bestIdx = -1;
       for (let c = 0; c < n; c++) {
         if (sel.includes(c)) continue;
-        let score = 1.3 * Math.log(wSum + Math.max(w[c], eps));
+        let score = 1.3 * Math.log(Math.max(wSum + w[c], eps));
         if (sel.length > 0) {
           let m = Number.POSITIVE_INFINITY;
           for (const s of sel) m = Math.min(m, Math.fround(squaredDistance(x, dim, c, s)));

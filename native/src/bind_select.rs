@@ -17,7 +17,8 @@ const SELECT: &str = "selectSamples";
     object_to_js = false
 )]
 pub enum SelectionStrategy {
-    /// Static per-sample weights (n values); weights below 1e-8 count as 1e-8.
+    /// Static per-sample weights (n values); the objective is the sum of the selected samples'
+    /// weights, floored at 1e-8.
     Weights {
         values: Float32Array,
         strength: Option<f64>,

@@ -5,7 +5,7 @@
 //! everything selected so far, preselected included; ties go to the lowest index. The objectives
 //! (docs/algorithms.md has the exact definitions and how they were pinned down against
 //! lightly-mundig):
-//!   - weights:   `W_S + max(w_c, ε)`, `W_S = Σ_{s ∈ S} max(w_s, ε)`;
+//!   - weights:   `max(W_S + w_c, ε)`, `W_S = Σ_{s ∈ S} w_s`;
 //!   - diversity: `D_S + max(d²(c, S), ε)`, `D_S = Σ_{s ∈ S} max(d²(s, S \ {s}), ε)`;
 //!   - balance:   `exp(−KL₂(p ‖ t))`, `p` the normalized class mass of `S ∪ {c}`.
 //!
@@ -26,7 +26,8 @@ use crate::cover::{Cover, Group, Member};
 use crate::validate::{invalid, Cancel};
 use crate::Progress;
 
-/// Floor of every weight and squared distance, as in lightly-mundig (keeps every logarithm finite).
+/// Floor of the weight sums and squared distances, as in lightly-mundig (keeps every logarithm
+/// finite).
 const EPS: f64 = 1e-8;
 /// Samples per group when there is no diversity strategy to group them.
 const BLOCK: usize = 1024;
@@ -452,7 +453,7 @@ impl<'a> Engine<'a> {
     }
 
     fn weight_term(w: &Weights<'_>, v: f32) -> f64 {
-        w.strength * (w.total + (v as f64).max(EPS)).ln()
+        w.strength * (w.total + v as f64).max(EPS).ln()
     }
 
     /// Σ_i s_i ln F_i(S ∪ {i}) for candidate i.
@@ -566,7 +567,7 @@ impl<'a> Engine<'a> {
     fn select(&mut self, i: usize) {
         self.taken[i] = true;
         for w in &mut self.weights {
-            w.total += (w.values[i] as f64).max(EPS);
+            w.total += w.values[i] as f64;
         }
         for b in &mut self.balance {
             b.add(i);
