@@ -272,6 +272,32 @@ async function runSize(n, d, sizeCount, args) {
     report.typicality = entry;
   }
 
+  // Combined strategies through the selection engine. Runs before the covering radii below: a
+  // child inherits the peak RSS of this process, which they raise.
+  if (!args['skip-combined']) {
+    const rows = Math.min(n, Number(args['combined-rows'] ?? 20000));
+    const picks = Number(args['combined-count'] ?? 500);
+    const inputs = ensureCombinedInputs(rows);
+    report.combined = {};
+    for (const [name, balance] of [
+      ['diversity+weights', false],
+      ['diversity+weights+balance', true],
+    ]) {
+      const more = ['--weights', inputs.weightsFile];
+      if (balance) more.push('--classes', inputs.classesFile, '--num-classes', String(inputs.numClasses));
+      const w = run('combined', rows, 'winnow', picks, more);
+      const p = args['skip-peer'] ? null : run('combined', rows, 'peer', picks, more);
+      const entry = { rows, count: picks, ...sides(w.res, p?.res ?? null) };
+      if (p) {
+        entry.quality = agreement(
+          Array.from(readTyped(w.out, Uint32Array)),
+          Array.from(readTyped(p.out, Uint32Array)),
+        );
+      }
+      report.combined[name] = entry;
+    }
+  }
+
   // Diversity (k-center greedy on L2-normalized rows).
   {
     const peerCount = Math.min(count, peerMaxCount);
@@ -303,31 +329,6 @@ async function runSize(n, d, sizeCount, args) {
     }
     entry.quality = quality;
     report.diversity = entry;
-  }
-
-  // Combined strategies through the selection engine.
-  if (!args['skip-combined']) {
-    const rows = Math.min(n, Number(args['combined-rows'] ?? 20000));
-    const picks = Number(args['combined-count'] ?? 500);
-    const inputs = ensureCombinedInputs(rows);
-    report.combined = {};
-    for (const [name, balance] of [
-      ['diversity+weights', false],
-      ['diversity+weights+balance', true],
-    ]) {
-      const more = ['--weights', inputs.weightsFile];
-      if (balance) more.push('--classes', inputs.classesFile, '--num-classes', String(inputs.numClasses));
-      const w = run('combined', rows, 'winnow', picks, more);
-      const p = args['skip-peer'] ? null : run('combined', rows, 'peer', picks, more);
-      const entry = { rows, count: picks, ...sides(w.res, p?.res ?? null) };
-      if (p) {
-        entry.quality = agreement(
-          Array.from(readTyped(w.out, Uint32Array)),
-          Array.from(readTyped(p.out, Uint32Array)),
-        );
-      }
-      report.combined[name] = entry;
-    }
   }
   return report;
 }
