@@ -3,20 +3,29 @@
  * Selection benchmark: Winnow's native core against lightly-mundig (LightlyStudio's selection
  * library) on the same float32 embeddings, in one run.
  *
- *   node bench/selection.mjs [--sizes 100000x512,1000000x128] [--kcenter-rows N]
- *                            [--count 1000] [--skip-peer]
+ *   node bench/selection.mjs [--sizes 100000x512:1000,1000000x128:10000]
+ *                            [--kcenter-rows N] [--count 1000] [--peer-max-count 2000]
+ *                            [--combined-rows 20000] [--combined-count 500] [--skip-peer]
  *
  * Synthetic clustered data (100 Gaussian clusters, seeded PRNG) is written once to
  * bench/out/embeddings-<n>x<d>.f32 (raw little-endian float32, row-major) and both sides read
  * those bytes. Each side runs in its own child process so its peak RSS is its own; each side
- * times only its selection call, not the file load. Task:
- *   - diversity: 1,000 by k-center greedy on L2-normalized rows.
- * (Typicality is in bench/neighbours.mjs.)
- * Quality: each k-center selection's covering radius (max over all rows of the euclidean
- * distance, on normalized rows, to the nearest chosen centre) is computed by the same code below
- * for both sides.
- * `--kcenter-rows` runs the task on the first N rows only (`subset: true` in the output) when a
- * side is too slow at full size.
+ * times only its selection call, not the file load. Tasks:
+ *   - diversity: k-center greedy on L2-normalized rows, `count` picks per size (`NxD:count` in
+ *     `--sizes`, else `--count`). Farthest-point greedy is a prefix process (the first m picks of a
+ *     run are the m-pick run), so when a size asks for more than `--peer-max-count` picks (default
+ *     2,000) lightly-mundig, which reads every row for every pick, runs only that many: its time is
+ *     reported as measured and linearly extrapolated to `count` picks, and the selections are
+ *     compared on that prefix;
+ *   - combined: the selection engine (diversity + weights, and diversity + weights + balance)
+ *     against lightly-mundig's Selection on the first `--combined-rows` rows (default 20,000),
+ *     `--combined-count` picks (default 500), with seeded weights U(0.5, 1.5) and one-hot classes
+ *     drawn with probabilities 0.4/0.3/0.2/0.1, balanced to a uniform target; the agreement of the
+ *     two selections is reported (common prefix, overlap).
+ * Typicality is in bench/neighbours.mjs. Quality: each k-center selection's covering radius
+ * (max over all rows of the euclidean distance, on normalized rows, to the nearest chosen
+ * centre) is computed by the same code below for both sides.
+ * `--kcenter-rows` runs diversity on the first N rows only (`subset: true` in the output).
  * Prints one JSON document and writes it to bench/out/selection.json.
  */
 import { writeFileSync } from 'node:fs';
@@ -28,6 +37,7 @@ import {
   DATA_DESCRIPTION,
   ensureEmbeddings,
   machine,
+  mulberry32,
   OUT,
   parseArgs,
   ROOT,
@@ -48,7 +58,9 @@ async function winnowWorker(args) {
   const x = readRows(args.file, rows, dim);
   const rssAfterLoad = process.resourceUsage().maxRSS * 1024;
   const t0 = process.hrtime.bigint();
-  const out = await mod.kCenterGreedy(x, dim, Number(args.count), { normalize: true });
+  let out;
+  if (args.task === 'kcenter') out = await mod.kCenterGreedy(x, dim, Number(args.count), { normalize: true });
+  else out = (await mod.selectSamples(rows, Number(args.count), combinedStrategies(args, x, dim))).indices;
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   writeFileSync(args.out, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
   console.log(
@@ -59,6 +71,53 @@ async function winnowWorker(args) {
       length: out.length,
     }),
   );
+}
+
+/** The Winnow side of a combined case (the peer script builds the same strategies). */
+function combinedStrategies(args, x, dim) {
+  const strategies = [
+    { type: 'diversity', embeddings: x, dim, normalize: true },
+    { type: 'weights', values: readTyped(args.weights, Float32Array) },
+  ];
+  if (args.classes) {
+    const numClasses = Number(args['num-classes']);
+    const target = new Float32Array(numClasses).fill(1 / numClasses);
+    strategies.push({ type: 'balance', classes: readTyped(args.classes, Float32Array), numClasses, target });
+  }
+  return strategies;
+}
+
+const CLASS_PROBABILITIES = [0.4, 0.3, 0.2, 0.1];
+
+/** Seeded weights and one-hot class rows for the combined cases, written once as raw float32. */
+function ensureCombinedInputs(rows) {
+  const rand = mulberry32(7 + rows);
+  const weights = Float32Array.from({ length: rows }, () => 0.5 + rand());
+  const classes = new Float32Array(rows * CLASS_PROBABILITIES.length);
+  for (let i = 0; i < rows; i++) {
+    let u = rand();
+    let c = 0;
+    while (c < CLASS_PROBABILITIES.length - 1 && u >= CLASS_PROBABILITIES[c]) u -= CLASS_PROBABILITIES[c++];
+    classes[i * CLASS_PROBABILITIES.length + c] = 1;
+  }
+  const weightsFile = join(OUT, `selection-weights-${rows}.f32`);
+  const classesFile = join(OUT, `selection-classes-${rows}x${CLASS_PROBABILITIES.length}.f32`);
+  writeFileSync(weightsFile, new Uint8Array(weights.buffer));
+  writeFileSync(classesFile, new Uint8Array(classes.buffer));
+  return { weightsFile, classesFile, numClasses: CLASS_PROBABILITIES.length };
+}
+
+/** How far two pick lists agree: identical, common prefix, overlap as sets, first picks. */
+function agreement(a, b) {
+  let same = 0;
+  while (same < Math.min(a.length, b.length) && a[same] === b[same]) same++;
+  const setB = new Set(b);
+  return {
+    identical_selection: same === a.length && a.length === b.length,
+    common_prefix: same,
+    overlap: a.filter((i) => setB.has(i)).length,
+    first_picks: { winnow: a.slice(0, 5), lightly_mundig: b.slice(0, 5) },
+  };
 }
 
 const RADIUS_WORKER = `
@@ -157,17 +216,18 @@ function sides(winnow, peer) {
   };
 }
 
-async function runSize(n, d, args) {
+async function runSize(n, d, sizeCount, args) {
   const file = ensureEmbeddings(n, d);
-  const count = Number(args.count ?? 1000);
+  const count = Number(sizeCount ?? args.count ?? 1000);
+  const peerMaxCount = Number(args['peer-max-count'] ?? 2000);
   const kcRows = Math.min(n, Number(args['kcenter-rows'] ?? n));
   const tag = `${n}x${d}`;
   const self = fileURLToPath(import.meta.url);
   const report = { n, dim: d, embeddings_bytes: n * d * 4, file: file.slice(ROOT.length + 1) };
-  const run = (task, rows, side) => {
+  const run = (task, rows, side, picks = count, more = []) => {
     const out = join(OUT, `selection-${tag}-${task}-${rows}-${side}.bin`);
     const common = ['--file', file, '--dim', String(d), '--rows', String(rows), '--task', task];
-    const extra = ['--count', String(count), '--out', out];
+    const extra = ['--count', String(picks), '--out', out, ...more];
     process.stderr.write(`[selection] ${tag} ${task} rows=${rows} ${side}...\n`);
     const res =
       side === 'winnow'
@@ -179,10 +239,43 @@ async function runSize(n, d, args) {
     return { res, out };
   };
 
+  // Combined strategies through the selection engine. Runs before the covering radii below: a
+  // child inherits the peak RSS of this process, which they raise.
+  if (!args['skip-combined']) {
+    const rows = Math.min(n, Number(args['combined-rows'] ?? 20000));
+    const picks = Number(args['combined-count'] ?? 500);
+    const inputs = ensureCombinedInputs(rows);
+    report.combined = {};
+    for (const [name, balance] of [
+      ['diversity+weights', false],
+      ['diversity+weights+balance', true],
+    ]) {
+      const more = ['--weights', inputs.weightsFile];
+      if (balance) more.push('--classes', inputs.classesFile, '--num-classes', String(inputs.numClasses));
+      const w = run('combined', rows, 'winnow', picks, more);
+      const p = args['skip-peer'] ? null : run('combined', rows, 'peer', picks, more);
+      const entry = { rows, count: picks, ...sides(w.res, p?.res ?? null) };
+      if (p) {
+        entry.quality = agreement(
+          Array.from(readTyped(w.out, Uint32Array)),
+          Array.from(readTyped(p.out, Uint32Array)),
+        );
+      }
+      report.combined[name] = entry;
+    }
+  }
+
   // Diversity (k-center greedy on L2-normalized rows).
   {
+    const peerCount = Math.min(count, peerMaxCount);
     const w = run('kcenter', kcRows, 'winnow');
-    const p = args['skip-peer'] ? null : run('kcenter', kcRows, 'peer');
+    const p = args['skip-peer'] ? null : run('kcenter', kcRows, 'peer', peerCount);
+    if (p && peerCount < count) {
+      p.res.count = peerCount;
+      p.res.seconds_measured = p.res.seconds;
+      p.res.seconds = (p.res.seconds * count) / peerCount;
+      p.res.seconds_note = `measured for ${peerCount} picks, extrapolated linearly to ${count} (one full pass per pick)`;
+    }
     const entry = { rows: kcRows, count, subset: kcRows < n, ...sides(w.res, p?.res ?? null) };
     process.stderr.write(`[selection] ${tag} covering radii...\n`);
     const sab = normalizedShared(readRows(file, kcRows, d), d);
@@ -190,15 +283,16 @@ async function runSize(n, d, args) {
     const quality = { winnow: await coveringRadius(sab, d, a) };
     if (p) {
       const b = Array.from(readTyped(p.out, Uint32Array));
+      const prefix = a.slice(0, b.length);
       quality.lightly_mundig = await coveringRadius(sab, d, b);
-      quality.ratio_radius_winnow_over_peer = quality.winnow.radius / quality.lightly_mundig.radius;
-      let same = 0;
-      while (same < Math.min(a.length, b.length) && a[same] === b[same]) same++;
-      const setB = new Set(b);
-      quality.identical_selection = same === a.length && a.length === b.length;
-      quality.common_prefix = same;
-      quality.overlap = a.filter((i) => setB.has(i)).length;
-      quality.first_picks = { winnow: a.slice(0, 5), lightly_mundig: b.slice(0, 5) };
+      if (b.length < a.length) {
+        quality.compared_picks = b.length;
+        quality.winnow_prefix = await coveringRadius(sab, d, prefix);
+        quality.ratio_radius_winnow_over_peer = quality.winnow_prefix.radius / quality.lightly_mundig.radius;
+      } else {
+        quality.ratio_radius_winnow_over_peer = quality.winnow.radius / quality.lightly_mundig.radius;
+      }
+      Object.assign(quality, agreement(prefix, b));
     }
     entry.quality = quality;
     report.diversity = entry;
@@ -209,13 +303,16 @@ async function runSize(n, d, args) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.worker) return winnowWorker(args);
-  const sizes = String(args.sizes ?? '100000x512')
+  const sizes = String(args.sizes ?? '100000x512:1000,1000000x128:10000')
     .split(',')
-    .map((s) => s.split('x').map(Number));
+    .map((s) => {
+      const [shape, count] = s.split(':');
+      return [...shape.split('x').map(Number), count === undefined ? undefined : Number(count)];
+    });
   const started = Date.now();
   const results = [];
   if (!args['skip-peer']) await preparePeer();
-  for (const [n, d] of sizes) results.push(await runSize(n, d, args));
+  for (const [n, d, count] of sizes) results.push(await runSize(n, d, count, args));
   const doc = {
     benchmark: 'selection',
     machine: machine(),
@@ -223,6 +320,7 @@ async function main() {
     timing: 'seconds of the selection call only (file load excluded); each side in its own process',
     peer_notes: [
       'lightly-mundig Selection.add_diversifying_strategy + run_selection: farthest-point greedy on plain euclidean distance, first pick index 0, no normalization; the peer script L2-normalizes rows with numpy inside its timed region (normalize_seconds)',
+      "combined: lightly-mundig Selection with add_diversifying_strategy (normalized rows), add_weighting_strategy and add_balancing_strategy (uniform target), strength 1 each; Winnow selectSamples with the same strategies. Diversity and weights follow the same objectives on both sides (docs/algorithms.md); the balance objective is Winnow's -KL in bits, which lightly-mundig only approximates near the target, so that case may diverge after some picks",
     ],
     results,
     total_wall_seconds: (Date.now() - started) / 1000,

@@ -108,8 +108,58 @@ export interface NearestNeighborsResult {
   distances: Float32Array
 }
 
+export interface SelectionResult {
+  /** The new picks in pick order (preselected samples excluded). */
+  indices: Uint32Array
+  /**
+   * Why the selection ended: `count` picks made, a diversity `minDistance` reached, or no
+   * candidate left.
+   */
+  stoppedBy: 'count' | 'minDistance' | 'exhausted'
+}
+
+/**
+ * One selection strategy over the n candidates. `strength` (default 1, may be negative) is the
+ * exponent of the strategy's objective in the product that each pick maximizes.
+ */
+export type SelectionStrategy =
+  | { type: 'weights'; values: Float32Array; strength?: number }
+  | { type: 'diversity'; embeddings: Float32Array; dim: number; strength?: number; minDistance?: number; normalize?: boolean }
+  | { type: 'balance'; classes: Float32Array; numClasses: number; target: Float32Array; strength?: number }
+
+/**
+ * Greedy selection under the Lightly Worker combination rule: each pick is the candidate that
+ * maximizes the product over strategies of objective^strength (ties: lowest index), the
+ * preselected samples counting as already selected. Returns the `count` new picks in pick order,
+ * fewer when a diversity `minDistance` stops it or no candidate is left. Exact definitions:
+ * docs/algorithms.md.
+ */
+export declare function selectSamples(n: number, count: number, strategies: SelectionStrategy[], options?: SelectSamplesOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<SelectionResult>
+
+export interface SelectSamplesOptions {
+  /** Indices already selected: they count in every objective but are not returned. */
+  preselected?: Uint32Array
+  /**
+   * Called with (picks done, picks requested) as the selection advances, at most every 100 ms
+   * and once at the end. Must not throw.
+   */
+  onProgress?: (done: number, total: number) => void
+}
+
 /** Which dot-product kernel this processor runs: 'avx2+fma' or 'portable'. */
 export declare function simdKernel(): string
+
+/**
+ * Similarity of every sample to a set of queries, as lightly-mundig's `Similarity`:
+ * exp(−d_i / σ) with d_i the euclidean distance from sample i to its nearest query and σ the mean
+ * of d_i over all samples (every weight is 1 when σ = 0). Feed it to a `weights` strategy.
+ */
+export declare function similarityWeights(embeddings: Float32Array, queries: Float32Array, dim: number, options?: SimilarityWeightsOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Float32Array>
+
+export interface SimilarityWeightsOptions {
+  /** L2-normalize samples and queries before measuring distances (default true). */
+  normalize?: boolean
+}
 
 /**
  * Typicality of every sample from its `k` nearest neighbours (itself excluded).

@@ -773,11 +773,13 @@ if (
   }
 }
 
-const { duplicateGroups, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, simdKernel, typicality } = nativeBinding
+const { duplicateGroups, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, selectSamples, simdKernel, similarityWeights, typicality } = nativeBinding
 export { duplicateGroups }
 export { kCenterGreedy }
 export { nearestNeighbors }
 export { nearestNeighborsOf }
+export { selectSamples }
 export { simdKernel }
+export { similarityWeights }
 export { typicality }
 export const __napiBindingTarget = __napiLoadedBindingTarget

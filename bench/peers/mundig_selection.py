@@ -20,10 +20,13 @@ def main() -> None:
     p.add_argument("--file", required=True)
     p.add_argument("--dim", type=int, required=True)
     p.add_argument("--rows", type=int, required=True)
-    p.add_argument("--task", choices=["typicality", "kcenter"], required=True)
+    p.add_argument("--task", choices=["typicality", "kcenter", "combined"], required=True)
     p.add_argument("--k", type=int, default=20)
     p.add_argument("--count", type=int, default=1000)
     p.add_argument("--out", required=True)
+    p.add_argument("--weights", help="combined: raw float32 weights, one per row")
+    p.add_argument("--classes", help="combined: raw float32 class rows (rows x --num-classes)")
+    p.add_argument("--num-classes", type=int, default=0)
     a = p.parse_args()
 
     x = np.fromfile(a.file, dtype="<f4", count=a.rows * a.dim).reshape(a.rows, a.dim)
@@ -45,6 +48,14 @@ def main() -> None:
         norm_s = time.perf_counter() - tn
         sel = lightly_mundig.Selection()
         sel.add_diversifying_strategy(embeddings=xn, strength=1.0)
+        if a.task == "combined":
+            sel.add_weighting_strategy(weights=np.fromfile(a.weights, dtype="<f4", count=a.rows), strength=1.0)
+            if a.classes:
+                classes = np.fromfile(a.classes, dtype="<f4", count=a.rows * a.num_classes)
+                target = np.full(a.num_classes, 1.0 / a.num_classes, dtype=np.float32)
+                sel.add_balancing_strategy(
+                    class_distributions=classes.reshape(a.rows, a.num_classes), target=target, strength=1.0
+                )
         picked = sel.run_selection(preselected_indices=[], n_total_samples=a.rows, n_samples_to_select=a.count)
         out = np.asarray(picked, dtype="<u4")
     seconds = time.perf_counter() - t0

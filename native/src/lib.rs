@@ -16,11 +16,15 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 mod bind_knn;
+mod bind_select;
+mod cover;
 mod duplicates;
 mod kcenter;
 mod kernels;
 mod knn;
 mod progress;
+mod select;
+mod similarity;
 mod typicality;
 mod validate;
 
