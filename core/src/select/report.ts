@@ -239,7 +239,7 @@ function histogramSvg(h: Histogram): string {
     .join('');
   const fmt = (v: number) =>
     Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toFixed(3);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + 20}" role="img">${bars}<text x="0" y="${H + 15}">${fmt(h.edges[0]!)}</text><text x="${W}" y="${H + 15}" text-anchor="end">${fmt(h.edges.at(-1)!)}</text></svg>
+  return `<svg width="${W}" height="${H + 20}" role="img">${bars}<text x="0" y="${H + 15}">${fmt(h.edges[0]!)}</text><text x="${W}" y="${H + 15}" text-anchor="end">${fmt(h.edges.at(-1)!)}</text></svg>
 <p>mean: all ${fmt(h.mean.all)}, selected ${fmt(h.mean.selected)}</p>`;
 }
 
@@ -255,5 +255,5 @@ function classesSvg(c: ClassShares): string {
       return `<text x="0" y="${y + rowH * 1.5}">${escapeHtml(name)}</text>${bar(y, c.all[i]!, COLORS.all)}${bar(y + rowH, c.selected[i]!, COLORS.selected)}${bar(y + rowH * 2, c.target[i] ?? 0, COLORS.target)}`;
     })
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" role="img">${body}</svg>`;
+  return `<svg width="${W}" height="${height}" role="img">${body}</svg>`;
 }
