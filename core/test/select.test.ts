@@ -445,3 +445,80 @@ describe('winnow select', () => {
     expect(again.stderr).toBe("winnow: tag 'picked' already exists in dataset 'coco'\n");
   });
 });
+
+describe('object-level and sequence selection', () => {
+  // Crops and frames are made by the embedding pipeline; here they are inserted as that pipeline
+  // would store them (samples with a parent), since this test is about selecting them.
+  async function addChildren(
+    ws: Workspace,
+    dataset: Dataset,
+    parent: string,
+    kind: 'crop' | 'frame',
+    count: number,
+  ) {
+    const parentId = await ws.db.value<number>(
+      'SELECT sample_id FROM winnow.samples WHERE dataset_id = ? AND path = ?',
+      [dataset.id, parent],
+    );
+    for (let i = 0; i < count; i++) {
+      await ws.db.run(
+        `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, parent_id, frame_time, status)
+         VALUES (nextval('winnow.sample_ids'), ?, ?, ?, ?, ?, 'ok')`,
+        [dataset.id, kind, `${parent}/${kind}_${i}`, parentId, kind === 'frame' ? (count - i) / 10 : null],
+      );
+    }
+  }
+
+  const unit = (degrees: number) => [
+    Math.cos((degrees * Math.PI) / 180),
+    Math.sin((degrees * Math.PI) / 180),
+  ];
+
+  it('object_level selects crops, not images', async () => {
+    const { ws, dataset, dir } = await smallDataset(2);
+    await addChildren(ws, dataset, 's0.png', 'crop', 3);
+    const angles = {
+      's0.png': 90,
+      's1.png': 45,
+      's0.png/crop_0': 0,
+      's0.png/crop_1': 60,
+      's0.png/crop_2': 120,
+    };
+    csv(
+      join(dir, 'e.csv'),
+      ['filename', 'embedding_0', 'embedding_1'],
+      Object.entries(angles).map(([f, a]) => [f, ...unit(a)]),
+    );
+    await importEmbeddings(ws, dataset, join(dir, 'e.csv'));
+    const strategies = [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'DIVERSITY' } }];
+    expect(await picks(ws, dataset, { n_samples: 2, object_level: true, strategies }, 'crops')).toEqual([
+      's0.png/crop_0',
+      's0.png/crop_2',
+    ]);
+  });
+
+  it('sequence_length selects whole runs of consecutive frames, scored by their mean embedding', async () => {
+    const { ws, dataset, dir } = await smallDataset(1);
+    await addChildren(ws, dataset, 's0.png', 'frame', 10);
+    // frame_time runs backwards to the insertion order: frame_9 is first in time. Runs of 3 in
+    // time order: (9,8,7), (6,5,4), (3,2,1); frame_0 is a partial run and is dropped.
+    const runAngle = [0, 60, 120];
+    const rows = Array.from({ length: 10 }, (_, i) => {
+      const run = Math.min(2, Math.floor((9 - i) / 3));
+      const jitter = ((9 - i) % 3) - 1;
+      return [`s0.png/frame_${i}`, ...unit(runAngle[run]! + jitter * 5)];
+    });
+    csv(join(dir, 'e.csv'), ['filename', 'embedding_0', 'embedding_1'], rows);
+    await importEmbeddings(ws, dataset, join(dir, 'e.csv'));
+    const strategies = [{ input: { type: 'EMBEDDINGS' }, strategy: { type: 'DIVERSITY' } }];
+    const chosen = await picks(ws, dataset, { n_samples: 6, sequence_length: 3, strategies }, 'runs');
+    expect(chosen).toEqual([
+      's0.png/frame_7',
+      's0.png/frame_8',
+      's0.png/frame_9',
+      's0.png/frame_1',
+      's0.png/frame_2',
+      's0.png/frame_3',
+    ]);
+  });
+});
