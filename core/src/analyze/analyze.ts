@@ -165,7 +165,7 @@ async function storeMetadataValues(
   }
   await db.run('DELETE FROM winnow.metadata WHERE dataset_id = ? AND key = ?', [datasetId, key]);
   const stage = await db.stage('analyze_values', { sample_id: 'INTEGER', value: 'DOUBLE' });
-  ids.forEach((id, i) => stage.append([id, values[i]!]));
+  for (const [i, id] of ids.entries()) stage.append([id, values[i]!]);
   stage.close();
   await db.run(
     `INSERT INTO winnow.metadata (dataset_id, sample_id, key, value_num)
@@ -198,7 +198,7 @@ async function storeProjection(
     [datasetId, model.id, name, JSON.stringify(params), runId],
   );
   const stage = await db.stage('analyze_xy', { sample_id: 'INTEGER', x: 'DOUBLE', y: 'DOUBLE' });
-  ids.forEach((sample, i) => stage.append([sample, xy[2 * i]!, xy[2 * i + 1]!]));
+  for (const [i, sample] of ids.entries()) stage.append([sample, xy[2 * i]!, xy[2 * i + 1]!]);
   stage.close();
   await db.run(
     'INSERT INTO winnow.coordinates SELECT ?, sample_id, x, y FROM temp.analyze_xy ORDER BY sample_id',
