@@ -14,6 +14,8 @@
 //! their cell. A second, quantized test rules out most of those without reading their float32 row:
 //! an int8 copy of the scaled rows with each row's quantization-error norm gives the lower bound
 //! `‖x − q‖ ≥ ‖x̃ − q̃‖ − ‖x − x̃‖ − ‖q − q̃‖` from an exact integer dot product (same margins).
+//! Each cell stores its members' int8 rows next to each other, in member order, so scanning a
+//! suffix streams memory; only the members that pass both tests read their float32 row.
 
 use rayon::prelude::*;
 
@@ -26,12 +28,8 @@ const MEMBERS_PER_TASK: usize = 4096;
 /// 1e-6·R² absolute; the margins are 100 times that.
 const REL_MARGIN: f32 = 1e-3;
 const ABS_MARGIN: f32 = 1e-4;
-/// When the cells to scan hold more than this fraction of the samples, one sweep over all samples
-/// in index order (which streams the rows from memory) replaces the cell-by-cell scan (which
-/// reads them in scattered order).
-const SWEEP_FRACTION: usize = 4;
-/// How many members ahead the scan of a cell prefetches quantized rows.
-const PREFETCH: usize = 8;
+/// Above this dimension the quantized bound is not used (its integer sums could overflow).
+const MAX_QUANT_DIM: usize = 65536;
 /// `group_of` value of a centre (it belongs to no cell).
 const NO_GROUP: u32 = u32::MAX;
 
@@ -42,6 +40,15 @@ pub(crate) struct Member {
     pub(crate) d2: f32,
 }
 
+/// Per row of the quantized copy: `x̃ = step · code` (codes in −127..=127), `Σ code²` and an
+/// upper bound of `‖x − x̃‖` (x the scaled float32 row the exact kernel reads).
+#[derive(Clone, Copy, Default)]
+struct QRow {
+    step: f32,
+    err: f32,
+    sumsq: u32,
+}
+
 /// The cell of one centre: the non-centre samples nearest to it, sorted by increasing distance
 /// (equal distances by decreasing index), so the farthest member is the last one and the members
 /// that a new centre may take over are a suffix.
@@ -49,6 +56,10 @@ pub(crate) struct Group {
     pub(crate) members: Vec<Member>,
     /// (largest member distance², its lowest index); (−∞, u32::MAX) when empty.
     pub(crate) far: (f32, u32),
+    /// The members' int8 rows (`dim` codes each) and quantization data, in member order; empty
+    /// when the group has no quantized copy.
+    codes: Vec<i8>,
+    qrows: Vec<QRow>,
 }
 
 /// The members' order: increasing distance, then decreasing index.
@@ -57,15 +68,22 @@ fn member_order(a: &Member, b: &Member) -> std::cmp::Ordering {
 }
 
 impl Group {
+    /// A group of the given members, sorted, without a quantized copy.
     pub(crate) fn new(mut members: Vec<Member>) -> Self {
         if members.len() > MEMBERS_PER_TASK {
             members.par_sort_unstable_by(member_order);
         } else {
             members.sort_unstable_by(member_order);
         }
+        Self::sorted(members, Vec::new(), Vec::new())
+    }
+
+    fn sorted(members: Vec<Member>, codes: Vec<i8>, qrows: Vec<QRow>) -> Self {
         let mut group = Group {
             members,
             far: (f32::NEG_INFINITY, u32::MAX),
+            codes,
+            qrows,
         };
         group.refresh();
         group
@@ -78,76 +96,51 @@ impl Group {
             .map_or((f32::NEG_INFINITY, u32::MAX), |m| (m.d2, m.idx));
     }
 
+    fn dim(&self) -> usize {
+        self.codes.len() / self.members.len().max(1)
+    }
+
     /// Removes sample `i` from the cell (it must be a member).
     pub(crate) fn remove(&mut self, i: usize) {
-        if self.members.last().is_some_and(|m| m.idx as usize == i) {
-            self.members.pop();
-        } else {
-            self.members.retain(|m| m.idx as usize != i);
+        let dim = self.dim();
+        let Some(pos) = self.members.iter().rposition(|m| m.idx as usize == i) else {
+            return;
+        };
+        self.members.remove(pos);
+        if !self.qrows.is_empty() {
+            self.qrows.remove(pos);
+            self.codes.drain(pos * dim..(pos + 1) * dim);
         }
         self.refresh();
     }
-}
 
-pub(crate) struct Cover<'a> {
-    data: &'a [f32],
-    dim: usize,
-    /// 1 / ‖row‖ when normalizing (0 for a zero row), empty otherwise.
-    inv_norm: Vec<f32>,
-    slack: f32,
-    /// One cell per centre, in the order the centres were added.
-    pub(crate) groups: Vec<Group>,
-    /// Scaled centre rows, one per cell.
-    centres: Vec<f32>,
-    /// Per centre: squared distance to the nearest other centre (∞ while it is alone).
-    pub(crate) centre_nn2: Vec<f32>,
-    /// Per sample: squared distance to the nearest centre (∞ before the first centre).
-    pub(crate) d2: Vec<f32>,
-    group_of: Vec<u32>,
-    /// int8 copy of the scaled rows, for the quantized lower bound.
-    quant: Quant,
-}
-
-/// Per row of the quantized copy: `x̃ = step · code` (codes in −127..=127), `Σ code²` and an
-/// upper bound of `‖x − x̃‖` (x the scaled float32 row the exact kernel reads).
-#[derive(Clone, Copy, Default)]
-struct QRow {
-    step: f32,
-    err: f32,
-    sumsq: u32,
-}
-
-/// Above this dimension the quantized bound is not used (its integer sums could overflow).
-const MAX_QUANT_DIM: usize = 65536;
-
-struct Quant {
-    codes: Vec<i8>,
-    rows: Vec<QRow>,
-}
-
-impl Quant {
-    fn new(data: &[f32], dim: usize, inv_norm: &[f32]) -> Self {
-        let n = data.len() / dim;
-        let mut codes = vec![0i8; n * dim];
-        let mut rows = vec![QRow::default(); n];
-        codes
-            .par_chunks_mut(dim)
-            .zip(rows.par_iter_mut())
-            .enumerate()
-            .with_min_len(1024)
-            .for_each(|(i, (code, meta))| {
-                let scale = if inv_norm.is_empty() {
-                    1.0
-                } else {
-                    inv_norm[i]
-                };
-                *meta = quantize(&data[i * dim..(i + 1) * dim], scale, code);
-            });
-        Quant { codes, rows }
-    }
-
-    fn code(&self, i: usize, dim: usize) -> &[i8] {
-        &self.codes[i * dim..(i + 1) * dim]
+    /// Keeps, from position `start` on, only the members that `keep` accepts (earlier positions
+    /// are all kept), with their quantized rows.
+    fn retain_from(&mut self, start: usize, keep: impl Fn(u32) -> bool) -> bool {
+        let dim = self.dim();
+        let len = self.members.len();
+        let quant = !self.qrows.is_empty();
+        let mut kept = start;
+        for r in start..len {
+            let m = self.members[r];
+            if keep(m.idx) {
+                if kept != r {
+                    self.members[kept] = m;
+                    if quant {
+                        self.qrows[kept] = self.qrows[r];
+                        self.codes.copy_within(r * dim..(r + 1) * dim, kept * dim);
+                    }
+                }
+                kept += 1;
+            }
+        }
+        self.members.truncate(kept);
+        if quant {
+            self.qrows.truncate(kept);
+            self.codes.truncate(kept * dim);
+        }
+        self.refresh();
+        kept != len
     }
 }
 
@@ -184,6 +177,43 @@ fn quantize(row: &[f32], scale: f32, code: &mut [i8]) -> QRow {
     }
 }
 
+/// `‖x̃ − q̃‖ − ‖x − x̃‖ − ‖q − q̃‖ ≤ ‖x − q‖` for two quantized rows: `‖x̃ − q̃‖² = step_x² Σcode_x² +
+/// step_q² Σcode_q² − 2 step_x step_q (code_x · code_q)`, the dot product exact in integers, the
+/// rest in f64 (its rounding is below 1e-15 of the squared norms).
+#[inline]
+fn quant_lower_bound(code_x: &[i8], x: QRow, code_q: &[i8], q: QRow) -> f64 {
+    let dot = dot_i8(code_x, code_q) as f64;
+    let (sa, sb) = (x.step as f64, q.step as f64);
+    let approx2 = sa * sa * x.sumsq as f64 + sb * sb * q.sumsq as f64 - 2.0 * sa * sb * dot;
+    approx2.max(0.0).sqrt() - x.err as f64 - q.err as f64
+}
+
+/// A member that the new centre takes over: where it was (cell, position) and its new distance.
+struct Moved {
+    member: Member,
+    group: u32,
+    pos: u32,
+}
+
+pub(crate) struct Cover<'a> {
+    data: &'a [f32],
+    dim: usize,
+    /// 1 / ‖row‖ when normalizing (0 for a zero row), empty otherwise.
+    inv_norm: Vec<f32>,
+    slack: f32,
+    /// Whether the cells keep quantized rows (dim ≤ MAX_QUANT_DIM).
+    quant: bool,
+    /// One cell per centre, in the order the centres were added.
+    pub(crate) groups: Vec<Group>,
+    /// Scaled centre rows, one per cell.
+    centres: Vec<f32>,
+    /// Per centre: squared distance to the nearest other centre (∞ while it is alone).
+    pub(crate) centre_nn2: Vec<f32>,
+    /// Per sample: squared distance to the nearest centre (∞ before the first centre).
+    pub(crate) d2: Vec<f32>,
+    group_of: Vec<u32>,
+}
+
 impl<'a> Cover<'a> {
     pub(crate) fn new(data: &'a [f32], dim: usize, normalize: bool) -> Self {
         let n = data.len() / dim;
@@ -206,25 +236,17 @@ impl<'a> Cover<'a> {
         } else {
             data.par_chunks(dim).map(norm2).reduce(|| 0.0, f32::max)
         };
-        let quant = if dim <= MAX_QUANT_DIM {
-            Quant::new(data, dim, &inv_norm)
-        } else {
-            Quant {
-                codes: Vec::new(),
-                rows: Vec::new(),
-            }
-        };
         Cover {
             data,
             dim,
             inv_norm,
             slack: ABS_MARGIN * max_norm2,
+            quant: dim <= MAX_QUANT_DIM,
             groups: Vec::new(),
             centres: Vec::new(),
             centre_nn2: Vec::new(),
             d2: vec![f32::INFINITY; n],
             group_of: vec![NO_GROUP; n],
-            quant,
         }
     }
 
@@ -249,10 +271,23 @@ impl<'a> Cover<'a> {
         scaled_dist2(self.row(i), self.scale(i), q)
     }
 
+    /// Sample `i`'s quantized row.
+    fn quantize(&self, i: usize, code: &mut [i8]) -> QRow {
+        quantize(self.row(i), self.scale(i), code)
+    }
+
     /// Whether a member at squared distance `d2` from its centre can be skipped for a new centre
     /// at squared distance `delta2` from that centre.
     fn cannot_move(&self, delta2: f32, d2: f32) -> bool {
         delta2 > 4.0 * d2 * (1.0 + REL_MARGIN) + self.slack
+    }
+
+    /// Whether a lower bound of a member's distance to the new centre rules out that the new
+    /// centre is nearer than its current squared distance `d2` (same margins as the triangle
+    /// test, against the float32 rounding of the exact distances).
+    #[inline]
+    fn bound_cannot_move(&self, lower: f64, d2: f32) -> bool {
+        lower > 0.0 && lower * lower > d2 as f64 * (1.0 + REL_MARGIN as f64) + self.slack as f64
     }
 
     /// Makes sample `q` a centre (it must not be one already; `taken` marks samples that must stay
@@ -271,17 +306,17 @@ impl<'a> Cover<'a> {
         self.group_of[q] = NO_GROUP;
         self.d2[q] = 0.0;
 
-        let moved: Vec<Member> = if self.groups.is_empty() {
+        let group = if self.groups.is_empty() {
             self.first_cell(q, &qrow, taken)
         } else {
             self.steal(q, &qrow, &mut changed)
         };
         let new_group = self.groups.len() as u32;
-        for m in &moved {
+        for m in &group.members {
             self.d2[m.idx as usize] = m.d2;
             self.group_of[m.idx as usize] = new_group;
         }
-        self.groups.push(Group::new(moved));
+        self.groups.push(group);
         self.centres.extend_from_slice(&qrow);
         debug_assert_eq!(self.centres.len(), self.groups.len() * dim);
         changed.push(new_group as usize);
@@ -289,10 +324,10 @@ impl<'a> Cover<'a> {
     }
 
     /// The first centre's cell holds every sample that is not taken.
-    fn first_cell(&mut self, q: usize, qrow: &[f32], taken: &[bool]) -> Vec<Member> {
+    fn first_cell(&mut self, q: usize, qrow: &[f32], taken: &[bool]) -> Group {
         self.centre_nn2.push(f32::INFINITY);
         let n = self.d2.len();
-        (0..n)
+        let mut members: Vec<Member> = (0..n)
             .into_par_iter()
             .with_min_len(MEMBERS_PER_TASK)
             .filter(|&i| i != q && !taken[i])
@@ -300,13 +335,27 @@ impl<'a> Cover<'a> {
                 idx: i as u32,
                 d2: self.dist2(i, qrow),
             })
-            .collect()
+            .collect();
+        members.par_sort_unstable_by(member_order);
+        if !self.quant {
+            return Group::sorted(members, Vec::new(), Vec::new());
+        }
+        let dim = self.dim;
+        let mut codes = vec![0i8; members.len() * dim];
+        let mut qrows = vec![QRow::default(); members.len()];
+        codes
+            .par_chunks_mut(dim)
+            .zip(qrows.par_iter_mut())
+            .zip(members.par_iter())
+            .with_min_len(1024)
+            .for_each(|((code, qr), m)| *qr = self.quantize(m.idx as usize, code));
+        Group::sorted(members, codes, qrows)
     }
 
-    /// Moves to the new centre every member that is now nearer to it, scanning only the cells and
-    /// members that the triangle inequality does not rule out. Updates the centre-to-centre nearest
-    /// distances on the way.
-    fn steal(&mut self, q: usize, qrow: &[f32], changed: &mut Vec<usize>) -> Vec<Member> {
+    /// Moves to the new centre every member that is now nearer to it, scanning only the members
+    /// that the triangle inequality does not rule out (a suffix of each cell). Updates the
+    /// centre-to-centre nearest distances on the way. Returns the new cell.
+    fn steal(&mut self, q: usize, qrow: &[f32], changed: &mut Vec<usize>) -> Group {
         let dim = self.dim;
         let delta2: Vec<f32> = self
             .centres
@@ -319,8 +368,8 @@ impl<'a> Cover<'a> {
         self.centre_nn2
             .push(delta2.iter().copied().fold(f32::INFINITY, f32::min));
 
-        // Members that the triangle inequality does not rule out: a suffix of each cell (the test
-        // is monotone in the member's distance).
+        // The triangle test is monotone in the member's distance: the members that pass it are a
+        // suffix of the sorted cell.
         let starts: Vec<usize> = self
             .groups
             .iter()
@@ -333,66 +382,74 @@ impl<'a> Cover<'a> {
                 }
             })
             .collect();
-        let to_scan: usize = self
-            .groups
-            .iter()
-            .zip(&starts)
-            .map(|(g, &s)| g.members.len() - s)
-            .sum();
-        let moved = if to_scan * SWEEP_FRACTION > self.d2.len() {
-            self.sweep(q, qrow, &delta2)
+        let mut qcode = vec![0i8; if self.quant { dim } else { 0 }];
+        let qq = if self.quant {
+            self.quantize(q, &mut qcode)
         } else {
-            self.scan_cells(q, qrow, &delta2, &starts)
+            QRow::default()
         };
+        let mut moved = self.scan_cells(qrow, &qcode, qq, &starts);
+
+        // The new cell, sorted, with the quantized rows taken from the old cells.
+        moved.par_sort_unstable_by(|a, b| member_order(&a.member, &b.member));
         let new_group = self.groups.len() as u32;
         for m in &moved {
-            self.group_of[m.idx as usize] = new_group;
+            self.group_of[m.member.idx as usize] = new_group;
+        }
+        let members: Vec<Member> = moved.iter().map(|m| m.member).collect();
+        let (codes, qrows) = if self.quant {
+            let groups = &self.groups;
+            let mut codes = vec![0i8; moved.len() * dim];
+            codes
+                .par_chunks_mut(dim)
+                .zip(moved.par_iter())
+                .with_min_len(1024)
+                .for_each(|(code, m)| {
+                    let p = m.pos as usize;
+                    code.copy_from_slice(&groups[m.group as usize].codes[p * dim..(p + 1) * dim]);
+                });
+            let qrows = moved
+                .iter()
+                .map(|m| self.groups[m.group as usize].qrows[m.pos as usize])
+                .collect();
+            (codes, qrows)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+
+        // Only cells that lost members change, and only in their scanned suffix.
+        let mut lost = vec![false; self.groups.len()];
+        for m in &moved {
+            lost[m.group as usize] = true;
         }
         let group_of = &self.group_of;
-        let shrunk: Vec<bool> = self
-            .groups
+        self.groups
             .par_iter_mut()
             .zip(&starts)
+            .zip(&lost)
             .enumerate()
-            .map(|(g, (group, &start))| {
-                let len = group.members.len();
-                if start == len {
-                    return false;
-                }
-                // Only members of the scanned suffix can have moved.
-                let mut kept = start;
-                for r in start..len {
-                    let m = group.members[r];
-                    if group_of[m.idx as usize] == g as u32 {
-                        group.members[kept] = m;
-                        kept += 1;
-                    }
-                }
-                group.members.truncate(kept);
-                group.refresh();
-                kept != len
-            })
-            .collect();
-        changed.extend(
-            shrunk
-                .iter()
-                .enumerate()
-                .filter(|(_, &s)| s)
-                .map(|(g, _)| g),
-        );
-        moved
+            .filter(|(_, (_, &lost))| lost)
+            .for_each(|(g, ((group, &start), _))| {
+                group.retain_from(start, |i| group_of[i as usize] == g as u32);
+            });
+        changed.extend(lost.iter().enumerate().filter(|(_, &l)| l).map(|(g, _)| g));
+        Group::sorted(members, codes, qrows)
     }
 
     /// The members of the scanned suffixes that the new centre takes over. Late in a selection the
     /// cells are small: the suffixes are batched into tasks of about `MEMBERS_PER_TASK` members.
-    fn scan_cells(&self, q: usize, qrow: &[f32], delta2: &[f32], starts: &[usize]) -> Vec<Member> {
-        let mut batches: Vec<Vec<(f32, &[Member])>> = Vec::new();
+    fn scan_cells(&self, qrow: &[f32], qcode: &[i8], qq: QRow, starts: &[usize]) -> Vec<Moved> {
+        let mut batches: Vec<Vec<(usize, usize, usize)>> = Vec::new();
         let mut batch = Vec::new();
         let mut size = 0;
         for (g, group) in self.groups.iter().enumerate() {
-            for chunk in group.members[starts[g]..].chunks(MEMBERS_PER_TASK) {
-                batch.push((delta2[g], chunk));
-                size += chunk.len();
+            let len = group.members.len();
+            let mut from = starts[g];
+            while from < len {
+                let to = len.min(from + MEMBERS_PER_TASK);
+                batch.push((g, from, to));
+                size += to - from;
+                from = to;
                 if size >= MEMBERS_PER_TASK {
                     batches.push(std::mem::take(&mut batch));
                     size = 0;
@@ -402,99 +459,38 @@ impl<'a> Cover<'a> {
         if !batch.is_empty() {
             batches.push(batch);
         }
+        let dim = self.dim;
         batches
             .into_par_iter()
             .flat_map_iter(|batch| {
-                let items: Vec<(f32, Member)> = batch
-                    .iter()
-                    .flat_map(|&(d, chunk)| chunk.iter().map(move |m| (d, *m)))
-                    .collect();
                 let mut moved = Vec::new();
-                for (r, &(delta2, m)) in items.iter().enumerate() {
-                    // The members are scattered in memory: fetch the quantized rows a few members
-                    // ahead.
-                    if let Some(ahead) = items.get(r + PREFETCH) {
-                        self.prefetch(ahead.1.idx as usize);
+                for (g, from, to) in batch {
+                    let group = &self.groups[g];
+                    for pos in from..to {
+                        let m = group.members[pos];
+                        if self.quant {
+                            let code = &group.codes[pos * dim..(pos + 1) * dim];
+                            let lower = quant_lower_bound(code, group.qrows[pos], qcode, qq);
+                            if self.bound_cannot_move(lower, m.d2) {
+                                continue;
+                            }
+                        }
+                        let new = self.dist2(m.idx as usize, qrow);
+                        if new < m.d2 {
+                            moved.push(Moved {
+                                member: Member {
+                                    idx: m.idx,
+                                    d2: new,
+                                },
+                                group: g as u32,
+                                pos: pos as u32,
+                            });
+                        }
                     }
-                    moved.extend(self.steals(q, qrow, delta2, m.idx as usize, m.d2));
                 }
                 moved
             })
             .collect()
-    }
-
-    /// Same result as `scan_cells`, by one pass over all samples in index order.
-    fn sweep(&self, q: usize, qrow: &[f32], delta2: &[f32]) -> Vec<Member> {
-        (0..self.d2.len())
-            .into_par_iter()
-            .with_min_len(MEMBERS_PER_TASK)
-            .filter_map(|i| {
-                let g = self.group_of[i];
-                if g == NO_GROUP {
-                    return None;
-                }
-                self.steals(q, qrow, delta2[g as usize], i, self.d2[i])
-            })
-            .collect()
-    }
-
-    /// Hints the cache to load sample `i`'s quantized row and its per-row data.
-    #[inline]
-    fn prefetch(&self, i: usize) {
-        #[cfg(target_arch = "x86_64")]
-        if !self.quant.rows.is_empty() {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let code = self.quant.code(i, self.dim);
-            // SAFETY: prefetching has no memory effects; every address is inside the arrays.
-            unsafe {
-                let mut off = 0;
-                while off < code.len() {
-                    _mm_prefetch::<_MM_HINT_T0>(code.as_ptr().add(off));
-                    off += 64;
-                }
-                _mm_prefetch::<_MM_HINT_T0>((&self.quant.rows[i] as *const QRow).cast());
-            }
-        }
-    }
-
-    /// Sample `i`, at squared distance `d2` from its centre, with its new distance when the new
-    /// centre `q` (scaled row `qrow`, at squared distance `delta2` from that centre) is nearer.
-    fn steals(&self, q: usize, qrow: &[f32], delta2: f32, i: usize, d2: f32) -> Option<Member> {
-        if self.cannot_move(delta2, d2) {
-            return None;
-        }
-        if self.quant_cannot_move(q, i, d2) {
-            return None;
-        }
-        let new = self.dist2(i, qrow);
-        (new < d2).then_some(Member {
-            idx: i as u32,
-            d2: new,
-        })
-    }
-
-    /// Whether the quantized lower bound rules out that centre `q` is nearer to sample `i` than its
-    /// current squared distance `d2`: `‖x − q‖ ≥ ‖x̃ − q̃‖ − ‖x − x̃‖ − ‖q − q̃‖` (triangle
-    /// inequality), with `‖x̃ − q̃‖` from an exact integer dot product, the rest in f64, and the
-    /// same margins as the triangle test against the float32 rounding of the exact distances.
-    #[inline]
-    fn quant_cannot_move(&self, q: usize, i: usize, d2: f32) -> bool {
-        if self.quant.rows.is_empty() {
-            return false;
-        }
-        let lower = self.quant_lower_bound(q, i);
-        lower > 0.0 && lower * lower > d2 as f64 * (1.0 + REL_MARGIN as f64) + self.slack as f64
-    }
-
-    /// `‖x̃ − q̃‖ − ‖x − x̃‖ − ‖q − q̃‖ ≤ ‖x − q‖` for samples `i` and `q` (scaled rows).
-    #[inline]
-    fn quant_lower_bound(&self, q: usize, i: usize) -> f64 {
-        let quant = &self.quant;
-        let (a, b) = (quant.rows[i], quant.rows[q]);
-        let dot = dot_i8(quant.code(i, self.dim), quant.code(q, self.dim)) as f64;
-        let (sa, sb) = (a.step as f64, b.step as f64);
-        let approx2 = sa * sa * a.sumsq as f64 + sb * sb * b.sumsq as f64 - 2.0 * sa * sb * dot;
-        approx2.max(0.0).sqrt() - a.err as f64 - b.err as f64
     }
 }
 
@@ -576,7 +572,9 @@ mod tests {
                         .map(|(a, b)| (a - b) * (a - b))
                         .sum::<f64>()
                         .sqrt();
-                    let lower = cover.quant_lower_bound(q, i);
+                    let (mut ci, mut cq) = (vec![0i8; dim], vec![0i8; dim]);
+                    let (qi, qq) = (cover.quantize(i, &mut ci), cover.quantize(q, &mut cq));
+                    let lower = quant_lower_bound(&ci, qi, &cq, qq);
                     // f64 cancellation in ‖x̃‖² + ‖q̃‖² − 2x̃·q̃ is below 1e-15 of the norms².
                     let norms: f64 = [&scaled(i), &qd]
                         .iter()
@@ -591,7 +589,7 @@ mod tests {
                     let computed = cover.dist2(i, &qs);
                     let current = computed.next_up();
                     assert!(
-                        !cover.quant_cannot_move(q, i, current),
+                        !cover.bound_cannot_move(lower, current),
                         "dim {dim}: ({i}, {q})"
                     );
                 }
