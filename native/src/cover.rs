@@ -30,6 +30,9 @@ const REL_MARGIN: f32 = 1e-3;
 const ABS_MARGIN: f32 = 1e-4;
 /// Above this dimension the quantized bound is not used (its integer sums could overflow).
 const MAX_QUANT_DIM: usize = 65536;
+/// A new cell with more than this fraction of the samples quantizes its rows again instead of
+/// copying them from the old cells (which would briefly hold both copies).
+const REQUANTIZE_FRACTION: usize = 8;
 /// `group_of` value of a centre (it belongs to no cell).
 const NO_GROUP: u32 = u32::MAX;
 
@@ -139,6 +142,12 @@ impl Group {
             self.qrows.truncate(kept);
             self.codes.truncate(kept * dim);
         }
+        // Cells shrink a lot over a selection: give the memory back.
+        if self.members.capacity() - kept > kept / 8 + 64 {
+            self.members.shrink_to_fit();
+            self.qrows.shrink_to_fit();
+            self.codes.shrink_to_fit();
+        }
         self.refresh();
         kept != len
     }
@@ -160,15 +169,21 @@ fn quantize(row: &[f32], scale: f32, code: &mut [i8]) -> QRow {
             sumsq: 0,
         };
     }
-    let (mut e2, mut sumsq) = (0f64, 0u32);
+    // Any codes are valid (the error below is measured for the codes chosen): round to nearest
+    // by truncating `x/step ± 0.5`, which vectorizes without SSE4.1.
+    let inv = 127.0 / max;
     for (c, &v) in code.iter_mut().zip(row) {
-        let x = (v * scale) as f64;
-        let q = (x / step as f64).round().clamp(-127.0, 127.0);
-        *c = q as i8;
-        sumsq += (q * q) as u32;
-        let t = x - q * step as f64;
-        e2 += t * t;
+        let y = v * scale * inv;
+        *c = (y + 0.5f32.copysign(y)).clamp(-127.0, 127.0) as i8;
     }
+    let (mut e2, mut sumsq) = ([0f64; 4], 0u32);
+    let step64 = step as f64;
+    for (k, (&c, &v)) in code.iter().zip(row).enumerate() {
+        let t = (v * scale) as f64 - c as f64 * step64;
+        e2[k % 4] += t * t;
+        sumsq += (c as i32 * c as i32) as u32;
+    }
+    let e2 = (e2[0] + e2[1]) + (e2[2] + e2[3]);
     QRow {
         step,
         // Rounded up: f64 rounding of the sum is far below 1e-6 relative.
@@ -337,19 +352,7 @@ impl<'a> Cover<'a> {
             })
             .collect();
         members.par_sort_unstable_by(member_order);
-        if !self.quant {
-            return Group::sorted(members, Vec::new(), Vec::new());
-        }
-        let dim = self.dim;
-        let mut codes = vec![0i8; members.len() * dim];
-        let mut qrows = vec![QRow::default(); members.len()];
-        codes
-            .par_chunks_mut(dim)
-            .zip(qrows.par_iter_mut())
-            .zip(members.par_iter())
-            .with_min_len(1024)
-            .for_each(|((code, qr), m)| *qr = self.quantize(m.idx as usize, code));
-        Group::sorted(members, codes, qrows)
+        self.quantized_group(members)
     }
 
     /// Moves to the new centre every member that is now nearer to it, scanning only the members
@@ -390,38 +393,26 @@ impl<'a> Cover<'a> {
         };
         let mut moved = self.scan_cells(qrow, &qcode, qq, &starts);
 
-        // The new cell, sorted, with the quantized rows taken from the old cells.
+        // The new cell, sorted.
         moved.par_sort_unstable_by(|a, b| member_order(&a.member, &b.member));
         let new_group = self.groups.len() as u32;
         for m in &moved {
             self.group_of[m.member.idx as usize] = new_group;
         }
+
+        // A small new cell copies its members' quantized rows from their old cells; a large one
+        // (early in a selection) quantizes them again after the old cells have shrunk, which
+        // keeps the peak memory at about one quantized copy.
         let members: Vec<Member> = moved.iter().map(|m| m.member).collect();
-        let (codes, qrows) = if self.quant {
-            let groups = &self.groups;
-            let mut codes = vec![0i8; moved.len() * dim];
-            codes
-                .par_chunks_mut(dim)
-                .zip(moved.par_iter())
-                .with_min_len(1024)
-                .for_each(|(code, m)| {
-                    let p = m.pos as usize;
-                    code.copy_from_slice(&groups[m.group as usize].codes[p * dim..(p + 1) * dim]);
-                });
-            let qrows = moved
-                .iter()
-                .map(|m| self.groups[m.group as usize].qrows[m.pos as usize])
-                .collect();
-            (codes, qrows)
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let copied = (self.quant && moved.len() * REQUANTIZE_FRACTION <= self.d2.len())
+            .then(|| self.copy_quantized(&moved));
 
         // Only cells that lost members change, and only in their scanned suffix.
         let mut lost = vec![false; self.groups.len()];
         for m in &moved {
             lost[m.group as usize] = true;
         }
+        drop(moved);
         let group_of = &self.group_of;
         self.groups
             .par_iter_mut()
@@ -433,6 +424,42 @@ impl<'a> Cover<'a> {
                 group.retain_from(start, |i| group_of[i as usize] == g as u32);
             });
         changed.extend(lost.iter().enumerate().filter(|(_, &l)| l).map(|(g, _)| g));
+        match copied {
+            Some((codes, qrows)) => Group::sorted(members, codes, qrows),
+            None => self.quantized_group(members),
+        }
+    }
+
+    /// The quantized rows of the moved members, copied from their cells.
+    fn copy_quantized(&self, moved: &[Moved]) -> (Vec<i8>, Vec<QRow>) {
+        let dim = self.dim;
+        let mut codes = vec![0i8; moved.len() * dim];
+        for (code, m) in codes.chunks_exact_mut(dim).zip(moved) {
+            let p = m.pos as usize;
+            code.copy_from_slice(&self.groups[m.group as usize].codes[p * dim..(p + 1) * dim]);
+        }
+        let qrows = moved
+            .iter()
+            .map(|m| self.groups[m.group as usize].qrows[m.pos as usize])
+            .collect();
+        (codes, qrows)
+    }
+
+    /// A cell of the given sorted members, with their quantized rows (quantizing is
+    /// deterministic: the same codes as when they were in their old cells).
+    fn quantized_group(&self, members: Vec<Member>) -> Group {
+        if !self.quant {
+            return Group::sorted(members, Vec::new(), Vec::new());
+        }
+        let dim = self.dim;
+        let mut codes = vec![0i8; members.len() * dim];
+        let mut qrows = vec![QRow::default(); members.len()];
+        codes
+            .par_chunks_mut(dim)
+            .zip(qrows.par_iter_mut())
+            .zip(members.par_iter())
+            .with_min_len(256)
+            .for_each(|((code, qr), m)| *qr = self.quantize(m.idx as usize, code));
         Group::sorted(members, codes, qrows)
     }
 
