@@ -322,3 +322,88 @@ pub(crate) fn exact_cosine(a: &[f32], na: f64, b: &[f32], nb: f64) -> f64 {
 pub(crate) fn norm_f64(a: &[f32]) -> f64 {
     a.iter().map(|x| *x as f64 * *x as f64).sum::<f64>().sqrt()
 }
+
+/// Dot product of two int8 code rows, exact in i32 (|code| ≤ 127, so no intermediate saturates).
+#[inline]
+pub(crate) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if a.len() >= 32 && has_avx2_fma() {
+            // SAFETY: AVX2 support was just checked.
+            return unsafe { dot_i8_avx2(a, b) };
+        }
+    }
+    dot_i8_portable(a, b)
+}
+
+#[inline]
+fn dot_i8_portable(a: &[i8], b: &[i8]) -> i32 {
+    let mut acc = [0i32; LANES];
+    let ca = a.chunks_exact(LANES);
+    let cb = b.chunks_exact(LANES);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            acc[l] += x[l] as i32 * y[l] as i32;
+        }
+    }
+    let mut s: i32 = acc.iter().sum();
+    for (x, y) in ra.iter().zip(rb) {
+        s += *x as i32 * *y as i32;
+    }
+    s
+}
+
+/// `maddubs` multiplies unsigned by signed bytes: |a| times b with a's sign moved onto b gives the
+/// same products; pairs of them (≤ 2·127² = 32,258) fit in i16, then `madd` widens to i32.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
+    use std::arch::x86_64::*;
+    let n = a.len().min(b.len());
+    let full = n - n % 32;
+    let ones = _mm256_set1_epi16(1);
+    let mut acc = _mm256_setzero_si256();
+    let mut i = 0;
+    while i < full {
+        let x = _mm256_loadu_si256(a.as_ptr().add(i) as *const __m256i);
+        let y = _mm256_loadu_si256(b.as_ptr().add(i) as *const __m256i);
+        let p = _mm256_maddubs_epi16(_mm256_abs_epi8(x), _mm256_sign_epi8(y, x));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, ones));
+        i += 32;
+    }
+    let lo = _mm256_castsi256_si128(acc);
+    let hi = _mm256_extracti128_si256(acc, 1);
+    let s4 = _mm_add_epi32(lo, hi);
+    let s2 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0b01_00_11_10));
+    let s1 = _mm_add_epi32(s2, _mm_shuffle_epi32(s2, 0b10_11_00_01));
+    let mut s = _mm_cvtsi128_si32(s1);
+    for j in full..n {
+        s += a[j] as i32 * b[j] as i32;
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_i8_matches_portable() {
+        let mut seed = 12345u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            ((seed >> 24) as i32 % 255 - 127) as i8
+        };
+        for d in [1usize, 7, 31, 32, 33, 64, 100, 128, 129, 515] {
+            let a: Vec<i8> = (0..d).map(|_| next()).collect();
+            let b: Vec<i8> = (0..d).map(|_| next()).collect();
+            let want: i32 = a.iter().zip(&b).map(|(x, y)| *x as i32 * *y as i32).sum();
+            assert_eq!(dot_i8(&a, &b), want, "d = {d}");
+            let m: Vec<i8> = vec![-127; d];
+            let p: Vec<i8> = vec![127; d];
+            assert_eq!(dot_i8(&m, &m), 127 * 127 * d as i32);
+            assert_eq!(dot_i8(&m, &p), -127 * 127 * d as i32);
+        }
+    }
+}

@@ -581,8 +581,7 @@ impl<'a> Engine<'a> {
         }
         if self.diversity.is_empty() {
             let g = i / BLOCK;
-            let block = &mut self.blocks[g];
-            block.members.retain(|m| m.idx as usize != i);
+            self.blocks[g].remove(i);
             changed.push(g);
         }
         self.refresh_ranges(&changed);

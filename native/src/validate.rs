@@ -35,7 +35,7 @@ pub(crate) fn rows(what: &str, len: usize, dim: u32) -> Result<usize> {
         return Err(invalid(format!("{what}: dim must be at least 1, got 0")));
     }
     let dim = dim as usize;
-    if len % dim != 0 {
+    if !len.is_multiple_of(dim) {
         return Err(invalid(format!(
             "{what}: embeddings length {len} is not a multiple of dim {dim}"
         )));
