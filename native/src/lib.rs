@@ -17,6 +17,7 @@ use napi_derive::napi;
 
 mod kcenter;
 mod kernels;
+mod knn;
 mod progress;
 mod typicality;
 mod validate;
