@@ -85,7 +85,6 @@ fn search(
     cancel: &Cancel,
     progress: &Progress,
 ) -> Result<Neighbours> {
-    let n = data.len() / dim;
     let m = queries.len() / dim;
     let norms: Vec<f32> = data.par_chunks(dim).map(norm2).collect();
     let qnorms: Vec<f32> = queries.par_chunks(dim).map(norm2).collect();
@@ -104,8 +103,7 @@ fn search(
             let q0 = b * QUERY_BLOCK;
             let qn = idx_block.len() / k;
             let mut tops: Vec<TopK> = (0..qn).map(|_| TopK::new(k)).collect();
-            for j in 0..n {
-                let x = row(data, dim, j);
+            for (j, (x, &nj)) in data.chunks_exact(dim).zip(&norms).enumerate() {
                 let mut q = 0;
                 while q < qn {
                     let i = q0 + q;
@@ -117,7 +115,7 @@ fn search(
                     };
                     for (r, d) in dots.iter().enumerate().take(take) {
                         if !(exclude_self && i + r == j) {
-                            let d2 = (qnorms[i + r] + norms[j] - 2.0 * d).max(0.0);
+                            let d2 = (qnorms[i + r] + nj - 2.0 * d).max(0.0);
                             tops[q + r].push(d2, j as u32);
                         }
                     }
