@@ -773,7 +773,9 @@ if (
   }
 }
 
-const { kCenterGreedy, typicality } = nativeBinding
+const { kCenterGreedy, pacmap, placePoints, typicality } = nativeBinding
 export { kCenterGreedy }
+export { pacmap }
+export { placePoints }
 export { typicality }
 export const __napiBindingTarget = __napiLoadedBindingTarget

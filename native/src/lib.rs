@@ -15,9 +15,11 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+mod bind_projection;
 mod kcenter;
 mod kernels;
 mod knn;
+mod pacmap;
 mod progress;
 mod typicality;
 mod validate;
