@@ -4,6 +4,7 @@
 mod optimize;
 mod pairs;
 mod pca;
+mod tiles;
 
 use napi::Result;
 
@@ -90,7 +91,7 @@ pub(crate) fn pacmap(
     drop(prepared.reduced);
     optimize::optimize(
         &mut layout,
-        &pairs,
+        pairs,
         Phases::new(params.iterations),
         params.learning_rate,
         cancel,

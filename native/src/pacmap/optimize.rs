@@ -7,12 +7,13 @@ use napi::Result;
 use rayon::prelude::*;
 
 use super::pairs::Counts;
+use super::tiles::{Tiles, PARTNER_BLOCK, ROW_BLOCK};
 use crate::validate::Cancel;
 use crate::Progress;
 
-/// The rows are split into this many fixed ranges; each range adds its pairs' gradient into its
-/// own buffer and the buffers are summed in range order, so the result is the same on any number
-/// of threads (and there is no write contention).
+/// The row blocks are split into this many fixed ranges; each range adds its pairs' gradient into
+/// its own buffer and the buffers are summed in range order, so the result is the same on any
+/// number of threads (and there is no write contention).
 const CHUNKS: usize = 16;
 /// Rows per rayon task in the Adam update.
 const ROWS_PER_TASK: usize = 4096;
@@ -113,82 +114,71 @@ fn fp_factor(d: f32) -> f32 {
     -2.0 / ((1.0 + d) * (1.0 + d))
 }
 
-/// Adds the gradient of the pairs (i, j), j in `partners`, with respect to y_i into `acc`, and
-/// hands each pair's term (j, c·(y_i − y_j)) to `partner` (whose gradient is its negation).
+/// The gradient of a pair's loss term with respect to y_i, w · c(d̃) · (y_i − y_j); y_j's is its
+/// negation.
 #[inline(always)]
-fn add_pairs(
-    y: &[[f32; 2]],
-    yi: [f32; 2],
-    partners: &[u32],
-    weight: f32,
-    factor: impl Fn(f32) -> f32,
-    acc: &mut [f32; 2],
-    mut partner: impl FnMut(usize, [f32; 2]),
-) {
-    for &j in partners {
-        let yj = y[j as usize];
-        let (dx, dy) = (yi[0] - yj[0], yi[1] - yj[1]);
-        let c = weight * factor(1.0 + dx * dx + dy * dy);
-        acc[0] += c * dx;
-        acc[1] += c * dy;
-        partner(j as usize, [c * dx, c * dy]);
-    }
+fn pair_term(yi: [f32; 2], yj: [f32; 2], weight: f32, factor: impl Fn(f32) -> f32) -> [f32; 2] {
+    let (dx, dy) = (yi[0] - yj[0], yi[1] - yj[1]);
+    let c = weight * factor(1.0 + dx * dx + dy * dy);
+    [c * dx, c * dy]
 }
 
-fn subtract_into(grad: &mut [[f32; 2]]) -> impl FnMut(usize, [f32; 2]) + '_ {
-    move |j, term| {
+/// Adds the gradient of one tile's pairs (rows from `r0`, partners from `c0`) into `grad`.
+#[inline(always)]
+fn tile_gradient(
+    y: &[[f32; 2]],
+    grad: &mut [[f32; 2]],
+    pairs: &[[u16; 2]],
+    (r0, c0): (usize, usize),
+    weight: f32,
+    factor: impl Fn(f32) -> f32 + Copy,
+) {
+    for &[li, lj] in pairs {
+        let (i, j) = (r0 + li as usize, c0 + lj as usize);
+        let term = pair_term(y[i], y[j], weight, factor);
+        grad[i][0] += term[0];
+        grad[i][1] += term[1];
         grad[j][0] -= term[0];
         grad[j][1] -= term[1];
     }
 }
 
-/// The gradient of the pairs of `rows`, into `grad` (all n rows, zeroed first).
+/// The three pair sets, by tile.
+struct TiledPairs {
+    nb: Tiles,
+    mn: Tiles,
+    fp: Tiles,
+}
+
+impl TiledPairs {
+    /// Buckets the lists, releasing each as soon as it is bucketed.
+    fn new(pairs: Pairs, n: usize) -> Self {
+        let Pairs { counts, nb, mn, fp } = pairs;
+        let nb = Tiles::new(&nb, counts.nb, n);
+        let mn = Tiles::new(&mn, counts.mn, n);
+        let fp = Tiles::new(&fp, counts.fp, n);
+        TiledPairs { nb, mn, fp }
+    }
+}
+
+/// The gradient of the pairs of the rows of `row_blocks`, into `grad` (all n rows, zeroed first).
 fn chunk_gradient(
     y: &[[f32; 2]],
-    pairs: &Pairs,
-    rows: Range<usize>,
+    tiles: &TiledPairs,
+    row_blocks: Range<usize>,
     w: Weights,
     grad: &mut [[f32; 2]],
 ) {
     grad.fill([0.0; 2]);
-    let Counts { nb, mn, fp } = pairs.counts;
-    for i in rows {
-        let yi = y[i];
-        let mut acc = [0f32; 2];
-        let nb_partners = &pairs.nb[i * nb..(i + 1) * nb];
-        add_pairs(
-            y,
-            yi,
-            nb_partners,
-            w.nb,
-            nb_factor,
-            &mut acc,
-            subtract_into(grad),
-        );
-        if w.mn != 0.0 {
-            let mn_partners = &pairs.mn[i * mn..(i + 1) * mn];
-            add_pairs(
-                y,
-                yi,
-                mn_partners,
-                w.mn,
-                mn_factor,
-                &mut acc,
-                subtract_into(grad),
-            );
+    for b in row_blocks {
+        for p in 0..tiles.nb.partner_blocks {
+            let origin = (b * ROW_BLOCK, p * PARTNER_BLOCK);
+            tile_gradient(y, grad, tiles.nb.tile(b, p), origin, w.nb, nb_factor);
+            if w.mn != 0.0 {
+                tile_gradient(y, grad, tiles.mn.tile(b, p), origin, w.mn, mn_factor);
+            }
+            tile_gradient(y, grad, tiles.fp.tile(b, p), origin, w.fp, fp_factor);
         }
-        let fp_partners = &pairs.fp[i * fp..(i + 1) * fp];
-        add_pairs(
-            y,
-            yi,
-            fp_partners,
-            w.fp,
-            fp_factor,
-            &mut acc,
-            subtract_into(grad),
-        );
-        grad[i][0] += acc[0];
-        grad[i][1] += acc[1];
     }
 }
 
@@ -196,15 +186,20 @@ fn chunk_gradient(
 /// after `done_before` units of `total`.
 pub(crate) fn optimize(
     y: &mut [f32],
-    pairs: &Pairs,
+    pairs: Pairs,
     phases: Phases,
     learning_rate: f32,
     cancel: &Cancel,
     progress: (&Progress, u64, u64),
 ) -> Result<()> {
     let n = y.len() / 2;
-    let rows_per_chunk = n.div_ceil(CHUNKS);
-    let mut grads = vec![[0f32; 2]; CHUNKS * n];
+    let tiles = TiledPairs::new(pairs, n);
+    let row_blocks = n.div_ceil(ROW_BLOCK);
+    let chunks: Vec<Range<usize>> = (0..CHUNKS)
+        .map(|c| row_blocks * c / CHUNKS..row_blocks * (c + 1) / CHUNKS)
+        .filter(|r| !r.is_empty())
+        .collect();
+    let mut grads = vec![[0f32; 2]; chunks.len() * n];
     let mut m = vec![0f32; 2 * n];
     let mut v = vec![0f32; 2 * n];
     let (reporter, done_before, total) = progress;
@@ -213,16 +208,13 @@ pub(crate) fn optimize(
         let w = phases.weights(t);
         {
             let (rows, _) = y.as_chunks::<2>();
-            grads.par_chunks_mut(n).enumerate().for_each(|(c, grad)| {
-                let range = (c * rows_per_chunk).min(n)..((c + 1) * rows_per_chunk).min(n);
-                if !range.is_empty() {
-                    chunk_gradient(rows, pairs, range, w, grad);
-                }
-            });
+            grads
+                .par_chunks_mut(n)
+                .zip(chunks.par_iter())
+                .for_each(|(grad, range)| chunk_gradient(rows, &tiles, range.clone(), w, grad));
         }
         let step = step_size(learning_rate, t);
         let grads = grads.as_flattened();
-        let used = n.div_ceil(rows_per_chunk);
         y.par_chunks_mut(2 * ROWS_PER_TASK)
             .zip(m.par_chunks_mut(2 * ROWS_PER_TASK))
             .zip(v.par_chunks_mut(2 * ROWS_PER_TASK))
@@ -232,7 +224,7 @@ pub(crate) fn optimize(
                 let start = 2 * b * ROWS_PER_TASK;
                 g.clear();
                 g.extend_from_slice(&grads[start..start + yb.len()]);
-                for c in 1..used {
+                for c in 1..chunks.len() {
                     let part = &grads[2 * c * n + start..2 * c * n + start + yb.len()];
                     g.iter_mut().zip(part).for_each(|(s, p)| *s += p);
                 }
@@ -295,7 +287,11 @@ fn place_one(
     for t in 0..phases.total() {
         let mut g = [0f32; 2];
         let w = phases.weights(t).nb;
-        add_pairs(fixed, y, partners, w, nb_factor, &mut g, |_, _| {});
+        for &j in partners {
+            let term = pair_term(y, fixed[j as usize], w, nb_factor);
+            g[0] += term[0];
+            g[1] += term[1];
+        }
         let step = step_size(learning_rate, t);
         for a in 0..2 {
             adam(&mut y[a], &mut m[a], &mut v[a], g[a], step);
