@@ -21,28 +21,32 @@ BATCH = 16
 
 
 def sq_dists(queries: np.ndarray, x: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
-    q = queries.astype(np.float64)
-    return (q * q).sum(1)[:, None] + x_sq[None, :] - 2.0 * (q @ x.T).astype(np.float64)
+    """Squared euclidean distances (float64) of each query row to every row of x."""
+    q_sq = (queries.astype(np.float64) ** 2).sum(1)
+    return q_sq[:, None] + x_sq[None, :] - 2.0 * (queries @ x.T).astype(np.float64)
 
 
-def trustworthiness(x: np.ndarray, layout: np.ndarray, sample: np.ndarray, k: int) -> float:
+def trustworthiness(x: np.ndarray, layouts: list, sample: np.ndarray, k: int) -> list:
+    """The sampled trustworthiness of each layout; the original-space ranks are shared."""
     n = x.shape[0]
     x_sq = (x.astype(np.float64) ** 2).sum(1)
-    y_sq = (layout.astype(np.float64) ** 2).sum(1)
-    penalty = 0.0
+    y_sqs = [(layout.astype(np.float64) ** 2).sum(1) for layout in layouts]
+    penalties = [0.0] * len(layouts)
     for start in range(0, len(sample), BATCH):
         idx = sample[start : start + BATCH]
         rows = np.arange(len(idx))
-        dy = sq_dists(layout[idx], layout, y_sq)
-        dy[rows, idx] = np.inf
-        near = np.argpartition(dy, k, axis=1)[:, :k]
         dx = sq_dists(x[idx], x, x_sq)
         dx[rows, idx] = np.inf
-        for q in rows:
-            # rank = 1 + the number of other rows strictly nearer in the original space.
-            ranks = 1 + (dx[q][None, :] < dx[q, near[q]][:, None]).sum(1)
-            penalty += np.maximum(ranks - k, 0).sum()
-    return float(1.0 - penalty * 2.0 / (len(sample) * k * (2.0 * n - 3.0 * k - 1.0)))
+        for t, (layout, y_sq) in enumerate(zip(layouts, y_sqs)):
+            dy = sq_dists(layout[idx], layout, y_sq)
+            dy[rows, idx] = np.inf
+            near = np.argpartition(dy, k, axis=1)[:, :k]
+            for q in rows:
+                # rank = 1 + the number of other rows strictly nearer in the original space.
+                ranks = 1 + (dx[q][None, :] < dx[q, near[q]][:, None]).sum(1)
+                penalties[t] += np.maximum(ranks - k, 0).sum()
+    scale = 2.0 / (len(sample) * k * (2.0 * n - 3.0 * k - 1.0))
+    return [float(1.0 - p * scale) for p in penalties]
 
 
 def main() -> None:
@@ -60,16 +64,18 @@ def main() -> None:
     x = np.fromfile(a.file, dtype="<f4", count=a.rows * a.dim).reshape(a.rows, a.dim)
     labels = np.fromfile(a.labels, dtype=np.uint8, count=a.rows)
     sample = np.sort(np.random.default_rng(a.seed).choice(a.rows, size=min(a.sample, a.rows), replace=False))
+    layouts = [np.fromfile(path, dtype="<f4", count=a.rows * 2).reshape(a.rows, 2) for path in a.layout]
+    finite = [bool(np.isfinite(layout).all()) for layout in layouts]
+    scores = trustworthiness(x, [y for y, ok in zip(layouts, finite) if ok], sample, a.k)
     out = []
-    for path in a.layout:
-        layout = np.fromfile(path, dtype="<f4", count=a.rows * 2).reshape(a.rows, 2)
-        if not np.isfinite(layout).all():
+    for path, layout, ok in zip(a.layout, layouts, finite):
+        if not ok:
             out.append({"layout": path, "error": "non-finite coordinates"})
             continue
         out.append(
             {
                 "layout": path,
-                "trustworthiness": trustworthiness(x, layout, sample, a.k),
+                "trustworthiness": scores.pop(0),
                 "silhouette": float(silhouette_score(layout[sample], labels[sample])),
             }
         )
