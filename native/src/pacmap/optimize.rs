@@ -154,10 +154,12 @@ impl TiledPairs {
     /// Buckets the lists, releasing each as soon as it is bucketed.
     fn new(pairs: Pairs, n: usize) -> Self {
         let Pairs { counts, nb, mn, fp } = pairs;
-        let nb = Tiles::new(&nb, counts.nb, n);
-        let mn = Tiles::new(&mn, counts.mn, n);
-        let fp = Tiles::new(&fp, counts.fp, n);
-        TiledPairs { nb, mn, fp }
+        let bucket = |list: Vec<u32>, k: usize| Tiles::new(&list, k, n);
+        TiledPairs {
+            nb: bucket(nb, counts.nb),
+            mn: bucket(mn, counts.mn),
+            fp: bucket(fp, counts.fp),
+        }
     }
 }
 

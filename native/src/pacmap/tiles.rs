@@ -5,8 +5,9 @@
 
 use rayon::prelude::*;
 
-/// Rows per block on the row side of a tile (offsets fit a u16).
-pub(crate) const ROW_BLOCK: usize = 4096;
+/// Rows per block on the row side of a tile (offsets fit a u16); blocks are the unit of parallel
+/// work, so they are small enough for 16 of them at 16,000 rows.
+pub(crate) const ROW_BLOCK: usize = 1024;
 /// Rows per block on the partner side (offsets fit a u16): the positions and gradient of a
 /// partner block (2 × 256 KB) stay in L2 while its tile is processed.
 pub(crate) const PARTNER_BLOCK: usize = 32768;
