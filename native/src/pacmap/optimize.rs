@@ -124,6 +124,9 @@ fn pair_term(yi: [f32; 2], yj: [f32; 2], weight: f32, factor: impl Fn(f32) -> f3
 }
 
 /// Adds the gradient of one tile's pairs (rows from `r0`, partners from `c0`) into `grad`.
+///
+/// A tile lists each row's pairs one after another: the row's share is summed in registers over
+/// the run and written once, instead of chaining every pair through a store and a load.
 #[inline(always)]
 fn tile_gradient(
     y: &[[f32; 2]],
@@ -133,14 +136,31 @@ fn tile_gradient(
     weight: f32,
     factor: impl Fn(f32) -> f32 + Copy,
 ) {
+    let Some(&[first, _]) = pairs.first() else {
+        return;
+    };
+    let mut row = first;
+    let mut yi = y[r0 + row as usize];
+    let mut acc = [0f32; 2];
     for &[li, lj] in pairs {
-        let (i, j) = (r0 + li as usize, c0 + lj as usize);
-        let term = pair_term(y[i], y[j], weight, factor);
-        grad[i][0] += term[0];
-        grad[i][1] += term[1];
+        if li != row {
+            let gi = &mut grad[r0 + row as usize];
+            gi[0] += acc[0];
+            gi[1] += acc[1];
+            row = li;
+            yi = y[r0 + li as usize];
+            acc = [0.0; 2];
+        }
+        let j = c0 + lj as usize;
+        let term = pair_term(yi, y[j], weight, factor);
+        acc[0] += term[0];
+        acc[1] += term[1];
         grad[j][0] -= term[0];
         grad[j][1] -= term[1];
     }
+    let gi = &mut grad[r0 + row as usize];
+    gi[0] += acc[0];
+    gi[1] += acc[1];
 }
 
 /// The three pair sets, by tile.
