@@ -108,6 +108,69 @@ export interface NearestNeighborsResult {
   distances: Float32Array
 }
 
+/**
+ * 2-D layout by PaCMAP (Wang, Huang, Rudin & Shaposhnik, JMLR 2021) with the defaults of the
+ * reference `pacmap` 0.9.1 package. Returns n × 2 row-major coordinates. Deterministic for a seed.
+ */
+export declare function pacmap(embeddings: Float32Array, dim: number, options?: PacmapOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Float32Array>
+
+export interface PacmapOptions {
+  /**
+   * Neighbour pairs per sample. Default: 10, or round(10 + 15 · (log10 n − 4)) above 10,000
+   * samples.
+   */
+  nNeighbors?: number
+  /** Mid-near pairs per neighbour pair (default 0.5). */
+  mnRatio?: number
+  /** Further pairs per neighbour pair (default 2). */
+  fpRatio?: number
+  /** Total iterations (default 450): 100 in phase 1, 100 in phase 2, the rest in phase 3. */
+  iterations?: number
+  /** Adam's learning rate (default 1). */
+  learningRate?: number
+  /** Seed of the random pair choice (default 0); the same seed gives the same layout. */
+  seed?: number
+  /**
+   * Reduce to this many principal components first when the embeddings have more dimensions
+   * (default 100); 0 never reduces.
+   */
+  pcaDims?: number
+  /**
+   * Nearest-neighbour search: 'exact', 'approximate' or 'auto' (default: exact for small
+   * inputs, approximate for large ones).
+   */
+  knnMethod?: 'exact' | 'approximate' | 'auto'
+  /**
+   * Called with (steps done, total steps): three preparation steps, then one per iteration;
+   * at most every 100 ms and once at the end. Must not throw.
+   */
+  onProgress?: (done: number, total: number) => void
+}
+
+/**
+ * Places new samples into an existing PaCMAP layout without moving it (like the reference's
+ * `transform`): each new point is pulled toward its nearest existing samples' positions.
+ * `coordinates` is the n × 2 layout of `embeddings`; returns m × 2 for the m rows of
+ * `newEmbeddings`.
+ */
+export declare function placePoints(embeddings: Float32Array, coordinates: Float32Array, newEmbeddings: Float32Array, dim: number, options?: PlacePointsOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Float32Array>
+
+export interface PlacePointsOptions {
+  /**
+   * Neighbours in the existing embeddings per new point. Default: as `pacmap` for the existing
+   * number of samples.
+   */
+  nNeighbors?: number
+  /** Total iterations (default 450), with `pacmap`'s neighbour weights. */
+  iterations?: number
+  /** Adam's learning rate (default 1). */
+  learningRate?: number
+  /** As `pacmap`'s (default 100): must match the value the layout was made with. */
+  pcaDims?: number
+  /** Called with (points placed, new points), at most every 100 ms and once at the end. */
+  onProgress?: (done: number, total: number) => void
+}
+
 export interface SelectionResult {
   /** The new picks in pick order (preselected samples excluded). */
   indices: Uint32Array

@@ -773,11 +773,13 @@ if (
   }
 }
 
-const { duplicateGroups, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, selectSamples, simdKernel, similarityWeights, typicality } = nativeBinding
+const { duplicateGroups, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, pacmap, placePoints, selectSamples, simdKernel, similarityWeights, typicality } = nativeBinding
 export { duplicateGroups }
 export { kCenterGreedy }
 export { nearestNeighbors }
 export { nearestNeighborsOf }
+export { pacmap }
+export { placePoints }
 export { selectSamples }
 export { simdKernel }
 export { similarityWeights }

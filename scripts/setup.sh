@@ -20,6 +20,23 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# The projection tests run the reference PaCMAP (Python package `pacmap`) beside the native one.
+TEST_VENV=.venv-test
+TEST_PYTHON_PACKAGES=(numpy pacmap==0.9.1)
+install_test_python() {
+  if [ -x "$TEST_VENV/bin/python" ] && "$TEST_VENV/bin/python" -c 'import numpy, pacmap' >/dev/null 2>&1; then
+    return 0
+  fi
+  local python=${PYTHON:-python3}
+  if ! command -v "$python" >/dev/null 2>&1; then
+    echo "setup: the tests need Python 3 (for the reference pacmap package): please install python3" >&2
+    return 0
+  fi
+  echo "setup: creating $TEST_VENV (${TEST_PYTHON_PACKAGES[*]})" >&2
+  "$python" -m venv "$TEST_VENV"
+  "$TEST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${TEST_PYTHON_PACKAGES[@]}"
+}
+
 install_npm_packages() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "setup: installing npm packages" >&2
@@ -43,6 +60,7 @@ build_native() {
 }
 
 $want_test_packages && install_debian_packages
+$want_test_packages && install_test_python
 install_npm_packages
 build_native
 npx tsc -b

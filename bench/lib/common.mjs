@@ -3,7 +3,17 @@
  * raw-file helpers, child processes that print one JSON line, rank statistics and the machine.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const OUT = join(ROOT, 'bench', 'out');
 const SEED = 20240604;
-const CLUSTERS = 100;
+export const CLUSTERS = 100;
 export const DATA_DESCRIPTION = `${CLUSTERS} Gaussian clusters (centres N(0,1), per-cluster sd U(0.2,0.6)), mulberry32 seed ${SEED}`;
 
 export function machine() {
@@ -62,23 +72,27 @@ export function gaussian(rand) {
   };
 }
 
-/** Writes n×d clustered embeddings once (deterministic for SEED), returning the path. */
-export function ensureEmbeddings(n, d) {
+/** Path of the n×d embeddings file, and of its cluster labels (one byte per row). */
+const embeddingsPath = (n, d) => join(OUT, `embeddings-${n}x${d}.f32`);
+const labelsPath = (n, d) => join(OUT, `embeddings-${n}x${d}.labels.u8`);
+
+/** Generates the n×d embeddings (deterministic for SEED) into their file, and their labels. */
+function writeEmbeddings(n, d) {
   mkdirSync(OUT, { recursive: true });
-  const path = join(OUT, `embeddings-${n}x${d}.f32`);
-  if (existsSync(path) && statSync(path).size === n * d * 4) return path;
   const rand = mulberry32(SEED ^ (n * 31 + d));
   const normal = gaussian(rand);
   const centres = new Float32Array(CLUSTERS * d);
   for (let i = 0; i < centres.length; i++) centres[i] = normal();
   const spread = Float32Array.from({ length: CLUSTERS }, () => 0.2 + 0.4 * rand());
-  const fd = openSync(path, 'w');
+  const labels = new Uint8Array(n);
+  const fd = openSync(embeddingsPath(n, d), 'w');
   const chunkRows = 8192;
   const chunk = new Float32Array(chunkRows * d);
   for (let start = 0; start < n; start += chunkRows) {
     const rows = Math.min(chunkRows, n - start);
     for (let r = 0; r < rows; r++) {
       const c = Math.floor(rand() * CLUSTERS);
+      labels[start + r] = c;
       const s = spread[c];
       for (let j = 0; j < d; j++) chunk[r * d + j] = centres[c * d + j] + s * normal();
     }
@@ -87,7 +101,26 @@ export function ensureEmbeddings(n, d) {
     while (off < bytes.length) off += writeSync(fd, bytes, off);
   }
   closeSync(fd);
+  writeFileSync(labelsPath(n, d), labels);
+}
+
+/** Writes n×d clustered embeddings once (deterministic for SEED), returning the path. */
+export function ensureEmbeddings(n, d) {
+  const path = embeddingsPath(n, d);
+  if (existsSync(path) && statSync(path).size === n * d * 4) return path;
+  writeEmbeddings(n, d);
   return path;
+}
+
+/**
+ * The generating cluster (0..CLUSTERS-1) of each row of ensureEmbeddings(n, d), as a Uint8Array.
+ * Files written before labels were kept are generated again (the same bytes).
+ */
+export function ensureLabels(n, d) {
+  const path = labelsPath(n, d);
+  if (!existsSync(path) || statSync(path).size !== n || !existsSync(embeddingsPath(n, d)))
+    writeEmbeddings(n, d);
+  return new Uint8Array(readFileSync(path));
 }
 
 /** Reads the first `rows` rows of a raw float32 file straight into a Float32Array. */

@@ -16,12 +16,14 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 mod bind_knn;
+mod bind_projection;
 mod bind_select;
 mod cover;
 mod duplicates;
 mod kcenter;
 mod kernels;
 mod knn;
+mod pacmap;
 mod progress;
 mod select;
 mod similarity;
