@@ -1,5 +1,5 @@
+import * as native from '@winnow/native';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
-import { nativeCore } from '../select/native.js';
 import type { Database } from '../store/db.js';
 import { type EmbeddingModel, embeddingTable, findModel, loadVectors } from '../store/embeddings.js';
 import { finishRun, startRun } from '../store/runs.js';
@@ -73,7 +73,7 @@ export async function analyze(
     if (options.typicality) {
       const key = typeof options.typicality === 'string' ? options.typicality : 'typicality';
       const k = Math.min(20, ids.length - 1);
-      const values = await nativeCore.typicality(
+      const values = await native.typicality(
         vectors,
         model.dim,
         { k, onProgress: progress('typicality') },
@@ -86,7 +86,7 @@ export async function analyze(
     if (options.projection) {
       const name = typeof options.projection === 'string' ? options.projection : `${model.name}-pacmap`;
       const seed = options.seed ?? 0;
-      const xy = await nativeCore.pacmap(
+      const xy = await native.pacmap(
         vectors,
         model.dim,
         { seed, onProgress: progress('projection') },
@@ -100,7 +100,7 @@ export async function analyze(
     }
     if (options.duplicates !== undefined) {
       const threshold = options.duplicates;
-      const groups = await nativeCore.duplicateGroups(
+      const groups = await native.duplicateGroups(
         vectors,
         model.dim,
         threshold,

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { SelectionStrategy } from '@winnow/native';
+import * as native from '@winnow/native';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
 import { type EmbeddingModel, findModel, loadVectors } from '../store/embeddings.js';
 import { finishRun, startRun } from '../store/runs.js';
@@ -6,7 +8,6 @@ import type { Dataset, Workspace } from '../store/workspace.js';
 import { Tags } from '../tags/tags.js';
 import type { SelectionConfig, Strategy } from './config.js';
 import { type Funnel, ITEMS, keepItems, numberItems, stageItems, startItems } from './items.js';
-import { type NativeStrategy, nativeCore } from './native.js';
 import { type ReportInput, type StrategyReport, writeReports } from './report.js';
 import {
   itemClassRows,
@@ -85,7 +86,7 @@ export async function runSelection(
         : Math.round((config.proportion ?? 0) * funnel.items);
     const count = Math.min(wanted, available);
     const picked = await time('select', () =>
-      nativeCore.selectSamples(
+      native.selectSamples(
         n,
         count,
         inputs.map((i) => i.native),
@@ -238,7 +239,7 @@ async function applyFilters(db: Workspace['db'], prepared: Prepared[], funnel: F
 }
 
 interface BuiltStrategy {
-  native: NativeStrategy;
+  native: SelectionStrategy;
   /** The arrays the fingerprint covers. */
   data: ArrayBufferView[];
   report: StrategyReport;
@@ -304,14 +305,14 @@ async function buildStrategies(
       } else {
         const values =
           strategy.kind === 'similarity'
-            ? await nativeCore.similarityWeights(
+            ? await native.similarityWeights(
                 vectors,
                 await tagVectors(ws, p.model, strategy.queryTag),
                 dim,
                 {},
                 options.signal,
               )
-            : await nativeCore.typicality(vectors, dim, { k: Math.min(strategy.k, n - 1) }, options.signal);
+            : await native.typicality(vectors, dim, { k: Math.min(strategy.k, n - 1) }, options.signal);
         built.push({
           native: { type: 'weights', values, strength: strategy.strength },
           data: [vectors],
