@@ -192,8 +192,10 @@ fn chunk_gradient(
     grad: &mut [[f32; 2]],
 ) {
     grad.fill([0.0; 2]);
-    for b in row_blocks {
-        for p in 0..tiles.nb.partner_blocks {
+    // Partner blocks outermost: one block's positions and gradient stay cached while every row
+    // block of the chunk visits it (rows are read in order, partners at random).
+    for p in 0..tiles.nb.partner_blocks {
+        for b in row_blocks.clone() {
             let origin = (b * ROW_BLOCK, p * PARTNER_BLOCK);
             tile_gradient(y, grad, tiles.nb.tile(b, p), origin, w.nb, nb_factor);
             if w.mn != 0.0 {
