@@ -1,5 +1,9 @@
+export { type AnalyzeOptions, type AnalyzeSummary, analyze } from './analyze/analyze.js';
+export * from './embed/index.js';
 export * from './errors.js';
 export * from './ingest/index.js';
+export { checkSelectionConfig, readSelectionConfig, type SelectionConfig } from './select/config.js';
+export { runSelection } from './select/run.js';
 export { LocalStorage } from './storage/local.js';
 export type { FileEntry, Storage } from './storage/types.js';
 export { Database, type Row, type SqlParam } from './store/db.js';

@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { Filter } from '../query/filter.js';
+import { parseConfig, readConfigFile } from '../util/config-file.js';
 
 /**
  * The selection config, compatible with the Lightly Worker's `selection_config`: what to pick
@@ -114,20 +112,7 @@ export interface SelectionConfig {
 
 /** Reads a config file (YAML or JSON) and checks it. */
 export async function readSelectionConfig(file: string): Promise<SelectionConfig> {
-  const display = basename(file);
-  const text = await readFile(file, 'utf8').catch(() => {
-    throw new InputError(display, undefined, 'missing');
-  });
-  let raw: unknown;
-  try {
-    raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new InputError(
-      display,
-      undefined,
-      `not valid ${extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
-    );
-  }
+  const { display, raw } = await readConfigFile(file);
   return checkSelectionConfig(raw, display);
 }
 
@@ -139,12 +124,7 @@ export function checkSelectionConfig(raw: unknown, source = 'selection config'):
       ? (raw as { selection_config: unknown }).selection_config
       : raw;
   const prefix = body === raw ? '' : 'selection_config.';
-  const parsed = configSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InputError(source, prefix + pathOf(issue.path) || undefined, issue.message);
-  }
-  const config = parsed.data;
+  const config = parseConfig(configSchema, body, source, prefix);
   const fail = (path: string, detail: string): never => {
     throw new InputError(source, prefix + path, detail);
   };
@@ -174,14 +154,6 @@ export function checkSelectionConfig(raw: unknown, source = 'selection config'):
     sequenceLength: config.sequence_length,
     raw: body,
   };
-}
-
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (text, part) =>
-      typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),
-    '',
-  );
 }
 
 type Fail = (path: string, detail: string) => never;

@@ -1,0 +1,10 @@
+export { ImageEmbedder, imageTensor } from './embedder.js';
+export {
+  BUILTIN_MODELS,
+  type ModelConfig,
+  type ModelSpec,
+  modelConfigSchema,
+  modelDir,
+  resolveModel,
+  verifyModelFile,
+} from './model.js';

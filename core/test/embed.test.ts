@@ -1,0 +1,91 @@
+// The embedding core on the real ImageNet CNNs in ../shared/models: model configs and their
+// errors, the checksum guard, and real embeddings of coco128 photos.
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ImageEmbedder, imageTensor } from '../src/embed/embedder.js';
+import { BUILTIN_MODELS, modelConfigSchema, resolveModel } from '../src/embed/model.js';
+import { COCO128, REPOSITORY, tempDir } from './helpers.js';
+
+const MODELS = join(REPOSITORY, '../shared/models');
+const savedDir = process.env.WINNOW_MODEL_DIR;
+afterEach(() => {
+  if (savedDir === undefined) delete process.env.WINNOW_MODEL_DIR;
+  else process.env.WINNOW_MODEL_DIR = savedDir;
+});
+
+function cosine(rows: Float32Array, dim: number, a: number, b: number): number {
+  let s = 0;
+  for (let j = 0; j < dim; j++) s += rows[a * dim + j]! * rows[b * dim + j]!;
+  return s;
+}
+
+describe('model configs', () => {
+  it('names the bad field of a user config file', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'model.yaml');
+    writeFileSync(file, 'file: m.onnx\ninput: x\noutput: y\nsize: 224\nstd: [0.2, 0, 0.2]\n');
+    await expect(resolveModel(file)).rejects.toThrow('model.yaml: std[1]: Too small');
+    writeFileSync(file, 'file: m.onnx\ninput: x\noutput: y\nsize: 224\nlayout: chw\n');
+    await expect(resolveModel(file)).rejects.toThrow(/^model\.yaml: layout: /);
+  });
+
+  it('says where a missing model file goes, and refuses a file whose sha256 differs', async () => {
+    process.env.WINNOW_MODEL_DIR = tempDir();
+    const missing = await resolveModel('squeezenet1.1');
+    await expect(ImageEmbedder.open(missing)).rejects.toThrow(
+      `put squeezenet1.1-embed.onnx there (or set WINNOW_MODEL_DIR to its folder)`,
+    );
+    writeFileSync(join(process.env.WINNOW_MODEL_DIR, 'squeezenet1.1-embed.onnx'), 'not a model');
+    await expect(ImageEmbedder.open(missing)).rejects.toThrow(/sha256: is [0-9a-f]{64}, expected 7a38378f/);
+  });
+
+  it('rejects an unknown model name with the built-in ones listed', async () => {
+    await expect(resolveModel('clip')).rejects.toThrow(
+      `unknown model 'clip' (built in: ${Object.keys(BUILTIN_MODELS).join(', ')}; or give a model config file)`,
+    );
+  });
+
+  it('lays out a tensor per the config: channel order, range, mean and std, layout', async () => {
+    const red = await sharp({
+      create: { width: 4, height: 2, channels: 3, background: { r: 255, g: 0, b: 0 } },
+    })
+      .png()
+      .toBuffer();
+    const base = { file: 'm.onnx', input: 'x', output: 'y', size: [2, 1] };
+    const rgb = await imageTensor(red, modelConfigSchema.parse(base));
+    expect([...rgb]).toEqual([1, 1, 0, 0, 0, 0]);
+    const bgr = await imageTensor(
+      red,
+      modelConfigSchema.parse({ ...base, channels: 'bgr', range: '0-255', mean: [1, 2, 5], layout: 'nhwc' }),
+    );
+    expect([...bgr]).toEqual([-1, -2, 250, -1, -2, 250]);
+  });
+});
+
+describe('embedding coco128 photos with the shared models', () => {
+  for (const name of Object.keys(BUILTIN_MODELS)) {
+    it(`${name}: a flipped, recompressed copy of a photo is that photo's nearest neighbour`, async () => {
+      process.env.WINNOW_MODEL_DIR = MODELS;
+      const embedder = await ImageEmbedder.open(await resolveModel(name));
+      const photos = readdirSync(join(COCO128, 'images'))
+        .sort()
+        .slice(0, 24)
+        .map((f) => join(COCO128, 'images', f));
+      const dir = tempDir();
+      mkdirSync(join(dir, 'copy'));
+      const copy = join(dir, 'copy', 'flipped.jpg');
+      await sharp(photos[5]!).flop().jpeg({ quality: 60 }).toFile(copy);
+      const { dim, rows } = await embedder.embedImages([...photos, copy]);
+      await embedder.close();
+      expect(dim).toBe(name === 'squeezenet1.1' ? 512 : 1280);
+      expect(rows.length).toBe((photos.length + 1) * dim);
+      expect(cosine(rows, dim, 0, 0)).toBeCloseTo(1, 5);
+      const q = photos.length;
+      const scores = photos.map((_, i) => cosine(rows, dim, q, i));
+      expect(scores.indexOf(Math.max(...scores))).toBe(5);
+      expect(scores[5]).toBeGreaterThan(0.85);
+    });
+  }
+});
