@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageEmbedder, imageTensor } from '../src/embed/embedder.js';
 import { BUILTIN_MODELS, modelConfigSchema, resolveModel } from '../src/embed/model.js';
-import { COCO128, REPOSITORY, tempDir } from './helpers.js';
+import { COCO128, REPOSITORY, tempDir, winnow } from './helpers.js';
 
 const MODELS = join(REPOSITORY, '../shared/models');
 const savedDir = process.env.WINNOW_MODEL_DIR;
@@ -88,4 +88,51 @@ describe('embedding coco128 photos with the shared models', () => {
       expect(scores[5]).toBeGreaterThan(0.85);
     });
   }
+});
+
+describe('winnow embed', () => {
+  it('embeds the 128 coco128 photos with thumbnails; a re-run embeds none', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const dir = tempDir();
+    const ws = join(dir, '.winnow');
+    expect((await winnow(ws, 'ingest', join(COCO128, 'images'), '--dataset', 'coco')).code).toBe(0);
+    const args = ['embed', '--dataset', 'coco', '--model', 'mobilenetv2-int8', '--json'];
+    const first = await winnow(ws, ...args);
+    expect(first.stderr).toBe('');
+    const summary = JSON.parse(first.stdout);
+    expect(summary).toMatchObject({
+      model: 'mobilenetv2-int8',
+      dim: 1280,
+      embedded: 128,
+      skipped: 0,
+      corrupt: [],
+    });
+    expect(summary.thumbnails).toBe(join(dir, '.winnow', 'thumbnails'));
+    const thumbs = readdirSync(summary.thumbnails);
+    expect(thumbs).toHaveLength(128);
+    const meta = await sharp(join(summary.thumbnails, thumbs[0]!)).metadata();
+    expect(Math.max(meta.width!, meta.height!)).toBe(256);
+    const again = JSON.parse((await winnow(ws, ...args)).stdout);
+    expect(again).toMatchObject({ embedded: 0, skipped: 128 });
+    const stored = await winnow(
+      ws,
+      'query',
+      '--dataset',
+      'coco',
+      '--sql',
+      'SELECT model, dim FROM embedding_models',
+      '--json',
+    );
+    expect(JSON.parse(stored.stdout).rows).toEqual([{ model: 'mobilenetv2-int8', dim: 1280 }]);
+  });
+
+  it('names the model file that is missing', async () => {
+    process.env.WINNOW_MODEL_DIR = tempDir();
+    const dir = tempDir();
+    const ws = join(dir, '.winnow');
+    expect((await winnow(ws, 'ingest', join(COCO128, 'images'), '--dataset', 'coco')).code).toBe(0);
+    const out = await winnow(ws, 'embed', '--dataset', 'coco', '--model', 'squeezenet1.1');
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('put squeezenet1.1-embed.onnx there');
+  });
 });

@@ -2,7 +2,7 @@ import * as native from '@winnow/native';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
 import type { Database } from '../store/db.js';
 import { type EmbeddingModel, embeddingTable, findModel, loadVectors } from '../store/embeddings.js';
-import { finishRun, startRun } from '../store/runs.js';
+import { withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 
 /**
@@ -51,10 +51,9 @@ export async function analyze(
   const db = ws.db;
   const model = await findModel(db, dataset, options.model);
   const config = { ...options, model: model.name, onProgress: undefined, signal: undefined };
-  const runId = await db.transaction(() => startRun(db, dataset.id, 'analysis', config));
   const progress = (phase: string) => (done: number, total: number) =>
     options.onProgress?.({ phase, done, total });
-  try {
+  return withRun(db, dataset.id, 'analysis', config, async (runId) => {
     const { ids, vectors } = await samplesWithVectors(db, dataset, model);
     if (ids.length < 2) {
       throw new WinnowError(
@@ -114,20 +113,8 @@ export async function analyze(
       summary.duplicates = { threshold, groups: groups.representatives.length, samples: members };
     }
     summary.seconds = (performance.now() - started) / 1000;
-    await db.transaction(() => finishRun(db, runId, { status: 'done', stats: summary }));
     return summary;
-  } catch (error) {
-    const cancelled =
-      (error instanceof WinnowError && error.code === 'cancelled') || (error as Error)?.name === 'AbortError';
-    await db.transaction(() =>
-      finishRun(db, runId, {
-        status: cancelled ? 'cancelled' : 'failed',
-        error: error instanceof Error ? error.message : String(error),
-      }),
-    );
-    if (cancelled && !(error instanceof WinnowError)) throw new WinnowError('cancelled', 'cancelled');
-    throw error;
-  }
+  });
 }
 
 async function samplesWithVectors(db: Database, dataset: Dataset, model: EmbeddingModel) {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { firstLineOf, WinnowError } from '../errors.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEmbed } from './commands/embed.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerImport(program);
   registerQuery(program);
+  registerEmbed(program);
   registerSelect(program);
   registerAnalyze(program);
   registerTag(program);

@@ -8,3 +8,4 @@ export {
   resolveModel,
   verifyModelFile,
 } from './model.js';
+export { type EmbedOptions, type EmbedSummary, embedDataset } from './run.js';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { WinnowError } from '../errors.js';
 import type { Database } from './db.js';
 
-export type RunKind = 'ingest' | 'import' | 'selection' | 'analysis';
+export type RunKind = 'ingest' | 'import' | 'selection' | 'analysis' | 'embedding';
 
 /**
  * A run records one piece of long work on a dataset: its config, its outcome and, where it
@@ -36,4 +37,33 @@ export async function finishRun(
       runId,
     ],
   );
+}
+
+/**
+ * Runs `work` as a recorded run: started before, finished with its result as stats, or marked
+ * failed or cancelled (a native AbortError becomes Winnow's `cancelled`) and rethrown.
+ */
+export async function withRun<T>(
+  db: Database,
+  datasetId: number,
+  kind: RunKind,
+  config: unknown,
+  work: (runId: string) => Promise<T>,
+): Promise<T> {
+  const runId = await db.transaction(() => startRun(db, datasetId, kind, config));
+  try {
+    const result = await work(runId);
+    await db.transaction(() => finishRun(db, runId, { status: 'done', stats: result }));
+    return result;
+  } catch (error) {
+    const aborted = (error as Error)?.name === 'AbortError';
+    const cancelled = aborted || (error instanceof WinnowError && error.code === 'cancelled');
+    await db.transaction(() =>
+      finishRun(db, runId, {
+        status: cancelled ? 'cancelled' : 'failed',
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    throw aborted ? new WinnowError('cancelled', 'cancelled') : error;
+  }
 }

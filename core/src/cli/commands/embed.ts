@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { type EmbedSummary, embedDataset } from '../../embed/run.js';
+import { positiveInteger, withWorkspace } from '../context.js';
+
+interface EmbedCliOptions {
+  dataset: string;
+  model: string;
+  batchSize?: number;
+}
+
+export function registerEmbed(program: Command): void {
+  program
+    .command('embed')
+    .description('embed the images that have no embedding of the model yet, and make their thumbnails')
+    .requiredOption('--dataset <name>')
+    .requiredOption(
+      '--model <name|config>',
+      'a built-in model (squeezenet1.1, mobilenetv2-int8) or a model config file',
+    )
+    .option('--batch-size <n>', 'images per inference call (default 32)', positiveInteger)
+    .action((options: EmbedCliOptions, command: Command) =>
+      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
+        const ds = await dataset(options.dataset);
+        const bar = out.progress();
+        const summary = await embedDataset(ws, ds, { ...options, signal, onProgress: bar.update }).finally(
+          bar.stop,
+        );
+        out.result(summary, describeEmbedding);
+      }),
+    );
+}
+
+function describeEmbedding(s: EmbedSummary): string {
+  const lines = [
+    `embedded ${s.embedded} images of ${s.dataset} with ${s.model} (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
+  ];
+  if (s.corrupt.length)
+    lines.push(`  ${s.corrupt.length} could not be decoded (marked corrupt): ${s.corrupt[0]!.path}, …`);
+  lines.push(`  thumbnails: ${s.thumbnails}`);
+  return lines.join('\n');
+}
