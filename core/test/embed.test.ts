@@ -136,3 +136,19 @@ describe('winnow embed', () => {
     expect(out.stderr).toContain('put squeezenet1.1-embed.onnx there');
   });
 });
+
+describe('winnow demo', () => {
+  it('indexes coco128, embeds it with the shared MobileNetV2 and prints the most similar pairs', async () => {
+    delete process.env.WINNOW_MODEL_DIR;
+    const ws = join(tempDir(), '.winnow');
+    const first = await winnow(ws, 'demo');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('embedded 128 images with mobilenetv2-int8 (0 already done)');
+    const pairs = first.stdout.split('most similar pairs')[1]!.trim().split('\n').slice(3);
+    expect(pairs).toHaveLength(5);
+    for (const row of pairs) expect(row).toMatch(/^\d{12}\.jpg\s+\d{12}\.jpg\s+0\.\d+$/);
+    expect((await winnow(ws, 'demo')).stdout).toContain(
+      'embedded 0 images with mobilenetv2-int8 (128 already done)',
+    );
+  });
+});

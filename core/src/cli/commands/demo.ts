@@ -2,20 +2,26 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { embedDataset } from '../../embed/run.js';
 import { WinnowError } from '../../errors.js';
 import { importYolo } from '../../ingest/import/index.js';
 import { ingest } from '../../ingest/index.js';
 import { runQuery } from '../../query/run.js';
+import { embeddingTable, findModel } from '../../store/embeddings.js';
+import type { Dataset, Workspace } from '../../store/workspace.js';
 import { withWorkspace } from '../context.js';
 import { table } from '../output.js';
 import { describeIngest } from './ingest.js';
 
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const COCO128 = resolve(REPOSITORY, '../shared/datasets/coco128');
+const SHARED_MODELS = resolve(REPOSITORY, '../shared/models');
+const DEMO_MODEL = 'mobilenetv2-int8';
 
 /**
  * The README's demo: index a folder (coco128 when it is beside the repository), import its
- * YOLO labels when there are some, and print what the workspace now knows.
+ * YOLO labels when there are some, embed the images with MobileNetV2 when its weights are at
+ * hand (WINNOW_MODEL_DIR, else ../shared/models), and print what the workspace now knows.
  */
 export function registerDemo(program: Command): void {
   program
@@ -62,7 +68,32 @@ export function registerDemo(program: Command): void {
           { dataset: await ws.dataset(dataset) },
         );
         lines.push('files by format:', table(sizes.rows));
+        process.env.WINNOW_MODEL_DIR ??= SHARED_MODELS;
+        if (existsSync(join(process.env.WINNOW_MODEL_DIR, 'mobilenetv2-12-int8-embed.onnx'))) {
+          const ds = await ws.dataset(dataset);
+          const progress = out.progress();
+          const embedded = await embedDataset(ws, ds, {
+            model: DEMO_MODEL,
+            signal,
+            onProgress: progress.update,
+          }).finally(progress.stop);
+          lines.push(
+            `embedded ${embedded.embedded} images with ${DEMO_MODEL} (${embedded.skipped} already done); thumbnails in ${embedded.thumbnails}`,
+            'most similar pairs (cosine similarity of the embeddings):',
+            table(await mostSimilarPairs(ws, ds)),
+          );
+        }
         out.result({ ingest: summary }, () => lines.join('\n'));
       }),
     );
+}
+
+async function mostSimilarPairs(ws: Workspace, dataset: Dataset) {
+  const vectors = embeddingTable(await findModel(ws.db, dataset, DEMO_MODEL));
+  return ws.db.all(
+    `SELECT sa.path AS image, sb.path AS nearest, round(array_cosine_similarity(ea.vector, eb.vector)::DOUBLE, 3) AS cosine
+     FROM ${vectors} ea JOIN ${vectors} eb ON ea.sample_id < eb.sample_id
+     JOIN winnow.samples sa ON sa.sample_id = ea.sample_id JOIN winnow.samples sb ON sb.sample_id = eb.sample_id
+     ORDER BY cosine DESC LIMIT 5`,
+  );
 }
