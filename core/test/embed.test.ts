@@ -1,12 +1,13 @@
 // The embedding core on the real ImageNet CNNs in ../shared/models: model configs and their
 // errors, the checksum guard, and real embeddings of coco128 photos.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageEmbedder, imageTensor } from '../src/embed/embedder.js';
 import { BUILTIN_MODELS, modelConfigSchema, resolveModel } from '../src/embed/model.js';
-import { COCO128, REPOSITORY, tempDir, winnow } from './helpers.js';
+import { Workspace } from '../src/store/workspace.js';
+import { COCO128, REPOSITORY, tempDir, testVideo, winnow } from './helpers.js';
 
 const MODELS = join(REPOSITORY, '../shared/models');
 const savedDir = process.env.WINNOW_MODEL_DIR;
@@ -150,5 +151,56 @@ describe('winnow demo', () => {
     expect((await winnow(ws, 'demo')).stdout).toContain(
       'embedded 0 images with mobilenetv2-int8 (128 already done)',
     );
+  });
+});
+
+describe('videos', () => {
+  it('a 3-second video yields 3 frames with thumbnails, and its embedding is their mean', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const dir = tempDir();
+    const media = join(dir, 'media');
+    mkdirSync(media);
+    testVideo(join(media, 'clip.mp4'), 3, 10);
+    copyFileSync(
+      join(COCO128, 'images', readdirSync(join(COCO128, 'images')).sort()[0]!),
+      join(media, 'photo.jpg'),
+    );
+    const wsDir = join(dir, '.winnow');
+    expect((await winnow(wsDir, 'ingest', media, '--dataset', 'm')).code).toBe(0);
+    const out = await winnow(wsDir, 'embed', '--dataset', 'm', '--model', 'squeezenet1.1', '--json');
+    expect(out.stderr).toBe('');
+    expect(JSON.parse(out.stdout)).toMatchObject({ embedded: 1, videos: 1, frames: 3, corrupt: [] });
+
+    const ws = await Workspace.open(wsDir);
+    try {
+      const frames = await ws.db.all<{ id: number; path: string; frame_time: number; parent: string }>(
+        `SELECT f.sample_id AS id, f.path, f.frame_time, p.path AS parent FROM winnow.samples f
+         JOIN winnow.samples p ON p.sample_id = f.parent_id WHERE f.kind = 'frame' ORDER BY f.frame_time`,
+      );
+      expect(frames.map((f) => [f.path, f.frame_time, f.parent])).toEqual([
+        ['clip.mp4#t=0', 0, 'clip.mp4'],
+        ['clip.mp4#t=1', 1, 'clip.mp4'],
+        ['clip.mp4#t=2', 2, 'clip.mp4'],
+      ]);
+      for (const f of frames)
+        expect(existsSync(join(dir, '.winnow', 'thumbnails', `${f.id}.jpg`))).toBe(true);
+      const modelId = await ws.db.value<number>('SELECT model_id FROM winnow.embedding_models');
+      const vectors = await ws.db.all<{ kind: string; v: number[] }>(
+        `SELECT s.kind, e.vector::DOUBLE[] AS v FROM winnow.embeddings_${modelId} e JOIN winnow.samples s USING (sample_id)
+         WHERE s.kind IN ('video', 'frame') ORDER BY s.kind, s.frame_time`,
+      );
+      expect(vectors.map((r) => r.kind)).toEqual(['frame', 'frame', 'frame', 'video']);
+      const mean = vectors[0]!.v.map(
+        (_, j) => (vectors[0]!.v[j]! + vectors[1]!.v[j]! + vectors[2]!.v[j]!) / 3,
+      );
+      const norm = Math.hypot(...mean);
+      for (const [j, x] of vectors[3]!.v.entries()) expect(x).toBeCloseTo(mean[j]! / norm, 5);
+    } finally {
+      ws.close();
+    }
+    const again = JSON.parse(
+      (await winnow(wsDir, 'embed', '--dataset', 'm', '--model', 'squeezenet1.1', '--json')).stdout,
+    );
+    expect(again).toMatchObject({ embedded: 0, videos: 0, skipped: 2 });
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,4 +48,11 @@ export async function winnow(
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
+}
+
+/** A test-pattern video (ffmpeg's testsrc, 320 × 240) of `seconds` at `fps`. */
+export function testVideo(file: string, seconds: number, fps: number): string {
+  const source = `testsrc=duration=${seconds}:size=320x240:rate=${fps}`;
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', source, '-pix_fmt', 'yuv420p', '-y', file]);
+  return file;
 }

@@ -15,7 +15,7 @@ import { imageSize } from 'image-size';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../src/ingest/index.js';
 import { Tags } from '../src/tags/tags.js';
-import { COCO128, REPOSITORY, tempDir, tempWorkspace } from './helpers.js';
+import { COCO128, REPOSITORY, tempDir, tempWorkspace, testVideo } from './helpers.js';
 
 const JPEGS = readdirSync(join(COCO128, 'images')).sort();
 const jpeg = (i: number) => join(COCO128, 'images', JPEGS[i]!);
@@ -214,16 +214,7 @@ describe('ingest of a local folder', () => {
 
   it('reads video duration, fps and size with ffprobe, and indexes videos without it', async () => {
     const root = tempDir();
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=duration=2:size=320x240:rate=25',
-      '-y',
-      join(root, 'clip.mp4'),
-    ]);
+    testVideo(join(root, 'clip.mp4'), 2, 25);
     copyFileSync(join(root, 'clip.mp4'), join(root, 'CLIP2.MOV'));
     const ws = await tempWorkspace();
     const summary = await ingest(ws, root, { dataset: 'videos' });

@@ -2,10 +2,17 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
-import { embeddingTable, ensureModel, listModels, stageVectors } from '../store/embeddings.js';
+import {
+  embeddingTable,
+  ensureModel,
+  listModels,
+  replaceVectorsFrom,
+  stageVectors,
+} from '../store/embeddings.js';
 import { withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { ImageEmbedder, imageTensor } from './embedder.js';
+import { extractFrames } from './frames.js';
 import { resolveModel } from './model.js';
 
 export interface EmbedOptions extends LongTaskOptions {
@@ -15,6 +22,8 @@ export interface EmbedOptions extends LongTaskOptions {
   batchSize?: number;
   /** Longest side of the thumbnails (default 256). */
   thumbnailSize?: number;
+  /** Seconds between the frames taken from each video (default 1). */
+  frameInterval?: number;
 }
 
 export interface EmbedSummary {
@@ -24,8 +33,11 @@ export interface EmbedSummary {
   dim: number;
   /** Samples embedded by this run. */
   embedded: number;
-  /** Images that already had an embedding of this model. */
+  /** Images and videos that already had an embedding of this model. */
   skipped: number;
+  /** Videos embedded by this run, and the frames taken from them. */
+  videos: number;
+  frames: number;
   /** Images that could not be decoded: marked corrupt with the reason. */
   corrupt: { path: string; reason: string }[];
   thumbnails: string;
@@ -35,11 +47,13 @@ export interface EmbedSummary {
 const STAGED = 'embed_vectors';
 
 /**
- * Embeds the dataset's images that have no embedding of the model yet, batch by batch; each
- * batch's vectors are committed before the next starts, so an interrupted run loses at most
- * one batch and a re-run continues where it stopped. Every image's thumbnail (JPEG, longest side
- * `thumbnailSize`) is written under the work location's `.winnow/thumbnails/<sample_id>.jpg`
- * from the same bytes, read once.
+ * Embeds the dataset's images and videos that have no embedding of the model yet. Images go
+ * batch by batch, each batch's vectors committed before the next starts, so an interrupted run
+ * loses at most one batch and a re-run continues where it stopped. A video becomes frame samples
+ * (one every `frameInterval` seconds, images under `.winnow/frames/<video id>/`), each embedded,
+ * and the video's own embedding is the mean of its frames'; a video is stored whole or not at
+ * all. Every image and frame gets a thumbnail (JPEG, longest side `thumbnailSize`) at
+ * `.winnow/thumbnails/<sample_id>.jpg` in the work location, made from the bytes read for it.
  */
 export async function embedDataset(
   ws: Workspace,
@@ -52,17 +66,21 @@ export async function embedDataset(
       `dataset '${dataset.name}': embedding needs local input and work folders`,
     );
   }
-  const batchSize = options.batchSize ?? 32;
   const spec = await resolveModel(options.model);
   const embedder = await ImageEmbedder.open(spec);
-  const db = ws.db;
   const started = performance.now();
-  const thumbnails = join(dataset.work.uri, '.winnow', 'thumbnails');
-  await mkdir(thumbnails, { recursive: true });
-  const config = { model: spec.name, batchSize, thumbnailSize: options.thumbnailSize ?? 256 };
+  const work = join(dataset.work.uri, '.winnow');
+  const config = {
+    model: spec.name,
+    batchSize: options.batchSize ?? 32,
+    thumbnailSize: options.thumbnailSize ?? 256,
+    frameInterval: options.frameInterval ?? 1,
+  };
+  const job: Job = { ws, dataset, embedder, config, thumbnails: join(work, 'thumbnails') };
+  await mkdir(job.thumbnails, { recursive: true });
   try {
-    return await withRun(db, dataset.id, 'embedding', config, async (runId) => {
-      const { pending, skipped } = await pendingImages(ws, dataset, spec.name);
+    return await withRun(ws.db, dataset.id, 'embedding', config, async (runId) => {
+      const { images, videos, skipped } = await pendingSamples(ws, dataset, spec.name);
       const summary: EmbedSummary = {
         run_id: runId,
         dataset: dataset.name,
@@ -70,39 +88,37 @@ export async function embedDataset(
         dim: 0,
         embedded: 0,
         skipped,
+        videos: 0,
+        frames: 0,
         corrupt: [],
-        thumbnails,
+        thumbnails: job.thumbnails,
         seconds: 0,
       };
-      for (let from = 0; from < pending.length; from += batchSize) {
+      const total = images.length + videos.length;
+      const progress = (done: number) => options.onProgress?.({ phase: 'embed', done, total });
+      for (let from = 0; from < images.length; from += config.batchSize) {
         throwIfAborted(options.signal);
-        const batch = pending.slice(from, from + batchSize);
-        const decoded = await Promise.all(
-          batch.map((s) =>
-            prepare(join(dataset.input.uri, s.path), s.id, embedder, thumbnails, config.thumbnailSize),
-          ),
+        const batch = images.slice(from, from + config.batchSize);
+        const embedded = await embedFiles(
+          job,
+          batch.map((s) => ({ ...s, file: join(dataset.input.uri, s.path) })),
         );
-        const ok = batch.filter((_, i) => decoded[i]!.tensor);
-        const failed = batch.flatMap((s, i) => {
-          const reason = decoded[i]!.error;
-          return reason ? [{ ...s, reason }] : [];
+        await ws.db.transaction(async () => {
+          await storeVectors(job, embedded);
+          await markCorrupt(ws, embedded.failed);
         });
-        if (ok.length) {
-          const { dim, rows } = await embedder.embedTensors(
-            decoded.flatMap((d) => (d.tensor ? [d.tensor] : [])),
-          );
-          summary.dim = dim;
-          await db.transaction(async () => {
-            const model = await ensureModel(db, dataset.id, spec.name, dim, config);
-            await stageVectors(db, STAGED, { ids: Int32Array.from(ok, (s) => s.id), vectors: rows, dim });
-            await db.run(`INSERT INTO ${embeddingTable(model)} SELECT sample_id, vector FROM temp.${STAGED}`);
-            await db.run(`DROP TABLE temp.${STAGED}`);
-          });
-        }
-        await markCorrupt(ws, failed);
-        summary.corrupt.push(...failed.map(({ path, reason }) => ({ path, reason })));
-        summary.embedded += ok.length;
-        options.onProgress?.({ phase: 'embed', done: from + batch.length, total: pending.length });
+        summary.dim = embedded.dim || summary.dim;
+        summary.embedded += embedded.ids.length;
+        summary.corrupt.push(...embedded.failed.map(({ path, reason }) => ({ path, reason })));
+        progress(from + batch.length);
+      }
+      for (const [i, video] of videos.entries()) {
+        throwIfAborted(options.signal);
+        const frames = await embedVideo(job, video, join(work, 'frames', String(video.id)));
+        summary.dim = frames.dim || summary.dim;
+        summary.videos += 1;
+        summary.frames += frames.ids.length;
+        progress(images.length + i + 1);
       }
       summary.seconds = (performance.now() - started) / 1000;
       return summary;
@@ -112,43 +128,140 @@ export async function embedDataset(
   }
 }
 
-interface PendingImage {
+interface Job {
+  ws: Workspace;
+  dataset: Dataset;
+  embedder: ImageEmbedder;
+  config: { model: string; batchSize: number; thumbnailSize: number; frameInterval: number };
+  thumbnails: string;
+}
+
+interface Embedded {
+  ids: Int32Array;
+  rows: Float32Array;
+  dim: number;
+  failed: (PendingSample & { reason: string })[];
+}
+
+/** Thumbnails and embeddings of files, in batches; the ones that cannot be decoded, with why. */
+async function embedFiles(job: Job, items: (PendingSample & { file: string })[]): Promise<Embedded> {
+  const ids: number[] = [];
+  const parts: Float32Array[] = [];
+  const failed: Embedded['failed'] = [];
+  let dim = 0;
+  for (let from = 0; from < items.length; from += job.config.batchSize) {
+    const batch = items.slice(from, from + job.config.batchSize);
+    const decoded = await Promise.all(batch.map((s) => prepare(s.file, s.id, job)));
+    const tensors: Float32Array[] = [];
+    for (const [i, s] of batch.entries()) {
+      const { tensor, error } = decoded[i]!;
+      if (tensor) {
+        ids.push(s.id);
+        tensors.push(tensor);
+      } else failed.push({ ...s, reason: error ?? 'cannot decode' });
+    }
+    if (tensors.length) {
+      const out = await job.embedder.embedTensors(tensors);
+      dim = out.dim;
+      parts.push(out.rows);
+    }
+  }
+  const rows = new Float32Array(ids.length * dim);
+  let at = 0;
+  for (const part of parts) {
+    rows.set(part, at);
+    at += part.length;
+  }
+  return { ids: Int32Array.from(ids), rows, dim, failed };
+}
+
+/** Stores vectors of the job's model for these samples (their earlier ones replaced). Call inside a transaction. */
+async function storeVectors(job: Job, embedded: Pick<Embedded, 'ids' | 'rows' | 'dim'>): Promise<void> {
+  if (!embedded.ids.length) return;
+  const { ws, dataset, config } = job;
+  const model = await ensureModel(ws.db, dataset.id, config.model, embedded.dim, config);
+  await stageVectors(ws.db, STAGED, { ids: embedded.ids, vectors: embedded.rows, dim: embedded.dim });
+  await replaceVectorsFrom(ws.db, model, STAGED);
+  await ws.db.run(`DROP TABLE temp.${STAGED}`);
+}
+
+/** Frames → samples, thumbnails and embeddings; the video's embedding is their mean. */
+async function embedVideo(job: Job, video: PendingSample, dir: string): Promise<Embedded> {
+  const { ws, dataset, config } = job;
+  const extracted = await extractFrames(join(dataset.input.uri, video.path), dir, config.frameInterval);
+  return ws.db.transaction(async () => {
+    // Frames another model already took (same times) keep their samples and ids.
+    const existing = await ws.db.all<{ id: number; time: number }>(
+      "SELECT sample_id AS id, frame_time AS time FROM winnow.samples WHERE parent_id = ? AND kind = 'frame'",
+      [video.id],
+    );
+    const idAt = new Map(existing.map((f) => [f.time, f.id]));
+    const frames: (PendingSample & { file: string })[] = [];
+    for (const frame of extracted) {
+      const path = `${video.path}#t=${frame.time}`;
+      const id =
+        idAt.get(frame.time) ??
+        (await ws.db.value<number>(
+          `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, parent_id, frame_time, status)
+           VALUES (nextval('winnow.sample_ids'), ?, 'frame', ?, 'jpeg', ?, ?, 'ok') RETURNING sample_id`,
+          [dataset.id, path, video.id, frame.time],
+        ));
+      frames.push({ id, path, file: frame.file });
+    }
+    const embedded = await embedFiles(job, frames);
+    if (!embedded.ids.length) {
+      await markCorrupt(ws, [{ ...video, reason: 'no frame could be decoded' }]);
+      return embedded;
+    }
+    await thumbnail(frames[0]!.file, video.id, job);
+    await storeVectors(job, embedded);
+    await storeVectors(job, { ids: Int32Array.of(video.id), rows: meanRow(embedded), dim: embedded.dim });
+    return embedded;
+  });
+}
+
+function meanRow({ rows, dim, ids }: Embedded): Float32Array {
+  const mean = new Float32Array(dim);
+  for (let o = 0; o < rows.length; o += dim)
+    for (let j = 0; j < dim; j++) mean[j]! += rows[o + j]! / ids.length;
+  let norm = 0;
+  for (const v of mean) norm += v * v;
+  return norm > 0 ? mean.map((v) => v / Math.sqrt(norm)) : mean;
+}
+
+interface PendingSample {
   id: number;
   path: string;
 }
 
-async function pendingImages(ws: Workspace, dataset: Dataset, modelName: string) {
+async function pendingSamples(ws: Workspace, dataset: Dataset, modelName: string) {
   const model = (await listModels(ws.db, dataset.id)).find((m) => m.name === modelName);
   const done = model ? `AND sample_id NOT IN (SELECT sample_id FROM ${embeddingTable(model)})` : '';
-  const pending = await ws.db.all<PendingImage>(
-    `SELECT sample_id AS id, path FROM winnow.samples
-     WHERE dataset_id = ? AND kind = 'image' AND status = 'ok' ${done} ORDER BY sample_id`,
+  const pending = (kind: string) =>
+    ws.db.all<PendingSample>(
+      `SELECT sample_id AS id, path FROM winnow.samples
+       WHERE dataset_id = ? AND kind = ? AND status = 'ok' ${done} ORDER BY sample_id`,
+      [dataset.id, kind],
+    );
+  const [images, videos] = [await pending('image'), await pending('video')];
+  const all = await ws.db.value<number>(
+    "SELECT count(*) FROM winnow.samples WHERE dataset_id = ? AND kind IN ('image', 'video') AND status = 'ok'",
     [dataset.id],
   );
-  const images = await ws.db.value<number>(
-    "SELECT count(*) FROM winnow.samples WHERE dataset_id = ? AND kind = 'image' AND status = 'ok'",
-    [dataset.id],
-  );
-  return { pending, skipped: Number(images) - pending.length };
+  return { images, videos, skipped: Number(all) - images.length - videos.length };
 }
 
 /** Reads the file once; makes its thumbnail and its input tensor, or says why it cannot. */
 async function prepare(
   file: string,
   id: number,
-  embedder: ImageEmbedder,
-  thumbnails: string,
-  size: number,
+  job: Job,
 ): Promise<{ tensor?: Float32Array; error?: string }> {
   try {
     const bytes = await readFile(file);
     const [tensor] = await Promise.all([
-      imageTensor(bytes, embedder.spec.config),
-      sharp(bytes)
-        .rotate()
-        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-        .jpeg({ quality: 80 })
-        .toFile(join(thumbnails, `${id}.jpg`)),
+      imageTensor(bytes, job.embedder.spec.config),
+      thumbnail(bytes, id, job),
     ]);
     return { tensor };
   } catch (error) {
@@ -156,7 +269,16 @@ async function prepare(
   }
 }
 
-async function markCorrupt(ws: Workspace, failed: (PendingImage & { reason: string })[]): Promise<void> {
+async function thumbnail(source: string | Buffer, id: number, job: Job): Promise<void> {
+  const size = job.config.thumbnailSize;
+  await sharp(source)
+    .rotate()
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 80 })
+    .toFile(join(job.thumbnails, `${id}.jpg`));
+}
+
+async function markCorrupt(ws: Workspace, failed: (PendingSample & { reason: string })[]): Promise<void> {
   for (const { id, reason } of failed) {
     await ws.db.run(
       "UPDATE winnow.samples SET status = 'corrupt', reason = ?, updated_at = now() WHERE sample_id = ?",

@@ -1,23 +1,31 @@
 import type { Command } from 'commander';
 import { type EmbedSummary, embedDataset } from '../../embed/run.js';
-import { positiveInteger, withWorkspace } from '../context.js';
+import { positiveInteger, positiveNumber, withWorkspace } from '../context.js';
 
 interface EmbedCliOptions {
   dataset: string;
   model: string;
   batchSize?: number;
+  frameInterval?: number;
 }
 
 export function registerEmbed(program: Command): void {
   program
     .command('embed')
-    .description('embed the images that have no embedding of the model yet, and make their thumbnails')
+    .description(
+      'embed the images and videos that have no embedding of the model yet, and make their thumbnails',
+    )
     .requiredOption('--dataset <name>')
     .requiredOption(
       '--model <name|config>',
       'a built-in model (squeezenet1.1, mobilenetv2-int8) or a model config file',
     )
     .option('--batch-size <n>', 'images per inference call (default 32)', positiveInteger)
+    .option(
+      '--frame-interval <seconds>',
+      'seconds between the frames taken from videos (default 1)',
+      positiveNumber,
+    )
     .action((options: EmbedCliOptions, command: Command) =>
       withWorkspace(command, async ({ ws, out, dataset, signal }) => {
         const ds = await dataset(options.dataset);
@@ -32,7 +40,7 @@ export function registerEmbed(program: Command): void {
 
 function describeEmbedding(s: EmbedSummary): string {
   const lines = [
-    `embedded ${s.embedded} images of ${s.dataset} with ${s.model} (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
+    `embedded ${s.embedded} images and ${s.videos} videos (${s.frames} frames) of ${s.dataset} with ${s.model} (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
   ];
   if (s.corrupt.length)
     lines.push(`  ${s.corrupt.length} could not be decoded (marked corrupt): ${s.corrupt[0]!.path}, …`);
