@@ -1,6 +1,6 @@
 // The embedding core on the real ImageNet CNNs in ../shared/models: model configs and their
 // errors, the checksum guard, and real embeddings of coco128 photos.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -202,5 +202,79 @@ describe('videos', () => {
       (await winnow(wsDir, 'embed', '--dataset', 'm', '--model', 'squeezenet1.1', '--json')).stdout,
     );
     expect(again).toMatchObject({ embedded: 0, videos: 0, skipped: 2 });
+  });
+});
+
+describe('object crops', () => {
+  it('makes one crop sample per annotated box, with its picture and embedding; a re-run makes none', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const dir = tempDir();
+    mkdirSync(join(dir, 'images'));
+    mkdirSync(join(dir, 'labels'));
+    const names = readdirSync(join(COCO128, 'images')).sort().slice(0, 4);
+    let boxes = 0;
+    for (const f of names) {
+      copyFileSync(join(COCO128, 'images', f), join(dir, 'images', f));
+      const label = f.replace(/\.jpg$/, '.txt');
+      if (!existsSync(join(COCO128, 'labels', label))) continue;
+      copyFileSync(join(COCO128, 'labels', label), join(dir, 'labels', label));
+      boxes += readFileSync(join(dir, 'labels', label), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim()).length;
+    }
+    expect(boxes).toBeGreaterThan(0);
+    const ws = join(dir, '.winnow');
+    expect((await winnow(ws, 'ingest', join(dir, 'images'), '--dataset', 'c')).code).toBe(0);
+    const classes = join(COCO128, 'classes.yaml');
+    const imported = await winnow(
+      ws,
+      'import',
+      '--dataset',
+      'c',
+      '--yolo',
+      join(dir, 'labels'),
+      '--classes',
+      classes,
+      '--as',
+      'annotations',
+      '--task',
+      'gt',
+    );
+    expect(imported.code).toBe(0);
+    const args = [
+      'embed',
+      '--dataset',
+      'c',
+      '--model',
+      'mobilenetv2-int8',
+      '--crops',
+      'annotations',
+      '--json',
+    ];
+    const first = JSON.parse((await winnow(ws, ...args)).stdout);
+    expect(first).toMatchObject({ embedded: names.length, crops: boxes });
+    const crops = await winnow(
+      ws,
+      'query',
+      '--dataset',
+      'c',
+      '--json',
+      '--sql',
+      "SELECT c.sample_id, c.width, c.height, p.filename AS parent FROM samples c JOIN samples p ON p.sample_id = c.parent_id WHERE c.kind = 'crop'",
+    );
+    const rows = JSON.parse(crops.stdout).rows as {
+      sample_id: number;
+      width: number;
+      height: number;
+      parent: string;
+    }[];
+    expect(rows).toHaveLength(boxes);
+    for (const r of rows) {
+      expect(names).toContain(r.parent);
+      const meta = await sharp(join(dir, '.winnow', 'crops', `${r.sample_id}.jpg`)).metadata();
+      expect([meta.width, meta.height]).toEqual([r.width, r.height]);
+    }
+    const again = JSON.parse((await winnow(ws, ...args)).stdout);
+    expect(again).toMatchObject({ embedded: 0, crops: 0 });
   });
 });

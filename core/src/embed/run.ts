@@ -24,6 +24,9 @@ export interface EmbedOptions extends LongTaskOptions {
   thumbnailSize?: number;
   /** Seconds between the frames taken from each video (default 1). */
   frameInterval?: number;
+  /** Also embed object crops from these boxes (of `task`, else of every task). */
+  crops?: 'annotations' | 'predictions';
+  task?: string;
 }
 
 export interface EmbedSummary {
@@ -38,6 +41,8 @@ export interface EmbedSummary {
   /** Videos embedded by this run, and the frames taken from them. */
   videos: number;
   frames: number;
+  /** Object crops embedded by this run. */
+  crops: number;
   /** Images that could not be decoded: marked corrupt with the reason. */
   corrupt: { path: string; reason: string }[];
   thumbnails: string;
@@ -90,6 +95,7 @@ export async function embedDataset(
         skipped,
         videos: 0,
         frames: 0,
+        crops: 0,
         corrupt: [],
         thumbnails: job.thumbnails,
         seconds: 0,
@@ -119,6 +125,11 @@ export async function embedDataset(
         summary.videos += 1;
         summary.frames += frames.ids.length;
         progress(images.length + i + 1);
+      }
+      if (options.crops) {
+        const crops = await embedCrops(job, options.crops, options.task, join(work, 'crops'), options.signal);
+        summary.dim = crops.dim || summary.dim;
+        summary.crops = crops.ids.length;
       }
       summary.seconds = (performance.now() - started) / 1000;
       return summary;
@@ -218,6 +229,101 @@ async function embedVideo(job: Job, video: PendingSample, dir: string): Promise<
     await storeVectors(job, { ids: Int32Array.of(video.id), rows: meanRow(embedded), dim: embedded.dim });
     return embedded;
   });
+}
+
+interface Box {
+  image: number;
+  path: string;
+  box: number[];
+}
+
+/**
+ * Crops of the images' boxes (`[x, y, w, h]` in pixels, clipped to the image) that have no
+ * embedding of the model yet: each becomes a crop sample (its image as parent, its box, path
+ * `<image>#xywh=x,y,w,h`) with its picture under `.winnow/crops/<sample_id>.jpg`, and is
+ * embedded. Each image's crops are stored together.
+ */
+async function embedCrops(
+  job: Job,
+  source: 'annotations' | 'predictions',
+  task: string | undefined,
+  dir: string,
+  signal: AbortSignal | undefined,
+): Promise<Pick<Embedded, 'ids' | 'dim'>> {
+  const { ws, dataset } = job;
+  await mkdir(dir, { recursive: true });
+  const boxes = await ws.db.all<Box>(
+    `SELECT DISTINCT s.sample_id AS image, s.path, b.box::DOUBLE[] AS box
+     FROM winnow.${source} b JOIN winnow.tasks t USING (task_id) JOIN winnow.samples s USING (sample_id)
+     WHERE s.dataset_id = ? AND s.kind = 'image' AND s.status = 'ok' AND b.box IS NOT NULL
+       AND (? IS NULL OR t.name = ?)
+     ORDER BY s.sample_id, box`,
+    [dataset.id, task ?? null, task ?? null],
+  );
+  const ids: number[] = [];
+  let dim = 0;
+  const byImage = new Map<number, Box[]>();
+  for (const b of boxes) byImage.set(b.image, [...(byImage.get(b.image) ?? []), b]);
+  for (const imageBoxes of byImage.values()) {
+    throwIfAborted(signal);
+    const done = await ws.db.transaction(async () => {
+      const crops = await cropSamples(job, imageBoxes, dir);
+      const embedded = await embedFiles(job, crops);
+      await storeVectors(job, embedded);
+      return embedded;
+    });
+    ids.push(...done.ids);
+    dim = done.dim || dim;
+  }
+  return { ids: Int32Array.from(ids), dim };
+}
+
+/** The crop samples of one image's boxes that still need an embedding, their pictures written. */
+async function cropSamples(
+  job: Job,
+  boxes: Box[],
+  dir: string,
+): Promise<(PendingSample & { file: string })[]> {
+  const { ws, dataset } = job;
+  const first = boxes[0]!;
+  const bytes = await readFile(join(dataset.input.uri, first.path));
+  // Decoded once; every crop is cut from the same pixels.
+  const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = info;
+  const model = (await listModels(ws.db, dataset.id)).find((m) => m.name === job.config.model);
+  const crops: (PendingSample & { file: string })[] = [];
+  for (const { image: parent, path, box } of boxes) {
+    const [x, y, w, h] = box as [number, number, number, number];
+    const left = Math.max(0, Math.floor(x));
+    const top = Math.max(0, Math.floor(y));
+    const right = Math.min(width, Math.ceil(x + w));
+    const bottom = Math.min(height, Math.ceil(y + h));
+    if (right - left < 1 || bottom - top < 1) continue;
+    const cropPath = `${path}#xywh=${box.map((v) => Math.round(v * 100) / 100).join(',')}`;
+    let id = await ws.db.value<number | undefined>(
+      "SELECT sample_id FROM winnow.samples WHERE parent_id = ? AND kind = 'crop' AND path = ?",
+      [parent, cropPath],
+    );
+    if (id !== undefined && model) {
+      const has = await ws.db.value<number>(
+        `SELECT count(*) FROM ${embeddingTable(model)} WHERE sample_id = ?`,
+        [id],
+      );
+      if (Number(has)) continue;
+    }
+    id ??= await ws.db.value<number>(
+      `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, width, height, parent_id, box, status)
+       VALUES (nextval('winnow.sample_ids'), ?, 'crop', ?, 'jpeg', ?, ?, ?, ?::FLOAT[4], 'ok') RETURNING sample_id`,
+      [dataset.id, cropPath, right - left, bottom - top, parent, JSON.stringify(box)],
+    );
+    const file = join(dir, `${id}.jpg`);
+    await sharp(data, { raw: { width, height, channels } })
+      .extract({ left, top, width: right - left, height: bottom - top })
+      .jpeg({ quality: 90 })
+      .toFile(file);
+    crops.push({ id, path: cropPath, file });
+  }
+  return crops;
 }
 
 function meanRow({ rows, dim, ids }: Embedded): Float32Array {

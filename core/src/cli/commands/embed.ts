@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type EmbedSummary, embedDataset } from '../../embed/run.js';
 import { positiveInteger, positiveNumber, withWorkspace } from '../context.js';
 
@@ -7,6 +7,8 @@ interface EmbedCliOptions {
   model: string;
   batchSize?: number;
   frameInterval?: number;
+  crops?: 'annotations' | 'predictions';
+  task?: string;
 }
 
 export function registerEmbed(program: Command): void {
@@ -26,6 +28,13 @@ export function registerEmbed(program: Command): void {
       'seconds between the frames taken from videos (default 1)',
       positiveNumber,
     )
+    .addOption(
+      new Option('--crops <boxes>', 'also embed object crops of these boxes').choices([
+        'annotations',
+        'predictions',
+      ]),
+    )
+    .option('--task <name>', 'for --crops: only the boxes of this task')
     .action((options: EmbedCliOptions, command: Command) =>
       withWorkspace(command, async ({ ws, out, dataset, signal }) => {
         const ds = await dataset(options.dataset);
@@ -40,7 +49,7 @@ export function registerEmbed(program: Command): void {
 
 function describeEmbedding(s: EmbedSummary): string {
   const lines = [
-    `embedded ${s.embedded} images and ${s.videos} videos (${s.frames} frames) of ${s.dataset} with ${s.model} (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
+    `embedded ${s.embedded} images and ${s.videos} videos (${s.frames} frames) and ${s.crops} crops of ${s.dataset} with ${s.model} (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
   ];
   if (s.corrupt.length)
     lines.push(`  ${s.corrupt.length} could not be decoded (marked corrupt): ${s.corrupt[0]!.path}, …`);
