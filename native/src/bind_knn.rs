@@ -5,11 +5,12 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::duplicates::duplicate_groups;
-use crate::knn::{knn, KnnMethod, Metric};
+use crate::duplicates::{duplicate_groups, Groups};
+use crate::job::{spawn, Job};
+use crate::knn::{knn, knn_query, KnnMethod, Metric, Neighbours};
 use crate::typicality::Definition;
 use crate::validate::{finite, invalid, rows, Cancel};
-use crate::{attach_signal, reject_with, Progress, ProgressCallback};
+use crate::{Progress, ProgressCallback};
 
 fn seed_of(what: &str, seed: Option<f64>) -> Result<u64> {
     match seed {
@@ -48,6 +49,7 @@ fn check_knn(what: &str, data: &[f32], dim: u32, k: f64) -> Result<(usize, usize
 // ------------------------------------------------------------------------------------------------
 
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct NearestNeighborsOptions {
     /// 'euclidean' (default) or 'cosine' (1 − cosine similarity; a row of norm 0 is at distance 1
     /// from every row).
@@ -73,49 +75,12 @@ pub struct NearestNeighborsResult {
     pub distances: Float32Array,
 }
 
-pub struct NearestNeighborsTask {
-    embeddings: Float32Array,
-    dim: u32,
-    k: f64,
-    metric: Option<String>,
-    method: Option<String>,
-    seed: Option<f64>,
-    cancel: Cancel,
-    progress: Progress,
-}
-
 const KNN: &str = "nearestNeighbors";
 
-impl Task for NearestNeighborsTask {
-    type Output = (Vec<u32>, Vec<f32>);
-    type JsValue = NearestNeighborsResult;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let metric = Metric::parse(KNN, self.metric.as_deref(), Metric::Euclidean)?;
-        let method = KnnMethod::parse(KNN, self.method.as_deref(), seed_of(KNN, self.seed)?)?;
-        let (_, dim, k) = check_knn(KNN, &self.embeddings, self.dim, self.k)?;
-        self.cancel.check()?;
-        let nb = knn(
-            &self.embeddings,
-            dim,
-            k,
-            metric,
-            method,
-            &self.cancel,
-            &self.progress,
-        )?;
-        Ok((nb.indices, nb.distances))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(NearestNeighborsResult {
-            indices: Uint32Array::new(output.0),
-            distances: Float32Array::new(output.1),
-        })
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
+fn neighbours_to_js(nb: Neighbours) -> NearestNeighborsResult {
+    NearestNeighborsResult {
+        indices: Uint32Array::new(nb.indices),
+        distances: Float32Array::new(nb.distances),
     }
 }
 
@@ -134,25 +99,17 @@ pub fn nearest_neighbors(
     k: f64,
     options: Option<NearestNeighborsOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<NearestNeighborsTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let o = options.unwrap_or(NearestNeighborsOptions {
-        metric: None,
-        method: None,
-        seed: None,
-        on_progress: None,
-    });
-    let task = NearestNeighborsTask {
-        embeddings,
-        dim,
-        k,
-        metric: o.metric,
-        method: o.method,
-        seed: o.seed,
-        cancel,
-        progress: Progress::new(o.on_progress),
+) -> Result<AsyncTask<Job<Neighbours, NearestNeighborsResult>>> {
+    let mut o = options.unwrap_or_default();
+    let on_progress = o.on_progress.take();
+    let work = move |cancel: &Cancel, progress: &Progress| {
+        let metric = Metric::parse(KNN, o.metric.as_deref(), Metric::Euclidean)?;
+        let method = KnnMethod::parse(KNN, "method", o.method.as_deref(), seed_of(KNN, o.seed)?)?;
+        let (_, dim, k) = check_knn(KNN, &embeddings, dim, k)?;
+        cancel.check()?;
+        knn(&embeddings, dim, k, metric, method, cancel, progress)
     };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    spawn(&env, signal, on_progress, work, neighbours_to_js)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -160,6 +117,7 @@ pub fn nearest_neighbors(
 // ------------------------------------------------------------------------------------------------
 
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct NearestNeighborsOfOptions {
     /// 'euclidean' (default) or 'cosine'.
     #[napi(ts_type = "'euclidean' | 'cosine'")]
@@ -169,67 +127,7 @@ pub struct NearestNeighborsOfOptions {
     pub on_progress: Option<ProgressCallback>,
 }
 
-pub struct NearestNeighborsOfTask {
-    embeddings: Float32Array,
-    dim: u32,
-    queries: Float32Array,
-    k: f64,
-    metric: Option<String>,
-    cancel: Cancel,
-    progress: Progress,
-}
-
 const KNN_OF: &str = "nearestNeighborsOf";
-
-impl Task for NearestNeighborsOfTask {
-    type Output = (Vec<u32>, Vec<f32>);
-    type JsValue = NearestNeighborsResult;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let metric = Metric::parse(KNN_OF, self.metric.as_deref(), Metric::Euclidean)?;
-        let n = rows(KNN_OF, self.embeddings.len(), self.dim)?;
-        let dim = self.dim as usize;
-        if !self.queries.len().is_multiple_of(dim) {
-            return Err(invalid(format!(
-                "{KNN_OF}: queries length {} is not a multiple of dim {dim}",
-                self.queries.len()
-            )));
-        }
-        let k = self.k;
-        if !(k.is_finite() && k.fract() == 0.0 && k >= 1.0 && k <= n as f64) {
-            return Err(invalid(format!(
-                "{KNN_OF}: k must be an integer from 1 to the number of samples ({n}), got {k}"
-            )));
-        }
-        finite(KNN_OF, &self.embeddings, dim)?;
-        finite(KNN_OF, &self.queries, dim)?;
-        if self.queries.is_empty() {
-            return Ok((Vec::new(), Vec::new()));
-        }
-        self.cancel.check()?;
-        let nb = crate::knn::knn_query(
-            &self.embeddings,
-            &self.queries,
-            dim,
-            k as usize,
-            metric,
-            &self.cancel,
-            &self.progress,
-        )?;
-        Ok((nb.indices, nb.distances))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(NearestNeighborsResult {
-            indices: Uint32Array::new(output.0),
-            distances: Float32Array::new(output.1),
-        })
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
-    }
-}
 
 /// For each row of `queries` (m × dim), its `k` nearest samples of `embeddings` (exact; nothing
 /// excluded, so a query that is also a sample finds itself at distance 0).
@@ -245,22 +143,45 @@ pub fn nearest_neighbors_of(
     k: f64,
     options: Option<NearestNeighborsOfOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<NearestNeighborsOfTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let (metric, on_progress) = match options {
-        Some(o) => (o.metric, o.on_progress),
-        None => (None, None),
+) -> Result<AsyncTask<Job<Neighbours, NearestNeighborsResult>>> {
+    let mut o = options.unwrap_or_default();
+    let on_progress = o.on_progress.take();
+    let work = move |cancel: &Cancel, progress: &Progress| {
+        let metric = Metric::parse(KNN_OF, o.metric.as_deref(), Metric::Euclidean)?;
+        let n = rows(KNN_OF, embeddings.len(), dim)?;
+        let dim = dim as usize;
+        if !queries.len().is_multiple_of(dim) {
+            return Err(invalid(format!(
+                "{KNN_OF}: queries length {} is not a multiple of dim {dim}",
+                queries.len()
+            )));
+        }
+        if !(k.is_finite() && k.fract() == 0.0 && k >= 1.0 && k <= n as f64) {
+            return Err(invalid(format!(
+                "{KNN_OF}: k must be an integer from 1 to the number of samples ({n}), got {k}"
+            )));
+        }
+        finite(KNN_OF, &embeddings, dim)?;
+        finite(KNN_OF, &queries, dim)?;
+        if queries.is_empty() {
+            return Ok(Neighbours {
+                k: k as usize,
+                indices: Vec::new(),
+                distances: Vec::new(),
+            });
+        }
+        cancel.check()?;
+        knn_query(
+            &embeddings,
+            &queries,
+            dim,
+            k as usize,
+            metric,
+            cancel,
+            progress,
+        )
     };
-    let task = NearestNeighborsOfTask {
-        embeddings,
-        dim,
-        queries,
-        k,
-        metric,
-        cancel,
-        progress: Progress::new(on_progress),
-    };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    spawn(&env, signal, on_progress, work, neighbours_to_js)
 }
 
 /// Which dot-product kernel this processor runs: 'avx2+fma' or 'portable'.
@@ -274,6 +195,7 @@ pub fn simd_kernel() -> String {
 // ------------------------------------------------------------------------------------------------
 
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct TypicalityOptions {
     /// Neighbours per sample (default 20).
     pub k: Option<f64>,
@@ -294,58 +216,7 @@ pub struct TypicalityOptions {
     pub on_progress: Option<ProgressCallback>,
 }
 
-pub struct TypicalityTask {
-    embeddings: Float32Array,
-    dim: u32,
-    k: Option<f64>,
-    definition: Option<String>,
-    metric: Option<String>,
-    method: Option<String>,
-    seed: Option<f64>,
-    cancel: Cancel,
-    progress: Progress,
-}
-
 const TYP: &str = "typicality";
-
-impl Task for TypicalityTask {
-    type Output = Vec<f32>;
-    type JsValue = Float32Array;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let definition = match self.definition.as_deref() {
-            None | Some("lightly") => Definition::Lightly,
-            Some("typiclust") => Definition::TypiClust,
-            Some(other) => {
-                return Err(invalid(format!(
-                    "{TYP}: options.definition must be 'lightly' or 'typiclust', got '{other}'"
-                )))
-            }
-        };
-        let metric = Metric::parse(TYP, self.metric.as_deref(), Metric::Euclidean)?;
-        let method = KnnMethod::parse(TYP, self.method.as_deref(), seed_of(TYP, self.seed)?)?;
-        let (_, dim, k) = check_knn(TYP, &self.embeddings, self.dim, self.k.unwrap_or(20.0))?;
-        self.cancel.check()?;
-        crate::typicality::typicality(
-            &self.embeddings,
-            dim,
-            k,
-            definition,
-            metric,
-            method,
-            &self.cancel,
-            &self.progress,
-        )
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Float32Array::new(output))
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
-    }
-}
 
 /// Typicality of every sample from its `k` nearest neighbours (itself excluded).
 ///
@@ -362,28 +233,35 @@ pub fn typicality(
     dim: u32,
     options: Option<TypicalityOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<TypicalityTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let o = options.unwrap_or(TypicalityOptions {
-        k: None,
-        definition: None,
-        metric: None,
-        method: None,
-        seed: None,
-        on_progress: None,
-    });
-    let task = TypicalityTask {
-        embeddings,
-        dim,
-        k: o.k,
-        definition: o.definition,
-        metric: o.metric,
-        method: o.method,
-        seed: o.seed,
-        cancel,
-        progress: Progress::new(o.on_progress),
+) -> Result<AsyncTask<Job<Vec<f32>, Float32Array>>> {
+    let mut o = options.unwrap_or_default();
+    let on_progress = o.on_progress.take();
+    let work = move |cancel: &Cancel, progress: &Progress| {
+        let definition = match o.definition.as_deref() {
+            None | Some("lightly") => Definition::Lightly,
+            Some("typiclust") => Definition::TypiClust,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "{TYP}: options.definition must be 'lightly' or 'typiclust', got '{other}'"
+                )))
+            }
+        };
+        let metric = Metric::parse(TYP, o.metric.as_deref(), Metric::Euclidean)?;
+        let method = KnnMethod::parse(TYP, "method", o.method.as_deref(), seed_of(TYP, o.seed)?)?;
+        let (_, dim, k) = check_knn(TYP, &embeddings, dim, o.k.unwrap_or(20.0))?;
+        cancel.check()?;
+        crate::typicality::typicality(
+            &embeddings,
+            dim,
+            k,
+            definition,
+            metric,
+            method,
+            cancel,
+            progress,
+        )
     };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    spawn(&env, signal, on_progress, work, Float32Array::new)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -391,6 +269,7 @@ pub fn typicality(
 // ------------------------------------------------------------------------------------------------
 
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct DuplicateGroupsOptions {
     /// 'cosine' (default) or 'euclidean'.
     #[napi(ts_type = "'euclidean' | 'cosine'")]
@@ -409,54 +288,7 @@ pub struct DuplicateGroupsResult {
     pub representatives: Uint32Array,
 }
 
-pub struct DuplicateGroupsTask {
-    embeddings: Float32Array,
-    dim: u32,
-    threshold: f64,
-    metric: Option<String>,
-    cancel: Cancel,
-    progress: Progress,
-}
-
 const DUP: &str = "duplicateGroups";
-
-impl Task for DuplicateGroupsTask {
-    type Output = (Vec<i32>, Vec<u32>);
-    type JsValue = DuplicateGroupsResult;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let metric = Metric::parse(DUP, self.metric.as_deref(), Metric::Cosine)?;
-        rows(DUP, self.embeddings.len(), self.dim)?;
-        if !(self.threshold.is_finite() && self.threshold >= 0.0) {
-            return Err(invalid(format!(
-                "{DUP}: threshold must be a finite number >= 0, got {}",
-                self.threshold
-            )));
-        }
-        finite(DUP, &self.embeddings, self.dim as usize)?;
-        self.cancel.check()?;
-        let g = duplicate_groups(
-            &self.embeddings,
-            self.dim as usize,
-            self.threshold,
-            metric,
-            &self.cancel,
-            &self.progress,
-        )?;
-        Ok((g.group_of, g.representatives))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(DuplicateGroupsResult {
-            group_of: Int32Array::new(output.0),
-            representatives: Uint32Array::new(output.1),
-        })
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
-    }
-}
 
 /// Near-duplicate groups: every pair of samples at distance < `threshold` (exact), joined into
 /// connected components. Group ids follow each group's lowest member; samples with no
@@ -473,19 +305,31 @@ pub fn duplicate_groups_js(
     threshold: f64,
     options: Option<DuplicateGroupsOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<DuplicateGroupsTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let o = options.unwrap_or(DuplicateGroupsOptions {
-        metric: None,
-        on_progress: None,
-    });
-    let task = DuplicateGroupsTask {
-        embeddings,
-        dim,
-        threshold,
-        metric: o.metric,
-        cancel,
-        progress: Progress::new(o.on_progress),
+) -> Result<AsyncTask<Job<Groups, DuplicateGroupsResult>>> {
+    let mut o = options.unwrap_or_default();
+    let on_progress = o.on_progress.take();
+    let work = move |cancel: &Cancel, progress: &Progress| {
+        let metric = Metric::parse(DUP, o.metric.as_deref(), Metric::Cosine)?;
+        rows(DUP, embeddings.len(), dim)?;
+        if !(threshold.is_finite() && threshold >= 0.0) {
+            return Err(invalid(format!(
+                "{DUP}: threshold must be a finite number >= 0, got {threshold}"
+            )));
+        }
+        finite(DUP, &embeddings, dim as usize)?;
+        cancel.check()?;
+        duplicate_groups(
+            &embeddings,
+            dim as usize,
+            threshold,
+            metric,
+            cancel,
+            progress,
+        )
     };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    let to_js = |g: Groups| DuplicateGroupsResult {
+        group_of: Int32Array::new(g.group_of),
+        representatives: Uint32Array::new(g.representatives),
+    };
+    spawn(&env, signal, on_progress, work, to_js)
 }

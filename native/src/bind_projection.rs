@@ -3,9 +3,10 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::job::{spawn, Job};
 use crate::knn::KnnMethod;
 use crate::pacmap::{self, PacmapParams, PlaceParams};
-use crate::{attach_signal, invalid, reject_with, Cancel, Progress, ProgressCallback};
+use crate::{invalid, Cancel, Progress, ProgressCallback};
 
 /// Largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -54,6 +55,7 @@ fn pca_dims(what: &str, value: Option<f64>) -> Result<usize> {
 }
 
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct PacmapOptions {
     /// Neighbour pairs per sample. Default: 10, or round(10 + 15 · (log10 n − 4)) above 10,000
     /// samples.
@@ -84,16 +86,7 @@ pub struct PacmapOptions {
 fn pacmap_params(options: &PacmapOptions) -> Result<PacmapParams> {
     const WHAT: &str = "pacmap";
     let seed = whole(WHAT, "seed", options.seed, 0.0)?.unwrap_or(0) as u64;
-    let knn = match options.knn_method.as_deref() {
-        None | Some("auto") => KnnMethod::Auto { seed },
-        Some("exact") => KnnMethod::Exact,
-        Some("approximate") => KnnMethod::Approximate { seed },
-        Some(other) => {
-            return Err(invalid(format!(
-                "{WHAT}: options.knnMethod must be 'exact', 'approximate' or 'auto', got '{other}'"
-            )))
-        }
-    };
+    let knn = KnnMethod::parse(WHAT, "knnMethod", options.knn_method.as_deref(), seed)?;
     Ok(PacmapParams {
         n_neighbors: whole(WHAT, "nNeighbors", options.n_neighbors, 1.0)?,
         mn_ratio: number(WHAT, "mnRatio", options.mn_ratio, 0.5, 0.0, true)?,
@@ -104,41 +97,6 @@ fn pacmap_params(options: &PacmapOptions) -> Result<PacmapParams> {
         pca_dims: pca_dims(WHAT, options.pca_dims)?,
         knn,
     })
-}
-
-pub struct PacmapTask {
-    embeddings: Float32Array,
-    dim: u32,
-    params: Result<PacmapParams>,
-    cancel: Cancel,
-    progress: Progress,
-}
-
-impl Task for PacmapTask {
-    type Output = Vec<f32>;
-    type JsValue = Float32Array;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let params = self
-            .params
-            .as_ref()
-            .map_err(|e| invalid(e.reason.clone()))?;
-        pacmap::pacmap(
-            &self.embeddings,
-            self.dim as usize,
-            params,
-            &self.cancel,
-            &self.progress,
-        )
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Float32Array::new(output))
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
-    }
 }
 
 /// 2-D layout by PaCMAP (Wang, Huang, Rudin & Shaposhnik, JMLR 2021) with the defaults of the
@@ -153,32 +111,18 @@ pub fn pacmap(
     dim: u32,
     options: Option<PacmapOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<PacmapTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let mut options = options.unwrap_or(PacmapOptions {
-        n_neighbors: None,
-        mn_ratio: None,
-        fp_ratio: None,
-        iterations: None,
-        learning_rate: None,
-        seed: None,
-        pca_dims: None,
-        knn_method: None,
-        on_progress: None,
-    });
-    // Bad options reject the promise (like bad embeddings) instead of throwing synchronously.
-    let params = pacmap_params(&options);
-    let task = PacmapTask {
-        embeddings,
-        dim,
-        params,
-        cancel,
-        progress: Progress::new(options.on_progress.take()),
+) -> Result<AsyncTask<Job<Vec<f32>, Float32Array>>> {
+    let mut options = options.unwrap_or_default();
+    let on_progress = options.on_progress.take();
+    let work = move |cancel: &Cancel, progress: &Progress| {
+        let params = pacmap_params(&options)?;
+        pacmap::pacmap(&embeddings, dim as usize, &params, cancel, progress)
     };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    spawn(&env, signal, on_progress, work, Float32Array::new)
 }
 
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct PlacePointsOptions {
     /// Neighbours in the existing embeddings per new point. Default: as `pacmap` for the existing
     /// number of samples.
@@ -204,45 +148,6 @@ fn place_params(options: &PlacePointsOptions) -> Result<PlaceParams> {
     })
 }
 
-pub struct PlacePointsTask {
-    embeddings: Float32Array,
-    coordinates: Float32Array,
-    new_embeddings: Float32Array,
-    dim: u32,
-    params: Result<PlaceParams>,
-    cancel: Cancel,
-    progress: Progress,
-}
-
-impl Task for PlacePointsTask {
-    type Output = Vec<f32>;
-    type JsValue = Float32Array;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let params = self
-            .params
-            .as_ref()
-            .map_err(|e| invalid(e.reason.clone()))?;
-        pacmap::place_points(
-            &self.embeddings,
-            &self.coordinates,
-            &self.new_embeddings,
-            self.dim as usize,
-            params,
-            &self.cancel,
-            &self.progress,
-        )
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Float32Array::new(output))
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
-    }
-}
-
 /// Places new samples into an existing PaCMAP layout without moving it (like the reference's
 /// `transform`): each new point is pulled toward its nearest existing samples' positions.
 /// `coordinates` is the n × 2 layout of `embeddings`; returns m × 2 for the m rows of
@@ -259,24 +164,20 @@ pub fn place_points(
     dim: u32,
     options: Option<PlacePointsOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<PlacePointsTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let mut options = options.unwrap_or(PlacePointsOptions {
-        n_neighbors: None,
-        iterations: None,
-        learning_rate: None,
-        pca_dims: None,
-        on_progress: None,
-    });
-    let params = place_params(&options);
-    let task = PlacePointsTask {
-        embeddings,
-        coordinates,
-        new_embeddings,
-        dim,
-        params,
-        cancel,
-        progress: Progress::new(options.on_progress.take()),
+) -> Result<AsyncTask<Job<Vec<f32>, Float32Array>>> {
+    let mut options = options.unwrap_or_default();
+    let on_progress = options.on_progress.take();
+    let work = move |cancel: &Cancel, progress: &Progress| {
+        let params = place_params(&options)?;
+        pacmap::place_points(
+            &embeddings,
+            &coordinates,
+            &new_embeddings,
+            dim as usize,
+            &params,
+            cancel,
+            progress,
+        )
     };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    spawn(&env, signal, on_progress, work, Float32Array::new)
 }

@@ -3,9 +3,10 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::job::{spawn, Job};
 use crate::select::{self, Named, Request, Stop, Strategy};
 use crate::similarity;
-use crate::{attach_signal, reject_with, Cancel, Progress, ProgressCallback};
+use crate::{Cancel, Progress, ProgressCallback};
 
 const SELECT: &str = "selectSamples";
 
@@ -44,6 +45,7 @@ pub enum SelectionStrategy {
 }
 
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct SelectSamplesOptions {
     /// Indices already selected: they count in every objective but are not returned.
     pub preselected: Option<Uint32Array>,
@@ -61,17 +63,6 @@ pub struct SelectionResult {
     /// candidate left.
     #[napi(ts_type = "'count' | 'minDistance' | 'exhausted'")]
     pub stopped_by: String,
-}
-
-pub struct SelectSamplesTask {
-    n: u32,
-    count: u32,
-    /// The strategies, or the (status, message) of the first one that could not be read: reported
-    /// by the promise like every other input error.
-    strategies: std::result::Result<Vec<SelectionStrategy>, (Status, String)>,
-    preselected: Vec<u32>,
-    cancel: Cancel,
-    progress: Progress,
 }
 
 fn borrow(index: usize, strategy: &SelectionStrategy) -> Named<'_> {
@@ -123,45 +114,15 @@ fn kind(strategy: &Strategy<'_>) -> &'static str {
     }
 }
 
-impl Task for SelectSamplesTask {
-    type Output = select::Selection;
-    type JsValue = SelectionResult;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let strategies = match &self.strategies {
-            Ok(s) => s,
-            Err((status, message)) => return Err(Error::new(*status, message.clone())),
-        };
-        let request = Request {
-            what: SELECT,
-            n: self.n as usize,
-            count: self.count,
-            strategies: strategies
-                .iter()
-                .enumerate()
-                .map(|(i, s)| borrow(i, s))
-                .collect(),
-            preselected: &self.preselected,
-            samples: format!("n = {}", self.n),
-            strict_count: false,
-        };
-        select::select(request, &self.cancel, &self.progress)
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(SelectionResult {
-            indices: Uint32Array::new(output.indices),
-            stopped_by: match output.stopped_by {
-                Stop::Count => "count",
-                Stop::MinDistance => "minDistance",
-                Stop::Exhausted => "exhausted",
-            }
-            .to_string(),
-        })
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
+fn selection_to_js(selection: select::Selection) -> SelectionResult {
+    SelectionResult {
+        indices: Uint32Array::new(selection.indices),
+        stopped_by: match selection.stopped_by {
+            Stop::Count => "count",
+            Stop::MinDistance => "minDistance",
+            Stop::Exhausted => "exhausted",
+        }
+        .to_string(),
     }
 }
 
@@ -205,61 +166,36 @@ pub fn select_samples(
     strategies: Unknown<'_>,
     options: Option<SelectSamplesOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<SelectSamplesTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let (preselected, on_progress) = match options {
-        Some(o) => (
-            o.preselected.map(|p| p.to_vec()).unwrap_or_default(),
-            o.on_progress,
-        ),
-        None => (Vec::new(), None),
+) -> Result<AsyncTask<Job<select::Selection, SelectionResult>>> {
+    let mut o = options.unwrap_or_default();
+    let on_progress = o.on_progress.take();
+    // Read here (they are JavaScript objects); a bad one rejects the promise like any input error.
+    let strategies = read_strategies(&env, strategies);
+    let work = move |cancel: &Cancel, progress: &Progress| {
+        let strategies = strategies.map_err(|(status, message)| Error::new(status, message))?;
+        let preselected = o.preselected.map(|p| p.to_vec()).unwrap_or_default();
+        let request = Request {
+            what: SELECT,
+            n: n as usize,
+            count,
+            strategies: strategies
+                .iter()
+                .enumerate()
+                .map(|(i, s)| borrow(i, s))
+                .collect(),
+            preselected: &preselected,
+            samples: format!("n = {n}"),
+            strict_count: false,
+        };
+        select::select(request, cancel, progress)
     };
-    let task = SelectSamplesTask {
-        n,
-        count,
-        strategies: read_strategies(&env, strategies),
-        preselected,
-        cancel,
-        progress: Progress::new(on_progress),
-    };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    spawn(&env, signal, on_progress, work, selection_to_js)
 }
 
 #[napi(object, object_to_js = false)]
 pub struct SimilarityWeightsOptions {
     /// L2-normalize samples and queries before measuring distances (default true).
     pub normalize: Option<bool>,
-}
-
-pub struct SimilarityWeightsTask {
-    embeddings: Float32Array,
-    queries: Float32Array,
-    dim: u32,
-    normalize: bool,
-    cancel: Cancel,
-}
-
-impl Task for SimilarityWeightsTask {
-    type Output = Vec<f32>;
-    type JsValue = Float32Array;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        similarity::similarity_weights(
-            &self.embeddings,
-            &self.queries,
-            self.dim,
-            self.normalize,
-            &self.cancel,
-        )
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Float32Array::new(output))
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
-    }
 }
 
 /// Similarity of every sample to a set of queries, as lightly-mundig's `Similarity`:
@@ -276,14 +212,10 @@ pub fn similarity_weights(
     dim: u32,
     options: Option<SimilarityWeightsOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<SimilarityWeightsTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let task = SimilarityWeightsTask {
-        embeddings,
-        queries,
-        dim,
-        normalize: options.and_then(|o| o.normalize).unwrap_or(true),
-        cancel,
+) -> Result<AsyncTask<Job<Vec<f32>, Float32Array>>> {
+    let normalize = options.and_then(|o| o.normalize).unwrap_or(true);
+    let work = move |cancel: &Cancel, _: &Progress| {
+        similarity::similarity_weights(&embeddings, &queries, dim, normalize, cancel)
     };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    spawn(&env, signal, None, work, Float32Array::new)
 }

@@ -52,13 +52,14 @@ pub(crate) enum KnnMethod {
 }
 
 impl KnnMethod {
-    pub(crate) fn parse(what: &str, s: Option<&str>, seed: u64) -> Result<KnnMethod> {
+    /// Reads the option `field` ('exact', 'approximate' or 'auto', the default).
+    pub(crate) fn parse(what: &str, field: &str, s: Option<&str>, seed: u64) -> Result<KnnMethod> {
         match s {
             None | Some("auto") => Ok(KnnMethod::Auto { seed }),
             Some("exact") => Ok(KnnMethod::Exact),
             Some("approximate") => Ok(KnnMethod::Approximate { seed }),
             Some(other) => Err(invalid(format!(
-                "{what}: options.method must be 'exact', 'approximate' or 'auto', got '{other}'"
+                "{what}: options.{field} must be 'exact', 'approximate' or 'auto', got '{other}'"
             ))),
         }
     }

@@ -20,6 +20,7 @@ mod bind_projection;
 mod bind_select;
 mod cover;
 mod duplicates;
+mod job;
 mod kcenter;
 mod kernels;
 mod knn;
@@ -71,6 +72,7 @@ fn reject_with<T>(env: &Env, err: Error) -> Result<T> {
 }
 
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct KCenterGreedyOptions {
     /// Indices already selected: they count as centres but are not returned.
     pub preselected: Option<Uint32Array>,
@@ -83,43 +85,6 @@ pub struct KCenterGreedyOptions {
     /// and once at the end. Must not throw.
     #[napi(ts_type = "(done: number, total: number) => void")]
     pub on_progress: Option<ProgressCallback>,
-}
-
-pub struct KCenterGreedyTask {
-    embeddings: Float32Array,
-    dim: u32,
-    count: u32,
-    preselected: Vec<u32>,
-    min_distance: f64,
-    normalize: bool,
-    cancel: Cancel,
-    progress: Progress,
-}
-
-impl Task for KCenterGreedyTask {
-    type Output = Vec<u32>;
-    type JsValue = Uint32Array;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        kcenter::k_center_greedy(
-            &self.embeddings,
-            self.dim,
-            self.count,
-            &self.preselected,
-            self.min_distance,
-            self.normalize,
-            &self.cancel,
-            &self.progress,
-        )
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(Uint32Array::new(output))
-    }
-
-    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
-        reject_with(&env, err)
-    }
 }
 
 /// Diversity selection by farthest-point (k-center) greedy, Sener & Savarese 2018.
@@ -139,26 +104,21 @@ pub fn k_center_greedy(
     count: u32,
     options: Option<KCenterGreedyOptions>,
     signal: Option<Unknown<'_>>,
-) -> Result<AsyncTask<KCenterGreedyTask>> {
-    let (abort_signal, cancel) = attach_signal(&env, signal)?;
-    let (preselected, min_distance, normalize, on_progress) = match options {
-        Some(o) => (
-            o.preselected.map(|p| p.to_vec()).unwrap_or_default(),
+) -> Result<AsyncTask<job::Job<Vec<u32>, Uint32Array>>> {
+    let mut o = options.unwrap_or_default();
+    let on_progress = o.on_progress.take();
+    let work = move |cancel: &Cancel, progress: &Progress| {
+        let preselected = o.preselected.map(|p| p.to_vec()).unwrap_or_default();
+        kcenter::k_center_greedy(
+            &embeddings,
+            dim,
+            count,
+            &preselected,
             o.min_distance.unwrap_or(0.0),
             o.normalize.unwrap_or(true),
-            o.on_progress,
-        ),
-        None => (Vec::new(), 0.0, true, None),
+            cancel,
+            progress,
+        )
     };
-    let task = KCenterGreedyTask {
-        embeddings,
-        dim,
-        count,
-        preselected,
-        min_distance,
-        normalize,
-        cancel,
-        progress: Progress::new(on_progress),
-    };
-    Ok(AsyncTask::with_optional_signal(task, abort_signal))
+    job::spawn(&env, signal, on_progress, work, Uint32Array::new)
 }
