@@ -3,24 +3,7 @@
 // Build the native core first: `npm run build -w native`.
 import { describe, expect, it } from 'vitest';
 import { duplicateGroups, nearestNeighbors, nearestNeighborsOf, typicality } from '../../native/index.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function uniform(n: number, dim: number, seed: number): Float32Array {
-  const next = rng(seed);
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < out.length; i++) out[i] = next() * 2 - 1;
-  return out;
-}
+import { type InvalidCall, itRejectsEach, rng, uniformRows } from './native-helpers.js';
 
 /** Small integers: many exact ties in distance. */
 function grid(n: number, dim: number, seed: number): Float32Array {
@@ -81,8 +64,8 @@ function bruteKnn(x: Float32Array, dim: number, k: number, metric: Metric) {
 
 describe('nearestNeighbors (exact)', () => {
   const cases: [string, Float32Array, number, number][] = [
-    ['uniform 300 x 17, k 10', uniform(300, 17, 1), 17, 10],
-    ['uniform 257 x 64, k 20', uniform(257, 64, 2), 64, 20],
+    ['uniform 300 x 17, k 10', uniformRows(300, 17, 1), 17, 10],
+    ['uniform 257 x 64, k 20', uniformRows(257, 64, 2), 64, 20],
     ['integer grid 200 x 5, k 7 (ties)', grid(200, 5, 3), 5, 7],
     ['integer grid 120 x 3, k 30 (many ties)', grid(120, 3, 4), 3, 30],
   ];
@@ -115,8 +98,8 @@ describe('nearestNeighbors (exact)', () => {
 
   it('nearestNeighborsOf equals brute force for outside queries', async () => {
     const dim = 12;
-    const x = uniform(400, dim, 5);
-    const q = uniform(30, dim, 6);
+    const x = uniformRows(400, dim, 5);
+    const q = uniformRows(30, dim, 6);
     const got = await nearestNeighborsOf(x, dim, q, 5);
     for (let i = 0; i < 30; i++) {
       const all: [number, number][] = [];
@@ -179,7 +162,7 @@ describe('typicality', () => {
   const n = 200;
   const dim = 16;
   const k = 20;
-  const x = uniform(n, dim, 42);
+  const x = uniformRows(n, dim, 42);
   const knn = bruteKnn(x, dim, k, 'euclidean').distances;
 
   it("'lightly' equals a straightforward reference to 1e-5 (the default)", async () => {
@@ -252,7 +235,7 @@ describe('duplicateGroups', () => {
   it('finds exactly the planted near-duplicates among 30,000 rows (the list-based search)', async () => {
     const dim = 16;
     const n = 30_000;
-    const x = uniform(n, dim, 9);
+    const x = uniformRows(n, dim, 9);
     const next = rng(10);
     // 500 planted pairs: row b becomes a copy of row a, moved by at most 1e-3 per coordinate.
     const partner = new Map<number, number>();
@@ -287,7 +270,7 @@ describe('duplicateGroups', () => {
 
 describe('validation', () => {
   const x = new Float32Array([0, 1, 2, 3, 4, 5]);
-  const cases: [string, () => Promise<unknown>, RegExp][] = [
+  const cases: InvalidCall[] = [
     [
       'NaN (nearestNeighbors)',
       () => nearestNeighbors(new Float32Array([0, 1, Number.NaN, 3, 4, 5]), 2, 1),
@@ -336,21 +319,14 @@ describe('validation', () => {
       /queries length 3 is not a multiple of dim 2/,
     ],
   ];
-  for (const [name, call, message] of cases) {
-    it(`rejects: ${name}`, async () => {
-      await expect(call()).rejects.toMatchObject({
-        code: 'InvalidArg',
-        message: expect.stringMatching(message),
-      });
-    });
-  }
+  itRejectsEach(cases);
 });
 
 describe('cancellation and progress', () => {
   // 60k x 64: exact k-NN is 2.3e11 multiply-adds, seconds of work on 2 cores.
   const n = 60_000;
   const dim = 64;
-  const big = uniform(n, dim, 3);
+  const big = uniformRows(n, dim, 3);
 
   it('rejects with an AbortError when the signal is already aborted', async () => {
     const c = new AbortController();

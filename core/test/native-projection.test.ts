@@ -8,21 +8,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pacmap, placePoints } from '../../native/index.js';
+import { type InvalidCall, itRejectsEach, rng } from './native-helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON = join(ROOT, '.venv-test', 'bin', 'python');
 const REFERENCE = join(ROOT, 'core', 'test', 'python', 'pacmap_reference.py');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(next: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -213,7 +203,7 @@ describe('placePoints', () => {
 describe('input validation', () => {
   const x = mixture(30, 4, 3, 2, 2).x;
   const layout = new Float32Array(60);
-  const cases: [string, () => Promise<unknown>, RegExp][] = [
+  const cases: InvalidCall[] = [
     [
       'length not a multiple of dim',
       () => pacmap(x, 7),
@@ -279,14 +269,7 @@ describe('input validation', () => {
       /placePoints: coordinates row 0 holds a non-finite value/,
     ],
   ];
-  for (const [name, call, message] of cases) {
-    it(`rejects: ${name}`, async () => {
-      await expect(call()).rejects.toMatchObject({
-        code: 'InvalidArg',
-        message: expect.stringMatching(message),
-      });
-    });
-  }
+  itRejectsEach(cases);
 });
 
 describe('cancellation and progress', () => {

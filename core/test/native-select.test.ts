@@ -7,17 +7,7 @@ import {
   selectSamples,
   similarityWeights,
 } from '../../native/index.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { type InvalidCall, itRejectsEach, rng } from './native-helpers.js';
 
 function uniform(length: number, seed: number, lo = -1, hi = 1): Float32Array {
   const next = rng(seed);
@@ -326,7 +316,7 @@ describe('similarityWeights', () => {
 
 describe('input validation', () => {
   const w3 = f32([1, 2, 3]);
-  const cases: [string, () => Promise<unknown>, RegExp][] = [
+  const cases: InvalidCall[] = [
     [
       'weights of the wrong length',
       () => selectSamples(4, 1, [{ type: 'weights', values: w3 }]),
@@ -413,14 +403,7 @@ describe('input validation', () => {
     ],
     ['no similarity query', () => similarityWeights(f32([1, 2]), f32([]), 2), /queries are empty/],
   ];
-  for (const [name, call, message] of cases) {
-    it(`rejects: ${name}`, async () => {
-      await expect(call()).rejects.toMatchObject({
-        code: 'InvalidArg',
-        message: expect.stringMatching(message),
-      });
-    });
-  }
+  itRejectsEach(cases);
 });
 
 describe('cancellation and progress', () => {

@@ -2,24 +2,7 @@
 // Build it first: `npm run build -w native` (napi build --platform --release --esm).
 import { describe, expect, it } from 'vitest';
 import { kCenterGreedy, typicality } from '../../native/index.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomEmbeddings(n: number, dim: number, seed: number): Float32Array {
-  const next = rng(seed);
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < out.length; i++) out[i] = next() * 2 - 1;
-  return out;
-}
+import { type InvalidCall, itRejectsEach, uniformRows } from './native-helpers.js';
 
 function dist(x: Float32Array, dim: number, i: number, j: number): number {
   let s = 0;
@@ -72,7 +55,7 @@ describe('kCenterGreedy', () => {
     const n = 12;
     const dim = 2;
     for (let seed = 1; seed <= 8; seed++) {
-      const x = randomEmbeddings(n, dim, seed);
+      const x = uniformRows(n, dim, seed);
       const picks = Array.from(await kCenterGreedy(x, dim, 3, { normalize: false }));
       expect(new Set(picks).size).toBe(3);
       let optimum = Number.POSITIVE_INFINITY;
@@ -84,7 +67,7 @@ describe('kCenterGreedy', () => {
   });
 
   it('is deterministic', async () => {
-    const x = randomEmbeddings(5000, 32, 7);
+    const x = uniformRows(5000, 32, 7);
     const a = await kCenterGreedy(x, 32, 100);
     const b = await kCenterGreedy(x, 32, 100);
     expect(Array.from(a)).toEqual(Array.from(b));
@@ -96,7 +79,7 @@ describe('typicality', () => {
     const n = 200;
     const dim = 16;
     const k = 20;
-    const x = randomEmbeddings(n, dim, 42);
+    const x = uniformRows(n, dim, 42);
     const got = await typicality(x, dim, { k });
     expect(got).toBeInstanceOf(Float32Array);
     expect(got.length).toBe(n);
@@ -122,7 +105,7 @@ describe('typicality', () => {
 
 describe('input validation', () => {
   const x = new Float32Array([0, 1, 2, 3, 4, 5]);
-  const cases: [string, () => Promise<unknown>, RegExp][] = [
+  const cases: InvalidCall[] = [
     ['length not a multiple of dim', () => kCenterGreedy(x, 4, 1), /length 6 is not a multiple of dim 4/],
     ['dim 0', () => typicality(x, 0, { k: 1 }), /dim must be at least 1/],
     ['empty embeddings', () => kCenterGreedy(new Float32Array(0), 2, 0), /empty/],
@@ -155,21 +138,14 @@ describe('input validation', () => {
       /minDistance must be a finite number >= 0/,
     ],
   ];
-  for (const [name, call, message] of cases) {
-    it(`rejects: ${name}`, async () => {
-      await expect(call()).rejects.toMatchObject({
-        code: 'InvalidArg',
-        message: expect.stringMatching(message),
-      });
-    });
-  }
+  itRejectsEach(cases);
 });
 
 describe('cancellation and the event loop', () => {
   // ~100k x 64 floats (25 MB): each k-center pick reads it all, so 3000 picks take seconds.
   const n = 100_000;
   const dim = 64;
-  const big = randomEmbeddings(n, dim, 3);
+  const big = uniformRows(n, dim, 3);
 
   it('rejects with an AbortError when the signal is already aborted', async () => {
     const controller = new AbortController();
