@@ -38,9 +38,9 @@ import {
   pearson,
   ROOT,
   ranks,
-  readRows,
   readTyped,
   runJson,
+  timeNativeCall,
 } from './lib/common.mjs';
 import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
@@ -54,43 +54,28 @@ function sampleRows(n, count) {
   return Array.from({ length: s }, (_, i) => Math.floor((i * n) / s));
 }
 
-/** Child-process mode: one Winnow call, raw output to --out, timing and peak RSS on stdout. */
-async function worker(args) {
-  const native = await import(join(ROOT, 'native', 'index.js'));
-  const mod = native.default ?? native;
-  const dim = Number(args.dim);
-  const rows = Number(args.rows);
-  const x = readRows(args.file, rows, dim);
-  let query;
-  if (args.task === 'truth') {
-    const sample = sampleRows(rows, Number(args.sample));
-    query = new Float32Array(sample.length * dim);
-    sample.forEach((r, i) => {
-      query.set(x.subarray(r * dim, (r + 1) * dim), i * dim);
-    });
-  }
-  const t0 = process.hrtime.bigint();
-  let outputs;
-  if (args.task === 'knn') {
-    const r = await mod.nearestNeighbors(x, dim, Number(args.k), { method: args.method, seed: 1 });
-    outputs = [r.indices];
-  } else if (args.task === 'truth') {
-    const r = await mod.nearestNeighborsOf(x, dim, query, Number(args.k));
-    outputs = [r.indices, r.distances];
-  } else {
-    outputs = [await mod.typicality(x, dim, { k: Number(args.k), method: args.method, seed: 1 })];
-  }
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  outputs.forEach((o, i) => {
-    writeFileSync(`${args.out}.${i}`, new Uint8Array(o.buffer, o.byteOffset, o.byteLength));
-  });
-  console.log(
-    JSON.stringify({
-      seconds,
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-      kernel: mod.simdKernel(),
-    }),
-  );
+/** Child-process mode: one Winnow call (the sampled exact-truth queries are built untimed); outputs at --out.0, --out.1. */
+function neighboursTask(args) {
+  return (native, x, dim, rows) => {
+    const k = Number(args.k);
+    if (args.task === 'knn') {
+      return async () => [
+        (await native.nearestNeighbors(x, dim, k, { method: args.method, seed: 1 })).indices,
+      ];
+    }
+    if (args.task === 'truth') {
+      const sample = sampleRows(rows, Number(args.sample));
+      const query = new Float32Array(sample.length * dim);
+      sample.forEach((r, i) => {
+        query.set(x.subarray(r * dim, (r + 1) * dim), i * dim);
+      });
+      return async () => {
+        const r = await native.nearestNeighborsOf(x, dim, query, k);
+        return [r.indices, r.distances];
+      };
+    }
+    return async () => [await native.typicality(x, dim, { k, method: args.method, seed: 1 })];
+  };
 }
 
 function winnow(file, dim, rows, task, extra) {
@@ -275,7 +260,7 @@ async function runSize(n, d, args) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  if (args.worker) return worker(args);
+  if (args.worker) return timeNativeCall(args, neighboursTask(args));
   const sizes = String(args.sizes ?? '100000x512,1000000x128')
     .split(',')
     .map((s) => s.split('x').map(Number));

@@ -29,7 +29,7 @@ import {
   OUT,
   parseArgs,
   ROOT,
-  readRows,
+  timeNativeCall,
 } from './lib/common.mjs';
 import { preparePeer, run, VENV_PYTHON } from './peers/python.mjs';
 
@@ -37,27 +37,6 @@ const PEER = join(ROOT, 'bench', 'peers', 'pacmap_projection.py');
 const QUALITY = join(ROOT, 'bench', 'peers', 'projection_quality.py');
 const SIDES = ['winnow', 'pacmap', 'mundig'];
 const log = (...parts) => console.error('[projection]', ...parts);
-
-/** Child-process mode: Winnow's PaCMAP on the first rows of a file; prints timing and peak RSS. */
-async function winnowWorker(args) {
-  const native = await import(join(ROOT, 'native', 'index.js'));
-  const mod = native.default ?? native;
-  const dim = Number(args.dim);
-  const rows = Number(args.rows);
-  const x = readRows(args.file, rows, dim);
-  const rssAfterLoad = process.resourceUsage().maxRSS * 1024;
-  const t0 = process.hrtime.bigint();
-  const layout = await mod.pacmap(x, dim, { seed: 0 });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  writeFileSync(args.out, new Uint8Array(layout.buffer, layout.byteOffset, layout.byteLength));
-  console.log(
-    JSON.stringify({
-      seconds,
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-      rss_after_load_bytes: rssAfterLoad,
-    }),
-  );
-}
 
 function command(side, file, dim, rows, out) {
   const common = ['--file', file, '--dim', String(dim), '--rows', String(rows), '--out', out];
@@ -148,7 +127,7 @@ async function runSize(n, dim, sides, args) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  if (args.worker) return winnowWorker(args);
+  if (args.worker) return timeNativeCall(args, (native, x, dim) => () => native.pacmap(x, dim, { seed: 0 }));
   const sizes = String(args.sizes ?? '100000x512,1000000x128')
     .split(',')
     .map((s) => s.split('x').map(Number));

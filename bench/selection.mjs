@@ -44,33 +44,19 @@ import {
   readRows,
   readTyped,
   runJson,
+  timeNativeCall,
 } from './lib/common.mjs';
 import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
 const PEER = join(ROOT, 'bench', 'peers', 'mundig_selection.py');
 
-/** Child-process mode: run one Winnow task, write its raw output, print timing and peak RSS. */
-async function winnowWorker(args) {
-  const native = await import(join(ROOT, 'native', 'index.js'));
-  const mod = native.default ?? native;
-  const dim = Number(args.dim);
-  const rows = Number(args.rows);
-  const x = readRows(args.file, rows, dim);
-  const rssAfterLoad = process.resourceUsage().maxRSS * 1024;
-  const t0 = process.hrtime.bigint();
-  let out;
-  if (args.task === 'kcenter') out = await mod.kCenterGreedy(x, dim, Number(args.count), { normalize: true });
-  else out = (await mod.selectSamples(rows, Number(args.count), combinedStrategies(args, x, dim))).indices;
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  writeFileSync(args.out, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
-  console.log(
-    JSON.stringify({
-      seconds,
-      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-      rss_after_load_bytes: rssAfterLoad,
-      length: out.length,
-    }),
-  );
+/** Child-process mode: one Winnow task (k-center or the combined strategies). */
+function winnowTask(args) {
+  return (native, x, dim, rows) =>
+    args.task === 'kcenter'
+      ? () => native.kCenterGreedy(x, dim, Number(args.count), { normalize: true })
+      : async () =>
+          (await native.selectSamples(rows, Number(args.count), combinedStrategies(args, x, dim))).indices;
 }
 
 /** The Winnow side of a combined case (the peer script builds the same strategies). */
@@ -302,7 +288,7 @@ async function runSize(n, d, sizeCount, args) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  if (args.worker) return winnowWorker(args);
+  if (args.worker) return timeNativeCall(args, winnowTask(args));
   const sizes = String(args.sizes ?? '100000x512:1000,1000000x128:10000')
     .split(',')
     .map((s) => {

@@ -138,6 +138,38 @@ export function readRows(path, rows, dim) {
   return out;
 }
 
+/**
+ * The child-process side of a benchmark: loads the native core and the first `--rows` rows of
+ * `--file` (`--dim` wide), lets `prepare(native, x, dim, rows)` set up what is not timed, times
+ * only the call it returns, writes the typed array that call resolves to at `--out` (an array of
+ * them at `--out.0`, `--out.1`, …) and prints one JSON line: seconds, peak RSS, RSS after the
+ * load, the output's length and the SIMD kernel.
+ */
+export async function timeNativeCall(args, prepare) {
+  const imported = await import(join(ROOT, 'native', 'index.js'));
+  const native = imported.default ?? imported;
+  const dim = Number(args.dim);
+  const rows = Number(args.rows);
+  const x = readRows(args.file, rows, dim);
+  const rssAfterLoad = process.resourceUsage().maxRSS * 1024;
+  const call = prepare(native, x, dim, rows);
+  const t0 = process.hrtime.bigint();
+  const result = await call();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const write = (path, o) => writeFileSync(path, new Uint8Array(o.buffer, o.byteOffset, o.byteLength));
+  if (!Array.isArray(result)) write(args.out, result);
+  else for (const [i, o] of result.entries()) write(`${args.out}.${i}`, o);
+  console.log(
+    JSON.stringify({
+      seconds,
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      rss_after_load_bytes: rssAfterLoad,
+      length: (Array.isArray(result) ? result[0] : result).length,
+      kernel: native.simdKernel(),
+    }),
+  );
+}
+
 export function runJson(cmd, argv) {
   const stdout = execFileSync(cmd, argv, {
     encoding: 'utf8',
