@@ -17,6 +17,7 @@ use napi::Result;
 use rayon::prelude::*;
 
 use crate::kernels::{dots_block, exact_cosine, exact_dist, norm2, norm_f64};
+use crate::rng::SplitMix64;
 use crate::validate::{invalid, Cancel};
 use crate::Progress;
 
@@ -476,34 +477,14 @@ fn exact_search(
 // k-means and inverted lists (approximate search, range search on large inputs).
 // ---------------------------------------------------------------------------------------------
 
-/// SplitMix64: small, seeded, deterministic.
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x5851_F42D_4C95_7F2D)
-    }
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in 0..n.
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
-    }
-}
-
 /// `m` distinct indices of 0..n, chosen at random, in increasing order.
-fn sample_indices(n: usize, m: usize, rng: &mut Rng) -> Vec<u32> {
+fn sample_indices(n: usize, m: usize, rng: &mut SplitMix64) -> Vec<u32> {
     if m >= n {
         return (0..n as u32).collect();
     }
     let mut all: Vec<u32> = (0..n as u32).collect();
     for i in 0..m {
-        let j = i + rng.below(n - i);
+        let j = i + rng.below_53(n - i);
         all.swap(i, j);
     }
     all.truncate(m);
@@ -601,7 +582,7 @@ pub(crate) fn build_lists(
 ) -> Result<Lists> {
     let n = rows.len() / dim;
     let lists = lists.clamp(1, n);
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::new(seed ^ 0x5851_F42D_4C95_7F2D);
     let sample = sample_indices(n, lists * KMEANS_SAMPLE_PER_LIST, &mut rng);
     let mut train = Vec::new();
     gather(rows, dim, &sample, &mut train);

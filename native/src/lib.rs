@@ -26,6 +26,7 @@ mod kernels;
 mod knn;
 mod pacmap;
 mod progress;
+mod rng;
 mod select;
 mod similarity;
 mod typicality;

@@ -235,13 +235,15 @@ interface Box {
   image: number;
   path: string;
   box: number[];
+  /** The crop sample made earlier for this box, if any. */
+  crop: number | null;
 }
 
 /**
  * Crops of the images' boxes (`[x, y, w, h]` in pixels, clipped to the image) that have no
  * embedding of the model yet: each becomes a crop sample (its image as parent, its box, path
  * `<image>#xywh=x,y,w,h`) with its picture under `.winnow/crops/<sample_id>.jpg`, and is
- * embedded. Each image's crops are stored together.
+ * embedded. Each image's crops are stored together; an image with no pending box is not read.
  */
 async function embedCrops(
   job: Job,
@@ -252,11 +254,17 @@ async function embedCrops(
 ): Promise<Pick<Embedded, 'ids' | 'dim'>> {
   const { ws, dataset } = job;
   await mkdir(dir, { recursive: true });
+  // A box whose crop sample exists (same image, same box) and has this model's vector is done.
+  const model = (await listModels(ws.db, dataset.id)).find((m) => m.name === job.config.model);
+  const pending = model
+    ? `AND (c.sample_id IS NULL OR c.sample_id NOT IN (SELECT sample_id FROM ${embeddingTable(model)}))`
+    : '';
   const boxes = await ws.db.all<Box>(
-    `SELECT DISTINCT s.sample_id AS image, s.path, b.box::DOUBLE[] AS box
+    `SELECT DISTINCT s.sample_id AS image, s.path, b.box::DOUBLE[] AS box, c.sample_id AS crop
      FROM winnow.${source} b JOIN winnow.tasks t USING (task_id) JOIN winnow.samples s USING (sample_id)
+     LEFT JOIN winnow.samples c ON c.parent_id = s.sample_id AND c.kind = 'crop' AND c.box = b.box
      WHERE s.dataset_id = ? AND s.kind = 'image' AND s.status = 'ok' AND b.box IS NOT NULL
-       AND (? IS NULL OR t.name = ?)
+       AND (? IS NULL OR t.name = ?) ${pending}
      ORDER BY s.sample_id, box`,
     [dataset.id, task ?? null, task ?? null],
   );
@@ -290,9 +298,8 @@ async function cropSamples(
   // Decoded once; every crop is cut from the same pixels.
   const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
-  const model = (await listModels(ws.db, dataset.id)).find((m) => m.name === job.config.model);
   const crops: (PendingSample & { file: string })[] = [];
-  for (const { image: parent, path, box } of boxes) {
+  for (const { image: parent, path, box, crop } of boxes) {
     const [x, y, w, h] = box as [number, number, number, number];
     const left = Math.max(0, Math.floor(x));
     const top = Math.max(0, Math.floor(y));
@@ -300,22 +307,13 @@ async function cropSamples(
     const bottom = Math.min(height, Math.ceil(y + h));
     if (right - left < 1 || bottom - top < 1) continue;
     const cropPath = `${path}#xywh=${box.map((v) => Math.round(v * 100) / 100).join(',')}`;
-    let id = await ws.db.value<number | undefined>(
-      "SELECT sample_id FROM winnow.samples WHERE parent_id = ? AND kind = 'crop' AND path = ?",
-      [parent, cropPath],
-    );
-    if (id !== undefined && model) {
-      const has = await ws.db.value<number>(
-        `SELECT count(*) FROM ${embeddingTable(model)} WHERE sample_id = ?`,
-        [id],
-      );
-      if (Number(has)) continue;
-    }
-    id ??= await ws.db.value<number>(
-      `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, width, height, parent_id, box, status)
+    const id =
+      crop ??
+      (await ws.db.value<number>(
+        `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, width, height, parent_id, box, status)
        VALUES (nextval('winnow.sample_ids'), ?, 'crop', ?, 'jpeg', ?, ?, ?, ?::FLOAT[4], 'ok') RETURNING sample_id`,
-      [dataset.id, cropPath, right - left, bottom - top, parent, JSON.stringify(box)],
-    );
+        [dataset.id, cropPath, right - left, bottom - top, parent, JSON.stringify(box)],
+      ));
     const file = join(dir, `${id}.jpg`);
     await sharp(data, { raw: { width, height, channels } })
       .extract({ left, top, width: right - left, height: bottom - top })

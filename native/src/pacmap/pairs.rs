@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::kernels::scaled_dist2;
 use crate::knn::Neighbours;
+use crate::rng::SplitMix64;
 use crate::validate::invalid;
 
 /// How many pairs of each kind every row gets.
@@ -68,36 +69,11 @@ pub(crate) fn counts(
     Ok(Counts { nb, mn, fp })
 }
 
-/// A small counter-based generator (SplitMix64): one independent stream per row and purpose, so
-/// the pairs do not depend on how rows are split between threads.
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64, row: usize, stream: u64) -> Self {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        let mixed = r.next_u64() ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        Rng(mixed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..n (Lemire's multiply-and-reject, unbiased).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        let n = n as u64;
-        let threshold = n.wrapping_neg() % n;
-        loop {
-            let m = self.next_u64() as u128 * n as u128;
-            if (m as u64) >= threshold {
-                return (m >> 64) as usize;
-            }
-        }
-    }
+/// One independent generator per row and purpose, so the pairs do not depend on how rows are
+/// split between threads.
+fn row_stream(seed: u64, row: usize, stream: u64) -> SplitMix64 {
+    let mut r = SplitMix64::new(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    SplitMix64::new(r.next_u64() ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
 const STREAM_MID_NEAR: u64 = 1;
@@ -106,7 +82,7 @@ const STREAM_FURTHER: u64 = 2;
 /// Appends `count` distinct rows of 0..n to `out`, none equal to `me`, to one in `reject` or to
 /// one already in `out`; fewer when fewer are left.
 fn sample_distinct(
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     n: usize,
     count: usize,
     me: usize,
@@ -169,7 +145,7 @@ pub(crate) fn mid_near_pairs(x: &[f32], dim: usize, mn: usize, seed: u64) -> Vec
         return pairs;
     }
     pairs.par_chunks_mut(mn).enumerate().for_each(|(i, out)| {
-        let mut rng = Rng::new(seed, i, STREAM_MID_NEAR);
+        let mut rng = row_stream(seed, i, STREAM_MID_NEAR);
         let mut sampled = Vec::with_capacity(6);
         let mut ranked = Vec::with_capacity(6);
         for j in 0..mn {
@@ -203,7 +179,7 @@ pub(crate) fn further_pairs(
     pairs.par_chunks_mut(fp).enumerate().for_each_init(
         || Vec::with_capacity(fp),
         |picked, (i, out)| {
-            let mut rng = Rng::new(seed, i, STREAM_FURTHER);
+            let mut rng = row_stream(seed, i, STREAM_FURTHER);
             picked.clear();
             sample_distinct(&mut rng, n, fp, i, &nb_pairs[i * nb..(i + 1) * nb], picked);
             out.copy_from_slice(picked);
