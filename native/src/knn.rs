@@ -68,7 +68,6 @@ impl KnnMethod {
 
 /// n × k neighbours, row-major; each row sorted by ascending distance, ties by lower index.
 pub(crate) struct Neighbours {
-    #[allow(dead_code)]
     pub k: usize,
     pub indices: Vec<u32>,
     pub distances: Vec<f32>,
@@ -154,11 +153,6 @@ impl<'a> Space<'a> {
             Metric::Euclidean => self.raw,
             Metric::Cosine => &self.normalized,
         }
-    }
-
-    #[allow(dead_code)]
-    pub(crate) fn row(&self, i: usize) -> &[f32] {
-        &self.rows()[i * self.dim..(i + 1) * self.dim]
     }
 
     /// key = add[j] + scale · dot.

@@ -31,7 +31,6 @@ impl Progress {
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn none() -> Self {
         Progress::new(None)
     }
