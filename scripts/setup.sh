@@ -20,11 +20,12 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The projection tests run the reference PaCMAP (Python package `pacmap`) beside the native one.
+# The projection tests run the reference PaCMAP (Python package `pacmap`) beside the native one;
+# the search tests write a tiny ONNX text tower with the `onnx` package.
 TEST_VENV=.venv-test
-TEST_PYTHON_PACKAGES=(numpy pacmap==0.9.1)
+TEST_PYTHON_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2)
 install_test_python() {
-  if [ -x "$TEST_VENV/bin/python" ] && "$TEST_VENV/bin/python" -c 'import numpy, pacmap' >/dev/null 2>&1; then
+  if [ -x "$TEST_VENV/bin/python" ] && "$TEST_VENV/bin/python" -c 'import numpy, pacmap, onnx' >/dev/null 2>&1; then
     return 0
   fi
   local python=${PYTHON:-python3}

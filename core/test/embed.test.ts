@@ -1,13 +1,18 @@
 // The embedding core on the real ImageNet CNNs in ../shared/models: model configs and their
 // errors, the checksum guard, and real embeddings of coco128 photos.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encode as encodeBmp } from 'bmp-ts';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageEmbedder, imageTensor } from '../src/embed/embedder.js';
+import { extractFrames } from '../src/embed/frames.js';
 import { BUILTIN_MODELS, modelConfigSchema, resolveModel } from '../src/embed/model.js';
+import { embedDataset } from '../src/embed/run.js';
+import { ingest } from '../src/ingest/index.js';
 import { Workspace } from '../src/store/workspace.js';
-import { COCO128, REPOSITORY, tempDir, testVideo, winnow } from './helpers.js';
+import { COCO128, REPOSITORY, tempDir, tempWorkspace, testVideo, winnow } from './helpers.js';
 
 const MODELS = join(REPOSITORY, '../shared/models');
 const savedDir = process.env.WINNOW_MODEL_DIR;
@@ -66,7 +71,8 @@ describe('model configs', () => {
 });
 
 describe('embedding coco128 photos with the shared models', () => {
-  for (const name of Object.keys(BUILTIN_MODELS)) {
+  // The offline entries: the CLIP ones are downloaded, which these machines cannot do.
+  for (const name of ['squeezenet1.1', 'mobilenetv2-int8']) {
     it(`${name}: a flipped, recompressed copy of a photo is that photo's nearest neighbour`, async () => {
       process.env.WINNOW_MODEL_DIR = MODELS;
       const embedder = await ImageEmbedder.open(await resolveModel(name));
@@ -99,7 +105,8 @@ describe('winnow embed', () => {
     expect((await winnow(ws, 'ingest', join(COCO128, 'images'), '--dataset', 'coco')).code).toBe(0);
     const args = ['embed', '--dataset', 'coco', '--model', 'mobilenetv2-int8', '--json'];
     const first = await winnow(ws, ...args);
-    expect(first.stderr).toBe('');
+    // Without a GPU, device auto says in one line why it runs on the CPU.
+    expect(first.stderr).toMatch(/^(winnow: device auto: using the CPU \(cuda: .+; webgpu: .+\)\n)?$/);
     const summary = JSON.parse(first.stdout);
     expect(summary).toMatchObject({
       model: 'mobilenetv2-int8',
@@ -167,7 +174,17 @@ describe('videos', () => {
     );
     const wsDir = join(dir, '.winnow');
     expect((await winnow(wsDir, 'ingest', media, '--dataset', 'm')).code).toBe(0);
-    const out = await winnow(wsDir, 'embed', '--dataset', 'm', '--model', 'squeezenet1.1', '--json');
+    const out = await winnow(
+      wsDir,
+      'embed',
+      '--dataset',
+      'm',
+      '--model',
+      'squeezenet1.1',
+      '--device',
+      'cpu',
+      '--json',
+    );
     expect(out.stderr).toBe('');
     expect(JSON.parse(out.stdout)).toMatchObject({ embedded: 1, videos: 1, frames: 3, corrupt: [] });
 
@@ -276,5 +293,109 @@ describe('object crops', () => {
     }
     const again = JSON.parse((await winnow(ws, ...args)).stdout);
     expect(again).toMatchObject({ embedded: 0, crops: 0 });
+  });
+});
+
+describe('decoding', () => {
+  it('reads BMP, GIF, TIFF and PNG with alpha; a corrupt file is marked with its reason and skipped', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const dir = tempDir();
+    const media = join(dir, 'media');
+    mkdirSync(media);
+    const photo = join(COCO128, 'images', readdirSync(join(COCO128, 'images')).sort()[3]!);
+    const { data, info } = await sharp(photo).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    // bmp-ts encodes from ABGR bytes.
+    const abgr = Buffer.alloc(data.length);
+    for (let p = 0; p < data.length; p += 4) {
+      abgr[p] = data[p + 3]!;
+      abgr[p + 1] = data[p + 2]!;
+      abgr[p + 2] = data[p + 1]!;
+      abgr[p + 3] = data[p]!;
+    }
+    writeFileSync(
+      join(media, 'b.bmp'),
+      encodeBmp({ data: abgr, width: info.width, height: info.height, bitPP: 24 }).data,
+    );
+    await sharp(photo).jpeg({ quality: 95 }).toFile(join(media, 'a.jpg'));
+    await sharp(photo).gif().toFile(join(media, 'c.gif'));
+    await sharp(photo).tiff().toFile(join(media, 'd.tiff'));
+    await sharp(photo).ensureAlpha(0.5).png().toFile(join(media, 'e.png'));
+    // Header and end chunk intact (ingest takes it), the compressed pixels zeroed.
+    const broken = await sharp(photo).png().toBuffer();
+    broken.fill(0, 1000, broken.length - 100);
+    writeFileSync(join(media, 'f.png'), broken);
+    const ws = await Workspace.open(join(dir, '.winnow'));
+    try {
+      await ingest(ws, media, { dataset: 'formats' });
+      const dataset = await ws.dataset('formats');
+      const summary = await embedDataset(ws, dataset, { model: 'squeezenet1.1', device: 'cpu' });
+      expect(summary.embedded).toBe(5);
+      expect(summary.corrupt).toEqual([{ path: 'f.png', reason: expect.stringMatching(/^cannot decode: /) }]);
+      const status = await ws.db.all<{ path: string; status: string; reason: string | null }>(
+        'SELECT path, status, reason FROM winnow.samples ORDER BY path',
+      );
+      expect(status.map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'corrupt']);
+      expect(status[5]!.reason).toMatch(/^cannot decode: /);
+      // The same picture in every format embeds alike: colours and orientation survive each decoder.
+      const vectors = await ws.db.all<{ path: string; v: number[] }>(
+        `SELECT s.path, e.vector::DOUBLE[] AS v FROM winnow.embeddings_1 e JOIN winnow.samples s USING (sample_id)
+         ORDER BY s.path`,
+      );
+      const jpeg = vectors[0]!.v;
+      for (const { path, v } of vectors.slice(1)) {
+        const similarity = v.reduce((sum, x, j) => sum + x * jpeg[j]!, 0);
+        expect(similarity, path).toBeGreaterThan(path.endsWith('.gif') ? 0.9 : 0.97);
+      }
+      for (const { id } of await ws.db.all<{ id: number }>(
+        "SELECT sample_id AS id FROM winnow.samples WHERE status = 'ok'",
+      ))
+        expect(existsSync(join(dir, '.winnow', 'thumbnails', `${id}.jpg`))).toBe(true);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('a cancelled run keeps what it embedded, and the next run does the rest', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const ws = await tempWorkspace();
+    try {
+      await ingest(ws, join(COCO128, 'images'), { dataset: 'coco' });
+      const dataset = await ws.dataset('coco');
+      const stop = new AbortController();
+      const options = { model: 'mobilenetv2-int8', device: 'cpu' as const, batchSize: 16 };
+      await expect(
+        embedDataset(ws, dataset, {
+          ...options,
+          signal: stop.signal,
+          onProgress: ({ done }) => done >= 48 && stop.abort(),
+        }),
+      ).rejects.toThrow(/cancel/i);
+      const kept = Number(await ws.db.value('SELECT count(*) FROM winnow.embeddings_1'));
+      expect(kept).toBeGreaterThanOrEqual(48);
+      expect(kept).toBeLessThan(128);
+      const rest = await embedDataset(ws, dataset, options);
+      expect(rest).toMatchObject({ embedded: 128 - kept, skipped: kept });
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+describe('video frame sampling', () => {
+  it('takes N frames spread over a video, or one per scene', async () => {
+    const dir = tempDir();
+    const even = await extractFrames(testVideo(join(dir, 'even.mp4'), 4, 10), join(dir, 'even'), {
+      count: 4,
+    });
+    expect(even.map((f) => f.time)).toEqual([0, 1, 2, 3]);
+    const scenes = join(dir, 'scenes.mp4');
+    const part = (source: string) => ['-f', 'lavfi', '-i', `${source}:duration=1:size=320x240:rate=10`];
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', ...part('testsrc=rate=10'), ...part('smptebars=rate=10'), ...part('color=c=red')],
+      ...['-filter_complex', 'concat=n=3:v=1:a=0', '-pix_fmt', 'yuv420p', '-y', scenes],
+    ]);
+    const cuts = await extractFrames(scenes, join(dir, 'cuts'), { scene: 0.3 });
+    expect(cuts.map((f) => f.time)).toEqual([0, 1, 2]);
+    for (const f of cuts) expect(existsSync(f.file)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerQuery } from './commands/query.js';
+import { registerSearch } from './commands/search.js';
 import { registerSelect } from './commands/select.js';
 import { registerTag } from './commands/tag.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerEmbed(program);
   registerSelect(program);
   registerAnalyze(program);
+  registerSearch(program);
   registerTag(program);
   registerExport(program);
   registerInfo(program);

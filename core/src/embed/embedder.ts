@@ -1,58 +1,24 @@
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
-import { InputError, WinnowError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { type ModelConfig, type ModelSpec, verifyModelFile } from './model.js';
+import { imageTensor, inputSize } from './preprocess.js';
+import { type Device, openSession, type ResolvedDevice } from './session.js';
 
-const FIT = { stretch: 'fill', crop: 'cover', pad: 'contain' } as const;
-
-/**
- * One image's input tensor (without the batch axis) per the model config: decoded with EXIF
- * orientation applied, shrunk on load where the codec allows, resized, then each value
- * (pixel / range − mean) / std in the model's channel order and layout.
- */
-export async function imageTensor(source: string | Buffer, config: ModelConfig): Promise<Float32Array> {
-  const [width, height] = typeof config.size === 'number' ? [config.size, config.size] : config.size;
-  let pixels: Buffer;
-  try {
-    pixels = await sharp(source, { failOn: 'error' })
-      .rotate()
-      .resize(width, height, { fit: FIT[config.resize], background: { r: 0, g: 0, b: 0 } })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer();
-  } catch (error) {
-    const name = typeof source === 'string' ? source : 'image';
-    throw new InputError(name, undefined, `cannot decode: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const plane = width * height;
-  const scale = config.range === '0-255' ? 1 : 1 / 255;
-  const order = config.channels === 'rgb' ? [0, 1, 2] : [2, 1, 0];
-  const out = new Float32Array(3 * plane);
-  for (let c = 0; c < 3; c++) {
-    const from = order[c]!;
-    const mean = config.mean[c]!;
-    const std = config.std[c]!;
-    for (let p = 0; p < plane; p++) {
-      const value = (pixels[p * 3 + from]! * scale - mean) / std;
-      out[config.layout === 'nchw' ? c * plane + p : p * 3 + c] = value;
-    }
-  }
-  return out;
-}
+export { imageTensor };
 
 /** An ONNX image model that turns batches of input tensors into embedding rows. */
 export class ImageEmbedder {
   private constructor(
     readonly spec: ModelSpec,
     private readonly session: ort.InferenceSession,
+    /** The device the model runs on, and with `auto` why a faster one was passed over. */
+    readonly device: ResolvedDevice,
+    readonly fallback?: string,
   ) {}
 
-  static async open(spec: ModelSpec): Promise<ImageEmbedder> {
+  static async open(spec: ModelSpec, device: Device = 'cpu'): Promise<ImageEmbedder> {
     await verifyModelFile(spec);
-    const session = await ort.InferenceSession.create(spec.path).catch((error: Error) => {
-      throw new WinnowError('invalid_input', `model '${spec.name}': ${error.message.split('\n')[0]}`);
-    });
+    const { session, device: resolved, fallback } = await openSession(spec.path, spec.name, device);
     for (const [kind, name, names] of [
       ['input', spec.config.input, session.inputNames],
       ['output', spec.config.output, session.outputNames],
@@ -65,7 +31,7 @@ export class ImageEmbedder {
         );
       }
     }
-    return new ImageEmbedder(spec, session);
+    return new ImageEmbedder(spec, session, resolved, fallback);
   }
 
   /** Embeds images (files or encoded bytes): one row each, in order. */
@@ -77,7 +43,7 @@ export class ImageEmbedder {
   /** Runs one batch of input tensors (each from `imageTensor`). */
   async embedTensors(tensors: Float32Array[]): Promise<{ dim: number; rows: Float32Array }> {
     const { config } = this.spec;
-    const [width, height] = typeof config.size === 'number' ? [config.size, config.size] : config.size;
+    const [width, height] = inputSize(config);
     const batch = new Float32Array(tensors.length * 3 * width * height);
     tensors.forEach((t, i) => {
       batch.set(t, i * t.length);

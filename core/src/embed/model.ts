@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { InputError, WinnowError } from '../errors.js';
+import { InputError, type LongTaskOptions, WinnowError } from '../errors.js';
 import { parseConfig, readConfigFile } from '../util/config-file.js';
+import { downloadFile, sha256Of } from './download.js';
 
 /**
  * How to feed an ONNX image model and read its embedding. Everything a user's model needs is
@@ -14,49 +14,146 @@ import { parseConfig, readConfigFile } from '../util/config-file.js';
  */
 const positive = z.number().positive();
 const triple = z.tuple([z.number(), z.number(), z.number()]);
-export const modelConfigSchema = z.strictObject({
-  /** The .onnx file: absolute, or relative to the config file (or the model folder). */
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+
+/**
+ * A file of the model: its local name, its checksum and, for a file Winnow may fetch, where from
+ * (a Hugging Face `resolve` URL pinned to a commit, so the bytes behind it never change).
+ */
+const fileFields = {
+  /** Absolute, or relative to the config file (or, for a registry entry, the model folder). */
   file: z.string().min(1),
-  /** Checked before the model is loaded; a mismatch is refused. */
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
-    .optional(),
-  input: z.string().min(1),
-  /** Width and height of the input, or one number for both. */
-  size: z.union([
-    z.number().int().positive(),
-    z.tuple([z.number().int().positive(), z.number().int().positive()]),
-  ]),
-  /** stretch: to exactly the size; crop: cover the size and cut the centre; pad: fit inside, black borders. */
-  resize: z.enum(['stretch', 'crop', 'pad']).default('stretch'),
-  channels: z.enum(['rgb', 'bgr']).default('rgb'),
-  /** Pixel values before mean and std: 0–1 or 0–255. */
-  range: z.enum(['0-1', '0-255']).default('0-1'),
-  mean: triple.default([0, 0, 0]),
-  std: z.tuple([positive, positive, positive]).default([1, 1, 1]),
-  layout: z.enum(['nchw', 'nhwc']).default('nchw'),
-  output: z.string().min(1),
-  /** mean: average an output of shape [batch, c, h, w] over h and w; none: flatten it. */
-  pooling: z.enum(['none', 'mean']).default('none'),
-  /** L2-normalize each embedding (cosine and euclidean orders then agree). */
-  normalize: z.boolean().default(true),
-});
+  /** Checked before the model is loaded and after a download; a mismatch is refused. */
+  sha256: sha256.optional(),
+  /** Fetched into place when the file is missing; needs `sha256`. */
+  url: z.url({ protocol: /^https?$/ }).optional(),
+};
+const urlNeedsSha256 = (entry: { url?: string; sha256?: string }) => !entry.url || !!entry.sha256;
+const needsSha256 = { message: 'a file with a url needs its sha256', path: ['sha256'] };
+
+export const tokenizerConfigSchema = z
+  .strictObject({
+    /** A Hugging Face tokenizers file (tokenizer.json). */
+    ...fileFields,
+  })
+  .refine(urlNeedsSha256, needsSha256);
+
+/**
+ * The text tower of a CLIP-style model: text → the same embedding space as the images. Text is
+ * tokenized with `tokenizer`, padded or cut to `contextLength` tokens (int64 ids), fed as `input`
+ * (and a 1/0 mask as `attentionMask` where the graph takes one); `output` is [batch, dim].
+ */
+export const textConfigSchema = z
+  .strictObject({
+    ...fileFields,
+    input: z.string().min(1).default('input_ids'),
+    attentionMask: z.string().min(1).optional(),
+    output: z.string().min(1).default('text_embeds'),
+    tokenizer: tokenizerConfigSchema,
+    contextLength: z.number().int().positive().default(77),
+    normalize: z.boolean().default(true),
+  })
+  .refine(urlNeedsSha256, needsSha256);
+export type TextConfig = z.output<typeof textConfigSchema>;
+
+export const modelConfigSchema = z
+  .strictObject({
+    /** The .onnx image model, with its checksum and where to fetch it. */
+    ...fileFields,
+    input: z.string().min(1),
+    /** Width and height of the input, or one number for both. */
+    size: z.union([
+      z.number().int().positive(),
+      z.tuple([z.number().int().positive(), z.number().int().positive()]),
+    ]),
+    /** stretch: to exactly the size; crop: cover the size and cut the centre; pad: fit inside, black borders. */
+    resize: z.enum(['stretch', 'crop', 'pad']).default('stretch'),
+    channels: z.enum(['rgb', 'bgr']).default('rgb'),
+    /** Pixel values before mean and std: 0–1 or 0–255. */
+    range: z.enum(['0-1', '0-255']).default('0-1'),
+    mean: triple.default([0, 0, 0]),
+    std: z.tuple([positive, positive, positive]).default([1, 1, 1]),
+    layout: z.enum(['nchw', 'nhwc']).default('nchw'),
+    output: z.string().min(1),
+    /** mean: average an output of shape [batch, c, h, w] over h and w; none: flatten it. */
+    pooling: z.enum(['none', 'mean']).default('none'),
+    /** L2-normalize each embedding (cosine and euclidean orders then agree). */
+    normalize: z.boolean().default(true),
+    /** A text tower embedding into the same space: what text search needs. */
+    text: textConfigSchema.optional(),
+  })
+  .refine(urlNeedsSha256, needsSha256);
 export type ModelConfig = z.output<typeof modelConfigSchema>;
 
-/** A model ready to load: its name (stored with the embeddings), config and file on disk. */
+/** A model ready to load: its name (stored with the embeddings), config and files on disk. */
 export interface ModelSpec {
   name: string;
   config: ModelConfig;
+  /** The image model. */
   path: string;
+  /** Where the text tower and its tokenizer are, when the config has one. */
+  text?: { path: string; tokenizer: string };
 }
 
 /**
+ * OpenAI CLIP ViT-B/32 (MIT) as exported to ONNX by Xenova for transformers.js, pinned to one
+ * commit so the bytes behind each URL, and so the checksums below, never change.
+ */
+const CLIP_B32 =
+  'https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/d15189d7028b43f1d3e65039190477f6af591c2a';
+/** CLIP's image preprocessing: shortest side to 224, centre crop, its own mean and std. */
+const CLIP_IMAGE = {
+  input: 'pixel_values',
+  size: 224,
+  resize: 'crop',
+  mean: [0.48145466, 0.4578275, 0.40821073],
+  std: [0.26862954, 0.26130258, 0.27577711],
+  output: 'image_embeds',
+};
+/**
+ * The int8 text tower (64.5 MB): a query is embedded on its own, so dynamic quantization (whose
+ * scale depends on the whole batch) costs nothing here. Ids are padded with <|endoftext|>.
+ */
+const CLIP_B32_TEXT = {
+  file: 'clip-vit-b32-text-int8.onnx',
+  url: `${CLIP_B32}/onnx/text_model_quantized.onnx`,
+  sha256: '73baab855d406190da9faa498cfedf65f15cf309f4cc7385b7b032e6d08e5c3a',
+  input: 'input_ids',
+  output: 'text_embeds',
+  contextLength: 77,
+  tokenizer: {
+    file: 'clip-vit-b32-tokenizer.json',
+    url: `${CLIP_B32}/tokenizer.json`,
+    sha256: 'f7f3b7af117d467b58374797691a6438d3e6b9e9cef800dfd5dced7f697a90cd',
+  },
+};
+
+/**
  * Named models whose weights Winnow knows by checksum. They are looked up in the model folder
- * (WINNOW_MODEL_DIR, else ~/.cache/winnow/models); the two ImageNet CNNs are the real weights the
- * offline tests and benchmarks use.
+ * (WINNOW_MODEL_DIR, else ~/.cache/winnow/models); an entry with URLs is fetched there when its
+ * files are missing, one without tells the user where to put them. The two ImageNet CNNs are the
+ * real weights the offline tests and benchmarks use.
  */
 export const BUILTIN_MODELS: Record<string, ModelConfig> = {
+  /**
+   * The default: CLIP with the float32 image tower (352 MB). The int8 one is smaller but
+   * quantizes each batch with one scale, so an image's embedding would depend on its batchmates.
+   */
+  'clip-vit-b32': modelConfigSchema.parse({
+    ...CLIP_IMAGE,
+    file: 'clip-vit-b32-vision.onnx',
+    url: `${CLIP_B32}/onnx/vision_model.onnx`,
+    sha256: 'fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40',
+    text: CLIP_B32_TEXT,
+  }),
+  /** CLIP with the int8 image tower (89 MB, faster on CPU; embeddings vary slightly with the batch). */
+  'clip-vit-b32-int8': modelConfigSchema.parse({
+    ...CLIP_IMAGE,
+    file: 'clip-vit-b32-vision-int8.onnx',
+    url: `${CLIP_B32}/onnx/vision_model_quantized.onnx`,
+    sha256: '583fd1110a514667812fee7d684952aaf82a99b959760c8d7dca7e0ab9839299',
+    text: CLIP_B32_TEXT,
+  }),
   'squeezenet1.1': modelConfigSchema.parse({
     file: 'squeezenet1.1-embed.onnx',
     sha256: '7a38378f37ae2d17678fc897424d3fd1fced8a1b1d45c10df46b23dec67922bc',
@@ -79,24 +176,89 @@ export const BUILTIN_MODELS: Record<string, ModelConfig> = {
   }),
 };
 
+/** The model used when none is named: CLIP, so that text search works on what was embedded. */
+export const DEFAULT_MODEL = 'clip-vit-b32';
+
 export function modelDir(): string {
   return process.env.WINNOW_MODEL_DIR || join(homedir(), '.cache', 'winnow', 'models');
 }
 
-/** A built-in model's name, or a model config file (YAML or JSON). */
-export async function resolveModel(nameOrConfig: string): Promise<ModelSpec> {
+const HUB = 'https://huggingface.co';
+
+/** A hub URL as fetched: WINNOW_MODEL_MIRROR (e.g. an internal mirror) replaces the hub's origin. */
+export function mirrored(url: string): string {
+  const mirror = process.env.WINNOW_MODEL_MIRROR?.replace(/\/+$/, '');
+  return mirror && url.startsWith(`${HUB}/`) ? mirror + url.slice(HUB.length) : url;
+}
+
+export interface ResolveOptions extends LongTaskOptions {
+  /** With an .onnx file for the model: the config file that says how to feed it. */
+  config?: string;
+}
+
+/**
+ * A built-in model's name, a model config file (YAML or JSON), or an .onnx file with its config
+ * in `options.config`. Files of the model that have a
+ * URL and are missing are downloaded first (resumable, checked against their sha256).
+ */
+export async function resolveModel(nameOrConfig: string, options: ResolveOptions = {}): Promise<ModelSpec> {
   const builtin = BUILTIN_MODELS[nameOrConfig];
-  if (builtin) return { name: nameOrConfig, config: builtin, path: join(modelDir(), builtin.file) };
-  if (!/\.(ya?ml|json)$/i.test(nameOrConfig)) {
+  let spec: ModelSpec;
+  let hint: string | undefined;
+  if (/\.onnx$/i.test(nameOrConfig)) {
+    if (!options.config) {
+      throw new WinnowError(
+        'invalid_argument',
+        `model '${nameOrConfig}': an ONNX file needs a model config (--model-config FILE) with its input, output and preprocessing`,
+      );
+    }
+    const { display, raw } = await readConfigFile(options.config);
+    const withFile = raw && typeof raw === 'object' ? { ...raw, file: resolve(nameOrConfig) } : raw;
+    const config = parseConfig(modelConfigSchema, withFile, display);
+    spec = locate(basename(nameOrConfig).replace(/\.onnx$/i, ''), config, dirname(options.config));
+    hint = '';
+  } else if (builtin) {
+    spec = locate(nameOrConfig, builtin, modelDir());
+  } else if (/\.(ya?ml|json)$/i.test(nameOrConfig)) {
+    const { display, raw } = await readConfigFile(nameOrConfig);
+    const config = parseConfig(modelConfigSchema, raw, display);
+    spec = locate(config.file.replace(/^.*\//, '').replace(/\.onnx$/i, ''), config, dirname(nameOrConfig));
+    // Its files live where the config says: WINNOW_MODEL_DIR is no way around a failed download.
+    hint = '';
+  } else {
     throw new WinnowError(
       'not_found',
       `unknown model '${nameOrConfig}' (built in: ${Object.keys(BUILTIN_MODELS).join(', ')}; or give a model config file)`,
     );
   }
-  const { display, raw } = await readConfigFile(nameOrConfig);
-  const config = parseConfig(modelConfigSchema, raw, display);
-  const path = isAbsolute(config.file) ? config.file : resolve(dirname(nameOrConfig), config.file);
-  return { name: config.file.replace(/^.*\//, '').replace(/\.onnx$/i, ''), config, path };
+  const { config } = spec;
+  const files: { entry: { file: string; url?: string; sha256?: string }; path: string }[] = [
+    { entry: config, path: spec.path },
+  ];
+  if (config.text && spec.text) {
+    files.push({ entry: config.text, path: spec.text.path });
+    files.push({ entry: config.text.tokenizer, path: spec.text.tokenizer });
+  }
+  for (const { entry, path } of files) {
+    if (!entry.url || !entry.sha256 || existsSync(path)) continue;
+    await downloadFile({
+      ...options,
+      url: mirrored(entry.url),
+      dest: path,
+      sha256: entry.sha256,
+      phase: `download ${entry.file.replace(/^.*\//, '')}`,
+      hint,
+    });
+  }
+  return spec;
+}
+
+/** The spec of `config`, its relative file names taken from `dir`. */
+function locate(name: string, config: ModelConfig, dir: string): ModelSpec {
+  const at = (file: string) => (isAbsolute(file) ? file : resolve(dir, file));
+  const spec: ModelSpec = { name, config, path: at(config.file) };
+  if (config.text) spec.text = { path: at(config.text.file), tokenizer: at(config.text.tokenizer.file) };
+  return spec;
 }
 
 /** Checks that the model file is there and, when the config pins one, that its sha256 matches. */
@@ -108,9 +270,7 @@ export async function verifyModelFile(spec: ModelSpec): Promise<void> {
     );
   }
   if (!spec.config.sha256) return;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(spec.path)) hash.update(chunk as Buffer);
-  const actual = hash.digest('hex');
+  const actual = await sha256Of(spec.path);
   if (actual !== spec.config.sha256) {
     throw new InputError(
       spec.path,

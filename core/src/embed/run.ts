@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
@@ -11,19 +11,25 @@ import {
 } from '../store/embeddings.js';
 import { withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
-import { ImageEmbedder, imageTensor } from './embedder.js';
-import { extractFrames } from './frames.js';
-import { resolveModel } from './model.js';
+import { DecodePool, type DecodeResult } from './decode.js';
+import { extractFrames, type FrameSampling } from './frames.js';
+import { InferenceThread } from './inference.js';
+import { DEFAULT_MODEL, resolveModel } from './model.js';
+import type { Device, ResolvedDevice } from './session.js';
 
 export interface EmbedOptions extends LongTaskOptions {
-  /** A built-in model's name or a model config file. */
-  model: string;
-  /** Images per inference call (default 32). */
+  /** A registry model's name, a model config file, or an .onnx file with `modelConfig` (default: DEFAULT_MODEL). */
+  model?: string;
+  /** The config file for an .onnx `model`. */
+  modelConfig?: string;
+  /** Where the model runs (default auto: CUDA, then WebGPU, then the CPU). */
+  device?: Device;
+  /** Images per inference call (default 32 on the CPU, 128 on a GPU). */
   batchSize?: number;
   /** Longest side of the thumbnails (default 256). */
   thumbnailSize?: number;
-  /** Seconds between the frames taken from each video (default 1). */
-  frameInterval?: number;
+  /** Which frames to take from each video (default: one a second). */
+  frames?: FrameSampling;
   /** Also embed object crops from these boxes (of `task`, else of every task). */
   crops?: 'annotations' | 'predictions';
   task?: string;
@@ -33,6 +39,9 @@ export interface EmbedSummary {
   run_id: string;
   dataset: string;
   model: string;
+  device: ResolvedDevice;
+  /** With device auto, why a faster device was passed over. */
+  fallback?: string;
   dim: number;
   /** Samples embedded by this run. */
   embedded: number;
@@ -52,13 +61,14 @@ export interface EmbedSummary {
 const STAGED = 'embed_vectors';
 
 /**
- * Embeds the dataset's images and videos that have no embedding of the model yet. Images go
- * batch by batch, each batch's vectors committed before the next starts, so an interrupted run
- * loses at most one batch and a re-run continues where it stopped. A video becomes frame samples
- * (one every `frameInterval` seconds, images under `.winnow/frames/<video id>/`), each embedded,
- * and the video's own embedding is the mean of its frames'; a video is stored whole or not at
- * all. Every image and frame gets a thumbnail (JPEG, longest side `thumbnailSize`) at
- * `.winnow/thumbnails/<sample_id>.jpg` in the work location, made from the bytes read for it.
+ * Embeds the dataset's images and videos that have no embedding of the model yet. Images flow
+ * through a pool of decoding threads that runs ahead of inference (bounded), and their vectors
+ * are committed every COMMIT_ROWS rows or COMMIT_MS, and when the run stops, so a re-run
+ * continues where it stopped. A video becomes frame samples (`frames` says which; images under
+ * `.winnow/frames/<video id>/`), each embedded, and the video's own embedding is the mean of its
+ * frames'; a video is stored whole or not at all. Every image and frame gets a thumbnail (JPEG,
+ * longest side `thumbnailSize`) at `.winnow/thumbnails/<sample_id>.jpg` in the work location,
+ * made from the same decode as its tensor (each file is read once).
  */
 export async function embedDataset(
   ws: Workspace,
@@ -71,17 +81,22 @@ export async function embedDataset(
       `dataset '${dataset.name}': embedding needs local input and work folders`,
     );
   }
-  const spec = await resolveModel(options.model);
-  const embedder = await ImageEmbedder.open(spec);
+  const spec = await resolveModel(options.model ?? options.modelConfig ?? DEFAULT_MODEL, {
+    config: options.modelConfig,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+  const embedder = await InferenceThread.open(spec, options.device ?? 'auto');
   const started = performance.now();
   const work = join(dataset.work.uri, '.winnow');
   const config = {
     model: spec.name,
-    batchSize: options.batchSize ?? 32,
+    batchSize: options.batchSize ?? (embedder.device === 'cpu' ? 32 : 128),
     thumbnailSize: options.thumbnailSize ?? 256,
-    frameInterval: options.frameInterval ?? 1,
+    frames: options.frames ?? { every: 1 },
   };
-  const job: Job = { ws, dataset, embedder, config, thumbnails: join(work, 'thumbnails') };
+  const pool = new DecodePool({ config: spec.config, thumbnailSize: config.thumbnailSize });
+  const job: Job = { ws, dataset, embedder, pool, config, thumbnails: join(work, 'thumbnails') };
   await mkdir(job.thumbnails, { recursive: true });
   try {
     return await withRun(ws.db, dataset.id, 'embedding', config, async (runId) => {
@@ -90,6 +105,8 @@ export async function embedDataset(
         run_id: runId,
         dataset: dataset.name,
         model: spec.name,
+        device: embedder.device,
+        fallback: embedder.fallback,
         dim: 0,
         embedded: 0,
         skipped,
@@ -102,22 +119,12 @@ export async function embedDataset(
       };
       const total = images.length + videos.length;
       const progress = (done: number) => options.onProgress?.({ phase: 'embed', done, total });
-      for (let from = 0; from < images.length; from += config.batchSize) {
-        throwIfAborted(options.signal);
-        const batch = images.slice(from, from + config.batchSize);
-        const embedded = await embedFiles(
-          job,
-          batch.map((s) => ({ ...s, file: join(dataset.input.uri, s.path) })),
-        );
-        await ws.db.transaction(async () => {
-          await storeVectors(job, embedded);
-          await markCorrupt(ws, embedded.failed);
-        });
+      const files = images.map((s) => ({ ...s, file: join(dataset.input.uri, s.path) }));
+      await embedImages(job, files, options.signal, progress, (embedded) => {
         summary.dim = embedded.dim || summary.dim;
         summary.embedded += embedded.ids.length;
         summary.corrupt.push(...embedded.failed.map(({ path, reason }) => ({ path, reason })));
-        progress(from + batch.length);
-      }
+      });
       for (const [i, video] of videos.entries()) {
         throwIfAborted(options.signal);
         const frames = await embedVideo(job, video, join(work, 'frames', String(video.id)));
@@ -135,16 +142,60 @@ export async function embedDataset(
       return summary;
     });
   } finally {
-    await embedder.close();
+    await Promise.all([embedder.close(), pool.close()]);
   }
 }
 
 interface Job {
   ws: Workspace;
   dataset: Dataset;
-  embedder: ImageEmbedder;
-  config: { model: string; batchSize: number; thumbnailSize: number; frameInterval: number };
+  embedder: InferenceThread;
+  pool: DecodePool;
+  config: { model: string; batchSize: number; thumbnailSize: number; frames: FrameSampling };
   thumbnails: string;
+}
+
+type SampleFile = PendingSample & { file: string };
+
+/** Vectors are committed this often (rows or milliseconds), so a stop loses at most that much. */
+const COMMIT_ROWS = 1024;
+const COMMIT_MS = 2000;
+
+/**
+ * Embeds images as one stream (decoding runs ahead of inference) and commits what is done
+ * every COMMIT_ROWS rows or COMMIT_MS, and on the way out, cancelled or failed, too.
+ */
+async function embedImages(
+  job: Job,
+  files: SampleFile[],
+  signal: AbortSignal | undefined,
+  onDone: (files: number) => void,
+  onCommitted: (embedded: Embedded) => void,
+): Promise<void> {
+  let done = 0;
+  let pending: Embedded[] = [];
+  let since = performance.now();
+  const commit = async () => {
+    const embedded = concatEmbedded(pending);
+    pending = [];
+    since = performance.now();
+    await job.ws.db.transaction(async () => {
+      await storeVectors(job, embedded);
+      await markCorrupt(job.ws, embedded.failed);
+    });
+    onCommitted(embedded);
+  };
+  try {
+    for await (const embedded of embedBatches(job, files, signal)) {
+      pending.push(embedded);
+      done += embedded.ids.length + embedded.failed.length;
+      onDone(done);
+      const rows = pending.reduce((n, e) => n + e.ids.length + e.failed.length, 0);
+      if (rows >= COMMIT_ROWS || performance.now() - since >= COMMIT_MS) await commit();
+    }
+  } finally {
+    if (pending.length) await commit();
+  }
 }
 
 interface Embedded {
@@ -154,36 +205,58 @@ interface Embedded {
   failed: (PendingSample & { reason: string })[];
 }
 
-/** Thumbnails and embeddings of files, in batches; the ones that cannot be decoded, with why. */
-async function embedFiles(job: Job, items: (PendingSample & { file: string })[]): Promise<Embedded> {
-  const ids: number[] = [];
-  const parts: Float32Array[] = [];
-  const failed: Embedded['failed'] = [];
-  let dim = 0;
-  for (let from = 0; from < items.length; from += job.config.batchSize) {
-    const batch = items.slice(from, from + job.config.batchSize);
-    const decoded = await Promise.all(batch.map((s) => prepare(s.file, s.id, job)));
-    const tensors: Float32Array[] = [];
-    for (const [i, s] of batch.entries()) {
-      const { tensor, error } = decoded[i]!;
-      if (tensor) {
-        ids.push(s.id);
-        tensors.push(tensor);
-      } else failed.push({ ...s, reason: error ?? 'cannot decode' });
-    }
-    if (tensors.length) {
-      const out = await job.embedder.embedTensors(tensors);
-      dim = out.dim;
-      parts.push(out.rows);
+/**
+ * Thumbnails and embeddings of files, batch by batch as inference finishes; each batch also
+ * lists the files that could not be decoded, with why.
+ */
+async function* embedBatches(job: Job, files: SampleFile[], signal?: AbortSignal): AsyncGenerator<Embedded> {
+  const { batchSize } = job.config;
+  const requests = files.map((f) => ({ ...f, thumbnail: join(job.thumbnails, `${f.id}.jpg`) }));
+  let batch: { item: SampleFile; result: DecodeResult }[] = [];
+  for await (const decoded of job.pool.decodeInOrder(requests, 2 * batchSize + job.pool.size)) {
+    batch.push(decoded);
+    if (batch.length === batchSize) {
+      throwIfAborted(signal);
+      yield await inferBatch(job, batch);
+      batch = [];
     }
   }
+  if (batch.length) yield await inferBatch(job, batch);
+}
+
+async function inferBatch(job: Job, batch: { item: SampleFile; result: DecodeResult }[]): Promise<Embedded> {
+  const ids: number[] = [];
+  const tensors: Float32Array[] = [];
+  const failed: Embedded['failed'] = [];
+  for (const { item, result } of batch) {
+    if (result.tensor) {
+      ids.push(item.id);
+      tensors.push(result.tensor);
+    } else failed.push({ id: item.id, path: item.path, reason: result.error ?? 'cannot decode' });
+  }
+  if (!tensors.length) return { ids: new Int32Array(0), rows: new Float32Array(0), dim: 0, failed };
+  const { dim, rows } = await job.embedder.embedTensors(tensors);
+  return { ids: Int32Array.from(ids), rows, dim, failed };
+}
+
+/** All of `files` embedded (for the few of one video or one image's crops). */
+async function embedFiles(job: Job, files: SampleFile[]): Promise<Embedded> {
+  const parts: Embedded[] = [];
+  for await (const embedded of embedBatches(job, files)) parts.push(embedded);
+  return concatEmbedded(parts);
+}
+
+function concatEmbedded(parts: Embedded[]): Embedded {
+  const dim = parts.find((p) => p.dim)?.dim ?? 0;
+  const ids = new Int32Array(parts.reduce((n, p) => n + p.ids.length, 0));
   const rows = new Float32Array(ids.length * dim);
   let at = 0;
   for (const part of parts) {
-    rows.set(part, at);
-    at += part.length;
+    ids.set(part.ids, at);
+    rows.set(part.rows, at * dim);
+    at += part.ids.length;
   }
-  return { ids: Int32Array.from(ids), rows, dim, failed };
+  return { ids, rows, dim, failed: parts.flatMap((p) => p.failed) };
 }
 
 /** Stores vectors of the job's model for these samples (their earlier ones replaced). Call inside a transaction. */
@@ -199,7 +272,7 @@ async function storeVectors(job: Job, embedded: Pick<Embedded, 'ids' | 'rows' | 
 /** Frames → samples, thumbnails and embeddings; the video's embedding is their mean. */
 async function embedVideo(job: Job, video: PendingSample, dir: string): Promise<Embedded> {
   const { ws, dataset, config } = job;
-  const extracted = await extractFrames(join(dataset.input.uri, video.path), dir, config.frameInterval);
+  const extracted = await extractFrames(join(dataset.input.uri, video.path), dir, config.frames);
   return ws.db.transaction(async () => {
     // Frames another model already took (same times) keep their samples and ids.
     const existing = await ws.db.all<{ id: number; time: number }>(
@@ -207,7 +280,7 @@ async function embedVideo(job: Job, video: PendingSample, dir: string): Promise<
       [video.id],
     );
     const idAt = new Map(existing.map((f) => [f.time, f.id]));
-    const frames: (PendingSample & { file: string })[] = [];
+    const frames: SampleFile[] = [];
     for (const frame of extracted) {
       const path = `${video.path}#t=${frame.time}`;
       const id =
@@ -224,7 +297,7 @@ async function embedVideo(job: Job, video: PendingSample, dir: string): Promise<
       await markCorrupt(ws, [{ ...video, reason: 'no frame could be decoded' }]);
       return embedded;
     }
-    await thumbnail(frames[0]!.file, video.id, job);
+    await copyFile(join(job.thumbnails, `${frames[0]!.id}.jpg`), join(job.thumbnails, `${video.id}.jpg`));
     await storeVectors(job, embedded);
     await storeVectors(job, { ids: Int32Array.of(video.id), rows: meanRow(embedded), dim: embedded.dim });
     return embedded;
@@ -287,18 +360,14 @@ async function embedCrops(
 }
 
 /** The crop samples of one image's boxes that still need an embedding, their pictures written. */
-async function cropSamples(
-  job: Job,
-  boxes: Box[],
-  dir: string,
-): Promise<(PendingSample & { file: string })[]> {
+async function cropSamples(job: Job, boxes: Box[], dir: string): Promise<SampleFile[]> {
   const { ws, dataset } = job;
   const first = boxes[0]!;
   const bytes = await readFile(join(dataset.input.uri, first.path));
   // Decoded once; every crop is cut from the same pixels.
   const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
-  const crops: (PendingSample & { file: string })[] = [];
+  const crops: SampleFile[] = [];
   for (const { image: parent, path, box, crop } of boxes) {
     const [x, y, w, h] = box as [number, number, number, number];
     const left = Math.max(0, Math.floor(x));
@@ -353,33 +422,6 @@ async function pendingSamples(ws: Workspace, dataset: Dataset, modelName: string
     [dataset.id],
   );
   return { images, videos, skipped: Number(all) - images.length - videos.length };
-}
-
-/** Reads the file once; makes its thumbnail and its input tensor, or says why it cannot. */
-async function prepare(
-  file: string,
-  id: number,
-  job: Job,
-): Promise<{ tensor?: Float32Array; error?: string }> {
-  try {
-    const bytes = await readFile(file);
-    const [tensor] = await Promise.all([
-      imageTensor(bytes, job.embedder.spec.config),
-      thumbnail(bytes, id, job),
-    ]);
-    return { tensor };
-  } catch (error) {
-    return { error: (error as Error).message.split('\n')[0] };
-  }
-}
-
-async function thumbnail(source: string | Buffer, id: number, job: Job): Promise<void> {
-  const size = job.config.thumbnailSize;
-  await sharp(source)
-    .rotate()
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: 80 })
-    .toFile(join(job.thumbnails, `${id}.jpg`));
 }
 
 async function markCorrupt(ws: Workspace, failed: (PendingSample & { reason: string })[]): Promise<void> {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
 import { LocalStorage, type StatResult } from '../storage/local.js';
@@ -7,7 +6,7 @@ import type { Database } from '../store/db.js';
 import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { untagSamples } from '../tags/tags.js';
-import { WorkerPool } from '../util/worker-pool.js';
+import { WorkerPool, workerScript } from '../util/worker-pool.js';
 import { formatByName } from './formats.js';
 import type { LocalRequest } from './local-worker.js';
 import type { ProbeResult } from './probe.js';
@@ -64,9 +63,13 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
   const dataset = await datasetFor(ws, options.dataset, storage, options.work);
   const db = ws.db;
   const runId = await startRun(db, dataset.id, 'ingest', { root: storage.uri });
-  const pool = new WorkerPool<LocalRequest, unknown>(workerScript(), options.threads, {
-    realRoot: storage.realRoot,
-  });
+  const pool = new WorkerPool<LocalRequest, unknown>(
+    workerScript(import.meta.url, 'local-worker'),
+    options.threads,
+    {
+      realRoot: storage.realRoot,
+    },
+  );
   const state: RunState = {
     warnings: [],
     outsideRoot: 0,
@@ -143,12 +146,6 @@ async function datasetFor(
 }
 
 /** Built JavaScript runs in workers; under the test runner (TypeScript sources) that is dist/. */
-function workerScript(): URL {
-  const beside = new URL('./local-worker.js', import.meta.url);
-  if (existsSync(beside)) return beside;
-  return new URL(beside.href.replace('/src/ingest/', '/dist/ingest/'));
-}
-
 async function listFiles(
   db: Database,
   storage: LocalStorage,

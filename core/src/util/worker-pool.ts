@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { type TransferListItem, Worker } from 'node:worker_threads';
 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  transfer: TransferListItem[];
 }
 
 /**
@@ -36,10 +38,11 @@ export class WorkerPool<Request, Response> {
     }
   }
 
-  run(request: Request): Promise<Response> {
+  /** `transfer` lists buffers of the request that move to the worker instead of being copied. */
+  run(request: Request, transfer: TransferListItem[] = []): Promise<Response> {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      const pending = { resolve: resolve as (value: unknown) => void, reject };
+      const pending = { resolve: resolve as (value: unknown) => void, reject, transfer };
       const worker = this.idle.pop();
       if (worker) this.dispatch(worker, request, pending);
       else this.waiting.push({ request, pending });
@@ -60,7 +63,7 @@ export class WorkerPool<Request, Response> {
 
   private dispatch(worker: Worker, request: Request, pending: Pending): void {
     this.busy.set(worker, pending);
-    worker.postMessage(request);
+    worker.postMessage(request, pending.transfer);
   }
 
   private release(worker: Worker): void {
@@ -70,19 +73,31 @@ export class WorkerPool<Request, Response> {
   }
 }
 
-/** The body of a pool's worker script: answers each request with `handle`'s result or error. */
+/**
+ * The body of a pool's worker script: answers each request with `handle`'s result or error;
+ * the buffers `transfer` names move to the caller instead of being copied.
+ */
 export function serveWorker<Request, Response>(
   port: {
     on(event: 'message', listener: (request: Request) => void): void;
-    postMessage(message: unknown): void;
+    postMessage(message: unknown, transfer?: TransferListItem[]): void;
   },
-  handle: (request: Request) => Response,
+  handle: (request: Request) => Response | Promise<Response>,
+  transfer: (response: Response) => TransferListItem[] = () => [],
 ): void {
-  port.on('message', (request) => {
+  port.on('message', async (request) => {
     try {
-      port.postMessage({ ok: true, value: handle(request) });
+      const value = await handle(request);
+      port.postMessage({ ok: true, value }, transfer(value));
     } catch (error) {
       port.postMessage({ ok: false, error: (error as Error).message });
     }
   });
+}
+
+/** A worker script compiled beside `from` (under dist/ when `from` runs from src/ in tests). */
+export function workerScript(from: string, name: string): URL {
+  const beside = new URL(`./${name}.js`, from);
+  if (existsSync(beside)) return beside;
+  return new URL(beside.href.replace('/src/', '/dist/'));
 }

@@ -1,12 +1,20 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { FrameSampling } from '../../embed/frames.js';
+import { BUILTIN_MODELS, DEFAULT_MODEL } from '../../embed/model.js';
 import { type EmbedSummary, embedDataset } from '../../embed/run.js';
+import { DEVICES, type Device } from '../../embed/session.js';
+import { WinnowError } from '../../errors.js';
 import { positiveInteger, positiveNumber, withWorkspace } from '../context.js';
 
 interface EmbedCliOptions {
   dataset: string;
-  model: string;
+  model?: string;
+  modelConfig?: string;
+  device: Device;
   batchSize?: number;
   frameInterval?: number;
+  framesPerVideo?: number;
+  sceneChanges?: number;
   crops?: 'annotations' | 'predictions';
   task?: string;
 }
@@ -18,15 +26,34 @@ export function registerEmbed(program: Command): void {
       'embed the images and videos that have no embedding of the model yet, and make their thumbnails',
     )
     .requiredOption('--dataset <name>')
-    .requiredOption(
-      '--model <name|config>',
-      'a built-in model (squeezenet1.1, mobilenetv2-int8) or a model config file',
+    .option(
+      '--model <name|path>',
+      `a registry model (${Object.keys(BUILTIN_MODELS).join(', ')}; default ${DEFAULT_MODEL}), a model config file, or an .onnx file with --model-config`,
     )
-    .option('--batch-size <n>', 'images per inference call (default 32)', positiveInteger)
+    .option(
+      '--model-config <file>',
+      'how to feed the model: input, size, preprocessing, output (YAML or JSON)',
+    )
+    .addOption(
+      new Option('--device <device>', 'where the model runs; auto falls back to the CPU')
+        .choices(DEVICES)
+        .default('auto'),
+    )
+    .option(
+      '--batch-size <n>',
+      'images per inference call (default 32 on the CPU, 128 on a GPU)',
+      positiveInteger,
+    )
     .option(
       '--frame-interval <seconds>',
-      'seconds between the frames taken from videos (default 1)',
+      'videos: one frame every this many seconds (default 1)',
       positiveNumber,
+    )
+    .option('--frames-per-video <n>', 'videos: this many frames, spread evenly', positiveInteger)
+    .option(
+      '--scene-changes <threshold>',
+      'videos: the first frame and each scene change scoring above 0-1',
+      sceneThreshold,
     )
     .addOption(
       new Option('--crops <boxes>', 'also embed object crops of these boxes').choices([
@@ -39,17 +66,44 @@ export function registerEmbed(program: Command): void {
       withWorkspace(command, async ({ ws, out, dataset, signal }) => {
         const ds = await dataset(options.dataset);
         const bar = out.progress();
-        const summary = await embedDataset(ws, ds, { ...options, signal, onProgress: bar.update }).finally(
-          bar.stop,
-        );
+        const summary = await embedDataset(ws, ds, {
+          ...options,
+          frames: frameSampling(options),
+          signal,
+          onProgress: bar.update,
+        }).finally(bar.stop);
+        if (summary.fallback) out.warn(`device auto: ${summary.fallback}`);
         out.result(summary, describeEmbedding);
       }),
     );
 }
 
+function frameSampling(options: EmbedCliOptions): FrameSampling | undefined {
+  const given = [
+    options.frameInterval !== undefined && { every: options.frameInterval },
+    options.framesPerVideo !== undefined && { count: options.framesPerVideo },
+    options.sceneChanges !== undefined && { scene: options.sceneChanges },
+  ].filter((s) => s !== false);
+  if (given.length > 1) {
+    throw new WinnowError(
+      'invalid_argument',
+      'give one of --frame-interval, --frames-per-video and --scene-changes',
+    );
+  }
+  return given[0];
+}
+
+function sceneThreshold(value: string): number {
+  const threshold = Number(value);
+  if (!(threshold > 0 && threshold < 1)) {
+    throw new InvalidArgumentError('a scene-change threshold is a number between 0 and 1, such as 0.3');
+  }
+  return threshold;
+}
+
 function describeEmbedding(s: EmbedSummary): string {
   const lines = [
-    `embedded ${s.embedded} images and ${s.videos} videos (${s.frames} frames) and ${s.crops} crops of ${s.dataset} with ${s.model} (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
+    `embedded ${s.embedded} images and ${s.videos} videos (${s.frames} frames) and ${s.crops} crops of ${s.dataset} with ${s.model} on ${s.device} (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
   ];
   if (s.corrupt.length)
     lines.push(`  ${s.corrupt.length} could not be decoded (marked corrupt): ${s.corrupt[0]!.path}, …`);

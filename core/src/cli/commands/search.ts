@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { type SearchResult, searchDataset } from '../../embed/search.js';
+import { withWorkspace } from '../context.js';
+import { table } from '../output.js';
+
+interface SearchCliOptions {
+  dataset: string;
+  text?: string;
+  image?: string;
+  sample?: string;
+  k: number;
+  model?: string;
+  where?: string;
+}
+
+export function registerSearch(program: Command): void {
+  program
+    .command('search')
+    .description(
+      'find the samples nearest to a text, an image file or a sample (cosine similarity of embeddings)',
+    )
+    .requiredOption('--dataset <name>')
+    .option('--text <query>', "a text, embedded with the model's text tower (CLIP-style models)")
+    .option('--image <path>', 'an image file, embedded with the model')
+    .option('--sample <id|path>', 'a sample of the dataset (itself left out of the results)')
+    // Checked by the search, so that a bad value is a one-line error like the others.
+    .option('-k, --k <n>', 'how many results', Number, 20)
+    .option('--model <name|config>', 'the embedding model (default: the most recently embedded one)')
+    .option('--where <sql>', 'only samples meeting this read-only SQL condition over the samples view')
+    .action((options: SearchCliOptions, command: Command) =>
+      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
+        const ds = await dataset(options.dataset);
+        const bar = out.progress();
+        const result = await searchDataset(ws, ds, { ...options, signal, onProgress: bar.update }).finally(
+          bar.stop,
+        );
+        out.result(result, describeSearch);
+      }),
+    );
+}
+
+function describeSearch(r: SearchResult): string {
+  const rows = r.results.map((hit) => ({ score: hit.score.toFixed(4), path: hit.path }));
+  return `${table(rows, ['score', 'path'])}\n${r.results.length} results (${r.model} embeddings)`;
+}
