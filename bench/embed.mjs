@@ -27,8 +27,7 @@
  *   - decode, per dataset × model: core's `imageTensor` (sharp: read, decode with EXIF
  *     orientation, resize to the model input, normalise) on the first --decode-files files, in one
  *     worker thread per core (sharp.concurrency(1) each), so all cores decode; also with a 256 px
- *     thumbnail written as well (through `imageTensor`'s thumbnail target when core has one,
- *     else a second sharp pipeline on the same bytes, as the old pipeline did);
+ *     thumbnail written as well (through `imageTensor`'s thumbnail target: one decode);
  *   - Winnow end-to-end, per dataset × model: a fresh workspace, the folder ingested (not timed),
  *     then `embedDataset(ws, dataset, { model, batchSize, device })` timed; checked to have
  *     embedded every file and written every thumbnail. Peak RSS is VmHWM, reset after the ingest;
@@ -208,7 +207,7 @@ async function decodeTask(args) {
       threads,
       seconds: round(seconds),
       images_per_second: rate(files.length - failed, seconds),
-      thumbnail: thumbs ? results[0].thumbnailMode : 'none',
+      thumbnail: thumbs ? 'imageTensor thumbnail target (one decode)' : 'none',
       first_error: results.find((r) => r.error)?.error,
     }),
   );
@@ -222,7 +221,6 @@ async function decodeWorker({ files, model, thumbs, counter }) {
   sharp.concurrency(1);
   const { config } = await resolveModel(model);
   const next = new Int32Array(counter);
-  let thumbnailMode;
   let failed = 0;
   let error;
   parentPort.postMessage('ready');
@@ -236,28 +234,13 @@ async function decodeWorker({ files, model, thumbs, counter }) {
         await imageTensor(bytes, config);
         continue;
       }
-      const file = join(thumbs, `${i}.jpg`);
-      if (thumbnailMode !== 'separate sharp pipeline') await imageTensor(bytes, config, { file, size: 256 });
-      if (thumbnailMode === undefined)
-        thumbnailMode = existsSync(file)
-          ? 'imageTensor thumbnail target (one decode)'
-          : 'separate sharp pipeline';
-      if (thumbnailMode === 'separate sharp pipeline') {
-        await Promise.all([
-          imageTensor(bytes, config),
-          sharp(bytes)
-            .rotate()
-            .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
-            .jpeg({ quality: 80 })
-            .toFile(file),
-        ]);
-      }
+      await imageTensor(bytes, config, { file: join(thumbs, `${i}.jpg`), size: 256 });
     } catch (e) {
       failed++;
       error ??= e.message.split('\n')[0];
     }
   }
-  parentPort.postMessage({ failed, error, thumbnailMode });
+  parentPort.postMessage({ failed, error });
 }
 
 /** Winnow end to end: ingest (not timed), then embedDataset timed, in a fresh workspace. */

@@ -70,6 +70,54 @@ describe('model configs', () => {
   });
 });
 
+describe('enlarging small pictures', () => {
+  const redBlue = () =>
+    sharp(Buffer.from([255, 0, 0, 0, 0, 255]), { raw: { width: 2, height: 1, channels: 3 } })
+      .png()
+      .toBuffer();
+  const base = { file: 'm.onnx', input: 'x', output: 'y' };
+
+  it('samples bilinearly with pixel centres aligned', async () => {
+    const tensor = await imageTensor(await redBlue(), modelConfigSchema.parse({ ...base, size: [4, 1] }));
+    expect([...tensor.subarray(0, 4)]).toEqual([1, 0.75, 0.25, 0]);
+    expect([...tensor.subarray(8, 12)]).toEqual([0, 0.25, 0.75, 1]);
+  });
+
+  it('pads on black and crops the centre', async () => {
+    const padded = await imageTensor(
+      await redBlue(),
+      modelConfigSchema.parse({ ...base, size: 4, resize: 'pad', mean: [0.5, 0.5, 0.5] }),
+    );
+    const red = [...padded.subarray(0, 16)];
+    expect(red.slice(0, 4)).toEqual([-0.5, -0.5, -0.5, -0.5]);
+    expect(red.slice(4, 8)).toEqual([0.5, 0.25, -0.25, -0.5]);
+    expect(red.slice(12, 16)).toEqual([-0.5, -0.5, -0.5, -0.5]);
+    const cropped = await imageTensor(
+      await redBlue(),
+      modelConfigSchema.parse({ ...base, size: 2, resize: 'crop' }),
+    );
+    expect([...cropped.subarray(0, 4)]).toEqual([0.75, 0.25, 0.75, 0.25]);
+  });
+
+  it('agrees with sharp enlarging a real 32 × 32 photo', async () => {
+    const dir = tempDir();
+    execFileSync('tar', [
+      '-xzf',
+      join(REPOSITORY, '../shared/datasets/cifar10-test.tar.gz'),
+      '-C',
+      dir,
+      'test/cat/0000.jpg',
+    ]);
+    const photo = join(dir, 'test/cat/0000.jpg');
+    const config = modelConfigSchema.parse({ ...base, size: 224, range: '0-255' });
+    const ours = await imageTensor(photo, config);
+    const theirs = await sharp(photo).resize(224, 224, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+    let diff = 0;
+    for (let p = 0; p < 224 * 224; p++) diff += Math.abs(ours[p]! - theirs[p * 3]!);
+    expect(diff / (224 * 224)).toBeLessThan(2);
+  });
+});
+
 describe('embedding coco128 photos with the shared models', () => {
   // The offline entries: the CLIP ones are downloaded, which these machines cannot do.
   for (const name of ['squeezenet1.1', 'mobilenetv2-int8']) {
@@ -151,12 +199,12 @@ describe('winnow demo', () => {
     const ws = join(tempDir(), '.winnow');
     const first = await winnow(ws, 'demo');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('embedded 128 images with mobilenetv2-int8 (0 already done)');
+    expect(first.stdout).toContain('embedded 128 images with mobilenetv2-int8 on cpu (0 already done)');
     const pairs = first.stdout.split('most similar pairs')[1]!.trim().split('\n').slice(3);
     expect(pairs).toHaveLength(5);
     for (const row of pairs) expect(row).toMatch(/^\d{12}\.jpg\s+\d{12}\.jpg\s+0\.\d+$/);
     expect((await winnow(ws, 'demo')).stdout).toContain(
-      'embedded 0 images with mobilenetv2-int8 (128 already done)',
+      'embedded 0 images with mobilenetv2-int8 on cpu (128 already done)',
     );
   });
 });

@@ -143,8 +143,8 @@ describe('winnow search over coco128 embedded with SqueezeNet', () => {
       const dim = model.dim;
       const row = (i: number) => all.vectors.subarray(i * dim, (i + 1) * dim);
       const norm = (v: Float32Array) => Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
-      // A query that is no stored vector: the mean of two photos, scaled.
-      const query = row(0).map((x, j) => 3 * (x + row(1)[j]!));
+      // A query that is no stored vector: two photos mixed unevenly (an even mix ties them), scaled.
+      const query = row(0).map((x, j) => 3 * (x + 0.6 * row(1)[j]!));
       const expected = PHOTOS.map((_, i) => ({
         sample_id: all.ids[i]!,
         score: row(i).reduce((sum, x, j) => sum + x * query[j]!, 0) / (norm(row(i)) * norm(query)),

@@ -1,10 +1,28 @@
 import { availableParallelism } from 'node:os';
+import { WinnowError } from '../errors.js';
 import { WorkerPool, workerScript } from '../util/worker-pool.js';
 import type { ModelConfig } from './model.js';
+import { inputSize } from './preprocess.js';
+
+/**
+ * Input tensors travel through shared memory: a fixed set of slots, each one image's tensor.
+ * Decoders write a slot, the inference thread reads it, and nothing is allocated per image, so
+ * memory stays flat over millions of images (a fresh buffer per image fragments the heap).
+ */
+export interface TensorSlots {
+  buffer: SharedArrayBuffer;
+  /** Floats per slot: one input tensor. */
+  size: number;
+}
+
+export function tensorSlot(slots: TensorSlots, slot: number): Float32Array {
+  return new Float32Array(slots.buffer, slot * slots.size * 4, slots.size);
+}
 
 export interface DecodeWorkerData {
   config: ModelConfig;
   thumbnailSize: number;
+  slots: TensorSlots;
 }
 
 export interface DecodeRequest {
@@ -13,40 +31,48 @@ export interface DecodeRequest {
   thumbnail?: string;
 }
 
-/** The model input tensor, or why the file could not be decoded. */
+/** Why the file could not be decoded, when it could not. */
 export interface DecodeResult {
-  tensor?: Float32Array;
   error?: string;
 }
 
 /**
  * Worker threads, one per core, that read, decode and preprocess images (and write their
- * thumbnails) while the main thread feeds the model.
+ * thumbnails) into tensor slots while the main thread feeds the model. At most `ahead` images
+ * are decoded or waiting to be taken, and at most `batch` more are held by the model.
  */
 export class DecodePool {
-  private readonly pool: WorkerPool<DecodeRequest, DecodeResult>;
-  readonly size: number;
+  private readonly pool: WorkerPool<DecodeRequest & { slot: number }, DecodeResult>;
+  private readonly free: number[];
+  readonly slots: TensorSlots;
+  readonly ahead: number;
 
-  constructor(data: DecodeWorkerData, size = availableParallelism()) {
-    this.size = size;
-    this.pool = new WorkerPool(workerScript(import.meta.url, 'decode-worker'), size, data);
+  constructor(config: ModelConfig, thumbnailSize: number, batch: number, threads = availableParallelism()) {
+    const [width, height] = inputSize(config);
+    this.ahead = 2 * batch + threads;
+    const count = this.ahead + batch;
+    this.slots = { buffer: new SharedArrayBuffer(count * 3 * width * height * 4), size: 3 * width * height };
+    this.free = Array.from({ length: count }, (_, i) => count - 1 - i);
+    const data: DecodeWorkerData = { config, thumbnailSize, slots: this.slots };
+    this.pool = new WorkerPool(workerScript(import.meta.url, 'decode-worker'), threads, data);
   }
 
   /**
-   * Decodes `items` in order, keeping at most `ahead` decodes in flight or waiting to be
-   * taken: work runs ahead of the consumer (overlapping its inference) with bounded memory.
+   * Decodes `items` in order into slots, running ahead of the consumer (overlapping its
+   * inference) with bounded memory. The consumer gives each slot back with `release`.
    */
   async *decodeInOrder<T extends DecodeRequest>(
     items: readonly T[],
-    ahead: number,
-  ): AsyncGenerator<{ item: T; result: DecodeResult }> {
-    const inFlight: Promise<{ item: T; result: DecodeResult }>[] = [];
+  ): AsyncGenerator<{ item: T; slot: number; result: DecodeResult }> {
+    const inFlight: Promise<{ item: T; slot: number; result: DecodeResult }>[] = [];
     let next = 0;
     const startNext = () => {
       const item = items[next++]!;
-      inFlight.push(this.pool.run(item).then((result) => ({ item, result })));
+      const slot = this.free.pop();
+      if (slot === undefined) throw new WinnowError('internal', 'decode: no free tensor slot');
+      inFlight.push(this.pool.run({ ...item, slot }).then((result) => ({ item, slot, result })));
     };
-    while (next < items.length && inFlight.length < ahead) startNext();
+    while (next < items.length && inFlight.length < this.ahead) startNext();
     try {
       while (inFlight.length) {
         const done = await inFlight.shift()!;
@@ -57,6 +83,10 @@ export class DecodePool {
       // A consumer that stops early (cancelled, failed) leaves no rejection unobserved.
       for (const pending of inFlight) pending.catch(() => undefined);
     }
+  }
+
+  release(slots: readonly number[]): void {
+    this.free.push(...slots);
   }
 
   close(): Promise<void> {

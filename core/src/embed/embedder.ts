@@ -16,6 +16,8 @@ export class ImageEmbedder {
     readonly fallback?: string,
   ) {}
 
+  private batch?: Float32Array;
+
   static async open(spec: ModelSpec, device: Device = 'cpu'): Promise<ImageEmbedder> {
     await verifyModelFile(spec);
     const { session, device: resolved, fallback } = await openSession(spec.path, spec.name, device);
@@ -40,14 +42,19 @@ export class ImageEmbedder {
     return this.embedTensors(tensors);
   }
 
-  /** Runs one batch of input tensors (each from `imageTensor`). */
+  /**
+   * Runs one batch of input tensors (each from `imageTensor`). Calls must not overlap: the batch
+   * buffer is reused, since a fresh one per batch (tens of MB) fragments the heap over a long run.
+   */
   async embedTensors(tensors: Float32Array[]): Promise<{ dim: number; rows: Float32Array }> {
     const { config } = this.spec;
     const [width, height] = inputSize(config);
-    const batch = new Float32Array(tensors.length * 3 * width * height);
-    tensors.forEach((t, i) => {
-      batch.set(t, i * t.length);
-    });
+    const size = 3 * width * height;
+    if (!this.batch || this.batch.length < tensors.length * size) {
+      this.batch = new Float32Array(tensors.length * size);
+    }
+    const batch = this.batch.subarray(0, tensors.length * size);
+    for (const [i, t] of tensors.entries()) batch.set(t, i * size);
     const shape =
       config.layout === 'nchw' ? [tensors.length, 3, height, width] : [tensors.length, height, width, 3];
     const result = await this.session.run({ [config.input]: new ort.Tensor('float32', batch, shape) });

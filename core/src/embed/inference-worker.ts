@@ -1,10 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serveWorker } from '../util/worker-pool.js';
+import { type TensorSlots, tensorSlot } from './decode.js';
 import { ImageEmbedder } from './embedder.js';
 import type { InferenceRequest, InferenceResponse, InferenceWorkerData } from './inference.js';
 
 const { spec, device } = workerData as InferenceWorkerData;
 let embedder: ImageEmbedder | undefined;
+let slots: TensorSlots | undefined;
 
 serveWorker<InferenceRequest, InferenceResponse>(
   parentPort!,
@@ -13,7 +15,11 @@ serveWorker<InferenceRequest, InferenceResponse>(
       embedder = await ImageEmbedder.open(spec, device);
       return { device: embedder.device, fallback: embedder.fallback };
     }
-    return embedder!.embedTensors(request.tensors);
+    if (request.type === 'attach') {
+      slots = request.slots;
+      return null;
+    }
+    return embedder!.embedTensors(request.slots.map((slot) => tensorSlot(slots!, slot)));
   },
-  (response) => ('rows' in response ? [response.rows.buffer as ArrayBuffer] : []),
+  (response) => (response && 'rows' in response ? [response.rows.buffer as ArrayBuffer] : []),
 );

@@ -1,5 +1,6 @@
 import { WinnowError } from '../errors.js';
 import { WorkerPool, workerScript } from '../util/worker-pool.js';
+import type { TensorSlots } from './decode.js';
 import type { ModelSpec } from './model.js';
 import type { Device, ResolvedDevice } from './session.js';
 
@@ -8,10 +9,14 @@ export interface InferenceWorkerData {
   device: Device;
 }
 
-export type InferenceRequest = { type: 'open' } | { type: 'embed'; tensors: Float32Array[] };
+export type InferenceRequest =
+  | { type: 'open' }
+  | { type: 'attach'; slots: TensorSlots }
+  | { type: 'embed'; slots: number[] };
 export type InferenceResponse =
   | { device: ResolvedDevice; fallback?: string }
-  | { dim: number; rows: Float32Array };
+  | { dim: number; rows: Float32Array }
+  | null;
 
 /**
  * An image model running on its own thread. ONNX Runtime's `run` holds the calling thread for
@@ -41,13 +46,14 @@ export class InferenceThread {
     }
   }
 
-  /** One batch of input tensors (their buffers move to the thread). */
-  async embedTensors(tensors: Float32Array[]): Promise<{ dim: number; rows: Float32Array }> {
-    const transfer = tensors.map((t) => t.buffer as ArrayBuffer);
-    return (await this.thread.run({ type: 'embed', tensors }, transfer)) as {
-      dim: number;
-      rows: Float32Array;
-    };
+  /** The decoders' tensor slots, which `embedSlots` reads (shared memory: nothing is copied). */
+  async attach(slots: TensorSlots): Promise<void> {
+    await this.thread.run({ type: 'attach', slots });
+  }
+
+  /** One batch: the tensors in these slots, in order. */
+  async embedSlots(slots: number[]): Promise<{ dim: number; rows: Float32Array }> {
+    return (await this.thread.run({ type: 'embed', slots })) as { dim: number; rows: Float32Array };
   }
 
   close(): Promise<void> {

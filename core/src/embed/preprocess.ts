@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { decode as decodeBmp } from 'bmp-ts';
 import sharp, { type Sharp } from 'sharp';
 import { firstLineOf, InputError } from '../errors.js';
@@ -30,57 +30,80 @@ export function inputSize(config: ModelConfig): [number, number] {
 
 /**
  * One image's input tensor (without the batch axis) and, when asked, its thumbnail, from a
- * single decode: the image is decoded once (EXIF orientation applied, JPEG shrunk on load) to
- * an intermediate no smaller than both the model input and the thumbnail, and both are resized
- * from those pixels. Each tensor value is (pixel / range − mean) / std in the model's channel
- * order and layout.
+ * single decode (EXIF orientation applied). A picture larger than the input is decoded to the
+ * smallest intermediate that covers the input and the thumbnail (so a JPEG shrinks on load:
+ * 640 × 480 decodes at 320 × 240 for a 224 input and a 256 thumbnail), and sharp resizes both
+ * from it. A picture no larger than the input (CIFAR's 32 × 32) is decoded as it is and enlarged
+ * while its values are written, which spares a resize call that costs more than its decode.
+ * Each tensor value is (pixel / range − mean) / std in the model's channel order and layout.
  */
 export async function imageTensor(
   source: string | Buffer,
   config: ModelConfig,
   thumbnail?: ThumbnailTarget,
-): Promise<Float32Array> {
+  /** Where to write the values (a tensor slot); a new array when not given. */
+  into?: Float32Array<ArrayBufferLike>,
+): Promise<Float32Array<ArrayBufferLike>> {
   const name = typeof source === 'string' ? source : 'image';
   const [width, height] = inputSize(config);
   try {
     const bytes = typeof source === 'string' ? await readFile(source) : source;
     const image = openImage(bytes);
-    const [w, h] = await orientedSize(image);
-    // The smallest intermediate that covers the input and the thumbnail: the smaller it is, the
-    // more a JPEG shrinks on load (640 × 480 decodes at 320 × 240 for a 224 input and 256 thumbnail).
+    const { w, h, upright, jpeg } = await describe(image);
+    if (w <= width && h <= height) {
+      const { data, info } = await srgb(image.rotate()).toBuffer({ resolveWithObject: true });
+      if (thumbnail) {
+        await (jpeg && upright && Math.max(w, h) <= thumbnail.size
+          ? writeFile(thumbnail.file, bytes) // an upright JPEG that fits is its own thumbnail
+          : writeThumbnail(rawImage(data, info), thumbnail));
+      }
+      return tensorFromPixels(data, info.width, info.height, config, into);
+    }
     const scale = Math.min(1, Math.max(width / w, height / h, (thumbnail?.size ?? 0) / Math.max(w, h)));
-    const { data, info } = await image
-      .rotate()
-      .resize(Math.ceil(w * scale), Math.ceil(h * scale), { fit: 'fill' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const decoded = () => sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } });
+    const { data, info } = await srgb(
+      image.rotate().resize(Math.ceil(w * scale), Math.ceil(h * scale), { fit: 'fill' }),
+    ).toBuffer({ resolveWithObject: true });
     const [pixels] = await Promise.all([
       // Bilinear, as torchvision's default: from a near-size intermediate lanczos buys nothing visible.
-      decoded()
-        .resize(width, height, { fit: FIT[config.resize], background: BLACK, kernel: 'linear' })
-        .raw()
-        .toBuffer(),
-      thumbnail &&
-        decoded()
-          .resize(thumbnail.size, thumbnail.size, { fit: 'inside', withoutEnlargement: true })
-          .jpeg({ quality: 80 })
-          .toFile(thumbnail.file),
+      srgb(
+        rawImage(data, info).resize(width, height, {
+          fit: FIT[config.resize],
+          background: BLACK,
+          kernel: 'linear',
+        }),
+      ).toBuffer(),
+      thumbnail && writeThumbnail(rawImage(data, info), thumbnail),
     ]);
-    return tensorFromPixels(pixels, config);
+    return tensorFromPixels(pixels, width, height, config, into);
   } catch (error) {
     throw new DecodeError(name, `cannot decode: ${firstLineOf(error)}`);
   }
 }
 
-/** Width and height as displayed: EXIF orientations 5–8 turn the picture a quarter. */
-async function orientedSize(image: Sharp): Promise<[number, number]> {
+function rawImage(data: Buffer, info: { width: number; height: number; channels: number }): Sharp {
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
+}
+
+function writeThumbnail(image: Sharp, { file, size }: ThumbnailTarget): Promise<unknown> {
+  return image
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 80 })
+    .toFile(file);
+}
+
+/** Size as displayed (EXIF orientations 5–8 turn the picture a quarter), and whether it is an upright JPEG. */
+async function describe(image: Sharp): Promise<{ w: number; h: number; upright: boolean; jpeg: boolean }> {
   const meta = await image.metadata();
   const w = meta.width ?? 1;
   const h = meta.pageHeight ?? meta.height ?? 1;
-  return (meta.orientation ?? 1) >= 5 ? [h, w] : [w, h];
+  const orientation = meta.orientation ?? 1;
+  const [shownW, shownH] = orientation >= 5 ? [h, w] : [w, h];
+  return { w: shownW, h: shownH, upright: orientation === 1, jpeg: meta.format === 'jpeg' };
+}
+
+/** 8-bit sRGB pixels, 3 channels, as raw bytes. */
+function srgb(image: Sharp): Sharp {
+  return image.removeAlpha().toColourspace('srgb').raw();
 }
 
 /**
@@ -99,21 +122,91 @@ function openImage(bytes: Buffer): Sharp {
   return sharp(bytes, { failOn: 'error' });
 }
 
-/** Interleaved RGB pixels of the input size → the model's input values. */
-function tensorFromPixels(pixels: Buffer, config: ModelConfig): Float32Array {
+/**
+ * Interleaved RGB pixels (`srcW` × `srcH`) → the model's input values. When the sizes differ,
+ * each value is sampled bilinearly with pixel centres aligned (as PIL and torch with
+ * align_corners=false), the picture placed per the resize mode: stretched, scaled to cover and
+ * centred (crop), or scaled to fit and centred on black (pad). Only ever enlarges: sharp shrinks.
+ */
+function tensorFromPixels(
+  pixels: Buffer,
+  srcW: number,
+  srcH: number,
+  config: ModelConfig,
+  out: Float32Array<ArrayBufferLike> = new Float32Array(3 * inputSize(config)[0] * inputSize(config)[1]),
+): Float32Array<ArrayBufferLike> {
   const [width, height] = inputSize(config);
+  const [scaleX, scaleY] = placementScale(srcW, srcH, width, height, config.resize);
+  const columns = samplingAxis(width, srcW, scaleX);
+  const rows = samplingAxis(height, srcH, scaleY);
+  // Separable: each source row is first resampled to the output width (a few rows when enlarging).
+  const wide = new Float32Array(srcH * width * 3);
+  for (let r = 0, o = 0; r < srcH; r++) {
+    for (let x = 0; x < width; x++) {
+      const near = (r * srcW + columns.near[x]!) * 3;
+      const far = (r * srcW + columns.far[x]!) * 3;
+      const wx = columns.weight[x]!;
+      for (let ch = 0; ch < 3; ch++, o++)
+        wide[o] = pixels[near + ch]! + (pixels[far + ch]! - pixels[near + ch]!) * wx;
+    }
+  }
   const plane = width * height;
-  const scale = config.range === '0-255' ? 1 : 1 / 255;
+  const range = config.range === '0-255' ? 1 : 1 / 255;
   const order = config.channels === 'rgb' ? [0, 1, 2] : [2, 1, 0];
-  const out = new Float32Array(3 * plane);
+  const planar = config.layout === 'nchw';
+  const step = planar ? 1 : 3;
+  const insideX = columns.inside;
   for (let c = 0; c < 3; c++) {
     const from = order[c]!;
-    const mean = config.mean[c]!;
-    const std = config.std[c]!;
-    const planar = config.layout === 'nchw';
-    for (let p = 0; p < plane; p++) {
-      out[planar ? c * plane + p : p * 3 + c] = (pixels[p * 3 + from]! * scale - mean) / std;
+    // (pixel × range − mean) / std as one multiply-add; outside the picture (pad) is black.
+    const mul = range / config.std[c]!;
+    const add = -config.mean[c]! / config.std[c]!;
+    for (let y = 0; y < height; y++) {
+      let q = planar ? c * plane + y * width : y * width * 3 + c;
+      if (!rows.inside[y]) {
+        for (let x = 0; x < width; x++, q += step) out[q] = add;
+        continue;
+      }
+      const top = rows.near[y]! * width * 3 + from;
+      const bottom = rows.far[y]! * width * 3 + from;
+      const wy = rows.weight[y]!;
+      for (let x = 0, i = 0; x < width; x++, i += 3, q += step) {
+        const upper = wide[top + i]!;
+        out[q] = insideX[x] ? (upper + (wide[bottom + i]! - upper) * wy) * mul + add : add;
+      }
     }
   }
   return out;
+}
+
+/** Output pixels per source pixel along x and y for each resize mode. */
+function placementScale(
+  srcW: number,
+  srcH: number,
+  width: number,
+  height: number,
+  resize: ModelConfig['resize'],
+): [number, number] {
+  if (resize === 'stretch') return [width / srcW, height / srcH];
+  const scale = (resize === 'crop' ? Math.max : Math.min)(width / srcW, height / srcH);
+  return [scale, scale];
+}
+
+/** For each output position along one axis: the two source pixels around it, the weight of the far one, and whether it falls on the picture. */
+function samplingAxis(size: number, srcSize: number, scale: number) {
+  const near = new Int32Array(size);
+  const far = new Int32Array(size);
+  const weight = new Float32Array(size);
+  const inside = new Uint8Array(size);
+  // The picture, `srcSize × scale` wide, is centred: a negative shift crops, a positive one pads.
+  const shift = (size - srcSize * scale) / 2;
+  for (let i = 0; i < size; i++) {
+    const placed = i + 0.5 - shift;
+    inside[i] = placed >= 0 && placed <= srcSize * scale ? 1 : 0;
+    const at = Math.min(Math.max(placed / scale - 0.5, 0), srcSize - 1);
+    near[i] = Math.floor(at);
+    far[i] = Math.min(near[i]! + 1, srcSize - 1);
+    weight[i] = at - near[i]!;
+  }
+  return { near, far, weight, inside };
 }

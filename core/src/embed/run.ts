@@ -95,10 +95,11 @@ export async function embedDataset(
     thumbnailSize: options.thumbnailSize ?? 256,
     frames: options.frames ?? { every: 1 },
   };
-  const pool = new DecodePool({ config: spec.config, thumbnailSize: config.thumbnailSize });
+  const pool = new DecodePool(spec.config, config.thumbnailSize, config.batchSize);
   const job: Job = { ws, dataset, embedder, pool, config, thumbnails: join(work, 'thumbnails') };
-  await mkdir(job.thumbnails, { recursive: true });
   try {
+    await embedder.attach(pool.slots);
+    await mkdir(job.thumbnails, { recursive: true });
     return await withRun(ws.db, dataset.id, 'embedding', config, async (runId) => {
       const { images, videos, skipped } = await pendingSamples(ws, dataset, spec.name);
       const summary: EmbedSummary = {
@@ -212,8 +213,8 @@ interface Embedded {
 async function* embedBatches(job: Job, files: SampleFile[], signal?: AbortSignal): AsyncGenerator<Embedded> {
   const { batchSize } = job.config;
   const requests = files.map((f) => ({ ...f, thumbnail: join(job.thumbnails, `${f.id}.jpg`) }));
-  let batch: { item: SampleFile; result: DecodeResult }[] = [];
-  for await (const decoded of job.pool.decodeInOrder(requests, 2 * batchSize + job.pool.size)) {
+  let batch: Decoded[] = [];
+  for await (const decoded of job.pool.decodeInOrder(requests)) {
     batch.push(decoded);
     if (batch.length === batchSize) {
       throwIfAborted(signal);
@@ -224,19 +225,25 @@ async function* embedBatches(job: Job, files: SampleFile[], signal?: AbortSignal
   if (batch.length) yield await inferBatch(job, batch);
 }
 
-async function inferBatch(job: Job, batch: { item: SampleFile; result: DecodeResult }[]): Promise<Embedded> {
+type Decoded = { item: SampleFile; slot: number; result: DecodeResult };
+
+async function inferBatch(job: Job, batch: Decoded[]): Promise<Embedded> {
   const ids: number[] = [];
-  const tensors: Float32Array[] = [];
+  const slots: number[] = [];
   const failed: Embedded['failed'] = [];
-  for (const { item, result } of batch) {
-    if (result.tensor) {
+  for (const { item, slot, result } of batch) {
+    if (result.error === undefined) {
       ids.push(item.id);
-      tensors.push(result.tensor);
-    } else failed.push({ id: item.id, path: item.path, reason: result.error ?? 'cannot decode' });
+      slots.push(slot);
+    } else failed.push({ id: item.id, path: item.path, reason: result.error });
   }
-  if (!tensors.length) return { ids: new Int32Array(0), rows: new Float32Array(0), dim: 0, failed };
-  const { dim, rows } = await job.embedder.embedTensors(tensors);
-  return { ids: Int32Array.from(ids), rows, dim, failed };
+  try {
+    if (!slots.length) return { ids: new Int32Array(0), rows: new Float32Array(0), dim: 0, failed };
+    const { dim, rows } = await job.embedder.embedSlots(slots);
+    return { ids: Int32Array.from(ids), rows, dim, failed };
+  } finally {
+    job.pool.release(batch.map((d) => d.slot));
+  }
 }
 
 /** All of `files` embedded (for the few of one video or one image's crops). */

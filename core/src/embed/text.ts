@@ -5,6 +5,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { InputError, WinnowError } from '../errors.js';
 import { BUILTIN_MODELS, DEFAULT_MODEL, type ModelSpec, type TextConfig, verifyModelFile } from './model.js';
+import { openSession } from './session.js';
 
 /** The text tower of a model spec, or an error that says which model has one. */
 export function textTowerOf(spec: ModelSpec): { config: TextConfig; path: string; tokenizer: string } {
@@ -50,11 +51,8 @@ export class TextEmbedder {
       });
     }
     const { tokenizer, padId } = await loadTokenizer(tower.tokenizer);
-    const session = await ort.InferenceSession.create(tower.path, { logSeverityLevel: 4 }).catch(
-      (error: Error) => {
-        throw new WinnowError('invalid_input', `model '${name}': ${error.message.split('\n')[0]}`);
-      },
-    );
+    // One query at a time: the CPU answers it sooner than a GPU starts up.
+    const { session } = await openSession(tower.path, name, 'cpu');
     const wanted = [
       ['input', config.input, session.inputNames],
       ['input', config.attentionMask, session.inputNames],

@@ -5,7 +5,6 @@ import { type TransferListItem, Worker } from 'node:worker_threads';
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
-  transfer: TransferListItem[];
 }
 
 /**
@@ -38,11 +37,10 @@ export class WorkerPool<Request, Response> {
     }
   }
 
-  /** `transfer` lists buffers of the request that move to the worker instead of being copied. */
-  run(request: Request, transfer: TransferListItem[] = []): Promise<Response> {
+  run(request: Request): Promise<Response> {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      const pending = { resolve: resolve as (value: unknown) => void, reject, transfer };
+      const pending = { resolve: resolve as (value: unknown) => void, reject };
       const worker = this.idle.pop();
       if (worker) this.dispatch(worker, request, pending);
       else this.waiting.push({ request, pending });
@@ -63,7 +61,7 @@ export class WorkerPool<Request, Response> {
 
   private dispatch(worker: Worker, request: Request, pending: Pending): void {
     this.busy.set(worker, pending);
-    worker.postMessage(request, pending.transfer);
+    worker.postMessage(request);
   }
 
   private release(worker: Worker): void {

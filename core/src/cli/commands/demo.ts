@@ -78,7 +78,7 @@ export function registerDemo(program: Command): void {
             onProgress: progress.update,
           }).finally(progress.stop);
           lines.push(
-            `embedded ${embedded.embedded} images with ${DEMO_MODEL} (${embedded.skipped} already done); thumbnails in ${embedded.thumbnails}`,
+            `embedded ${embedded.embedded} images with ${DEMO_MODEL} on ${embedded.device} (${embedded.skipped} already done); thumbnails in ${embedded.thumbnails}`,
             'most similar pairs (cosine similarity of the embeddings):',
             table(await mostSimilarPairs(ws, ds)),
           );
