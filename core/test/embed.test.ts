@@ -411,6 +411,8 @@ describe('decoding', () => {
       const dataset = await ws.dataset('coco');
       const stop = new AbortController();
       const options = { model: 'mobilenetv2-int8', device: 'cpu' as const, batchSize: 16 };
+      const memoryLimit = () => ws.db.value<string>("SELECT current_setting('memory_limit')");
+      const before = await memoryLimit();
       await expect(
         embedDataset(ws, dataset, {
           ...options,
@@ -418,6 +420,8 @@ describe('decoding', () => {
           onProgress: ({ done }) => done >= 48 && stop.abort(),
         }),
       ).rejects.toThrow(/cancel/i);
+      // The run caps DuckDB's memory while it writes, and gives the limit back, cancelled or not.
+      expect(await memoryLimit()).toBe(before);
       const kept = Number(await ws.db.value('SELECT count(*) FROM winnow.embeddings_1'));
       expect(kept).toBeGreaterThanOrEqual(48);
       expect(kept).toBeLessThan(128);

@@ -97,6 +97,7 @@ export async function embedDataset(
   };
   const pool = new DecodePool(spec.config, config.thumbnailSize, config.batchSize);
   const job: Job = { ws, dataset, embedder, pool, config, thumbnails: join(work, 'thumbnails') };
+  const restoreMemory = await capDatabaseMemory(ws);
   try {
     await embedder.attach(pool.slots);
     await mkdir(job.thumbnails, { recursive: true });
@@ -143,8 +144,22 @@ export async function embedDataset(
       return summary;
     });
   } finally {
-    await Promise.all([embedder.close(), pool.close()]);
+    await Promise.all([embedder.close(), pool.close(), restoreMemory()]);
   }
+}
+
+/** DuckDB's memory during a run, unless the user chose a limit for the workspace. */
+const EMBEDDING_MEMORY_LIMIT = '512MB';
+
+/**
+ * Caps DuckDB's memory for the run and returns what restores it. The run writes vectors nobody
+ * reads during it, and DuckDB would keep every block it wrote (up to 80 % of memory by default):
+ * 100,000 images × 1,280 dimensions would hold half a gigabyte for nothing.
+ */
+async function capDatabaseMemory(ws: Workspace): Promise<() => Promise<void>> {
+  if (ws.memoryLimit) return async () => undefined;
+  await ws.db.run(`SET memory_limit = '${EMBEDDING_MEMORY_LIMIT}'`);
+  return () => ws.db.run('RESET memory_limit');
 }
 
 interface Job {

@@ -32,6 +32,8 @@ export class Workspace {
   private constructor(
     readonly dir: string,
     readonly db: Database,
+    /** DuckDB's memory limit when the user chose one (option or WINNOW_MEMORY_LIMIT); else DuckDB's default. */
+    readonly memoryLimit?: string,
   ) {}
 
   /**
@@ -55,7 +57,7 @@ export class Workspace {
       db.close();
       throw error;
     }
-    return new Workspace(absolute, db);
+    return new Workspace(absolute, db, memoryLimit);
   }
 
   /**
