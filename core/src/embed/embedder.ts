@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { InputError } from '../errors.js';
 import { type ModelConfig, type ModelSpec, verifyModelFile } from './model.js';
+import { normalizeRows } from './normalize.js';
 import { imageTensor, inputSize } from './preprocess.js';
 import { type Device, openSession, type ResolvedDevice } from './session.js';
 
@@ -82,13 +83,4 @@ function pooled(data: Float32Array, dims: readonly number[], pooling: ModelConfi
     out[r] = sum / area;
   }
   return out;
-}
-
-function normalizeRows(rows: Float32Array, dim: number): void {
-  for (let o = 0; o < rows.length; o += dim) {
-    let norm = 0;
-    for (let j = o; j < o + dim; j++) norm += rows[j]! * rows[j]!;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let j = o; j < o + dim; j++) rows[j] = rows[j]! * scale;
-  }
 }

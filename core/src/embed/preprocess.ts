@@ -139,17 +139,9 @@ function tensorFromPixels(
   const [scaleX, scaleY] = placementScale(srcW, srcH, width, height, config.resize);
   const columns = samplingAxis(width, srcW, scaleX);
   const rows = samplingAxis(height, srcH, scaleY);
-  // Separable: each source row is first resampled to the output width (a few rows when enlarging).
-  const wide = new Float32Array(srcH * width * 3);
-  for (let r = 0, o = 0; r < srcH; r++) {
-    for (let x = 0; x < width; x++) {
-      const near = (r * srcW + columns.near[x]!) * 3;
-      const far = (r * srcW + columns.far[x]!) * 3;
-      const wx = columns.weight[x]!;
-      for (let ch = 0; ch < 3; ch++, o++)
-        wide[o] = pixels[near + ch]! + (pixels[far + ch]! - pixels[near + ch]!) * wx;
-    }
-  }
+  // Separable: each source row is first resampled to the output width (a few rows when
+  // enlarging); a picture already as wide as the input is its own.
+  const wide = srcW === width && scaleX === 1 ? pixels : widen(pixels, srcW, srcH, width, columns);
   const plane = width * height;
   const range = config.range === '0-255' ? 1 : 1 / 255;
   const order = config.channels === 'rgb' ? [0, 1, 2] : [2, 1, 0];
@@ -177,6 +169,26 @@ function tensorFromPixels(
     }
   }
   return out;
+}
+
+function widen(
+  pixels: Buffer,
+  srcW: number,
+  srcH: number,
+  width: number,
+  columns: ReturnType<typeof samplingAxis>,
+): Float32Array {
+  const wide = new Float32Array(srcH * width * 3);
+  for (let r = 0, o = 0; r < srcH; r++) {
+    for (let x = 0; x < width; x++) {
+      const near = (r * srcW + columns.near[x]!) * 3;
+      const far = (r * srcW + columns.far[x]!) * 3;
+      const wx = columns.weight[x]!;
+      for (let ch = 0; ch < 3; ch++, o++)
+        wide[o] = pixels[near + ch]! + (pixels[far + ch]! - pixels[near + ch]!) * wx;
+    }
+  }
+  return wide;
 }
 
 /** Output pixels per source pixel along x and y for each resize mode. */

@@ -15,6 +15,7 @@ import { DecodePool, type DecodeResult } from './decode.js';
 import { extractFrames, type FrameSampling } from './frames.js';
 import { InferenceThread } from './inference.js';
 import { DEFAULT_MODEL, resolveModel } from './model.js';
+import { normalizeRows } from './normalize.js';
 import type { Device, ResolvedDevice } from './session.js';
 
 export interface EmbedOptions extends LongTaskOptions {
@@ -419,9 +420,8 @@ function meanRow({ rows, dim, ids }: Embedded): Float32Array {
   const mean = new Float32Array(dim);
   for (let o = 0; o < rows.length; o += dim)
     for (let j = 0; j < dim; j++) mean[j]! += rows[o + j]! / ids.length;
-  let norm = 0;
-  for (const v of mean) norm += v * v;
-  return norm > 0 ? mean.map((v) => v / Math.sqrt(norm)) : mean;
+  normalizeRows(mean, dim);
+  return mean;
 }
 
 interface PendingSample {

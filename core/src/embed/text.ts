@@ -5,6 +5,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { InputError, WinnowError } from '../errors.js';
 import { BUILTIN_MODELS, DEFAULT_MODEL, type ModelSpec, type TextConfig, verifyModelFile } from './model.js';
+import { normalizeRows } from './normalize.js';
 import { openSession } from './session.js';
 
 /** The text tower of a model spec, or an error that says which model has one. */
@@ -133,14 +134,5 @@ async function loadTokenizer(file: string): Promise<{ tokenizer: Tokenizer; padI
       undefined,
       `not a usable tokenizer.json: ${(error as Error).message.split('\n')[0]}`,
     );
-  }
-}
-
-function normalizeRows(rows: Float32Array, dim: number): void {
-  for (let o = 0; o < rows.length; o += dim) {
-    let norm = 0;
-    for (let j = o; j < o + dim; j++) norm += rows[j]! * rows[j]!;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let j = o; j < o + dim; j++) rows[j] = rows[j]! * scale;
   }
 }
