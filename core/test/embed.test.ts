@@ -344,6 +344,42 @@ describe('object crops', () => {
   });
 });
 
+describe('devices', () => {
+  const providers = join(REPOSITORY, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64');
+  it.skipIf(existsSync(join(providers, 'libonnxruntime_providers_cuda.so')))(
+    'an explicit device that cannot start says what is missing, and nothing is embedded',
+    async () => {
+      process.env.WINNOW_MODEL_DIR = MODELS;
+      const ws = join(tempDir(), '.winnow');
+      expect((await winnow(ws, 'ingest', join(COCO128, 'images'), '--dataset', 'coco')).code).toBe(0);
+      const out = await winnow(
+        ws,
+        'embed',
+        '--dataset',
+        'coco',
+        '--model',
+        'squeezenet1.1',
+        '--device',
+        'cuda',
+      );
+      expect(out.code).toBe(1);
+      expect(out.stderr).toBe(
+        `winnow: model 'squeezenet1.1' on cuda: no libonnxruntime_providers_cuda.so beside onnxruntime-node (${providers}); see docs/embedding.md#devices\n`,
+      );
+      const count = await winnow(
+        ws,
+        'query',
+        '--dataset',
+        'coco',
+        '--sql',
+        'SELECT count(*) AS n FROM embedding_models',
+        '--json',
+      );
+      expect(JSON.parse(count.stdout).rows).toEqual([{ n: 0 }]);
+    },
+  );
+});
+
 describe('decoding', () => {
   it('reads BMP, GIF, TIFF and PNG with alpha; a corrupt file is marked with its reason and skipped', async () => {
     process.env.WINNOW_MODEL_DIR = MODELS;

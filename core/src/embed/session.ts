@@ -33,7 +33,7 @@ export async function openSession(path: string, model: string, device: Device): 
         : undefined;
       return { session, device: candidate, fallback };
     } catch (error) {
-      const reason = whyUnavailable(candidate, error as Error);
+      const reason = missing ?? whyUnavailable(candidate, error as Error);
       if (candidate === 'cpu' || device !== 'auto') {
         throw new WinnowError(
           'invalid_input',
