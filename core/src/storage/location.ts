@@ -1,0 +1,103 @@
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WinnowError } from '../errors.js';
+
+/**
+ * Where a datasource lives, parsed from what the user wrote: a local path (or `file://` URL),
+ * `s3://bucket/prefix/`, `obs://bucket/prefix/` (S3-compatible endpoints), `gs://bucket/prefix/`,
+ * `az://account/container/prefix/` or `https://account.blob.core.windows.net/container/prefix/`.
+ * A prefix is empty or ends with `/`, and never starts with one.
+ */
+export type Location =
+  | { kind: 'local'; path: string }
+  | { kind: 's3' | 'obs' | 'gcs'; bucket: string; prefix: string }
+  | { kind: 'azure'; account: string; container: string; prefix: string };
+
+const AZURE_HOST = /^([a-z0-9]{3,24})\.blob\.core\.windows\.net$/;
+
+export function parseLocation(text: string): Location {
+  const given = text.trim();
+  if (!given) throw bad(text, 'is empty');
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(given)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { kind: 'local', path: resolve(given) };
+  if (scheme === 'file') return { kind: 'local', path: fileURLToPath(given) };
+  const url = parseUrl(given);
+  const parts = decodeURIComponent(url.pathname).split('/').filter(Boolean);
+  if (scheme === 's3' || scheme === 'obs' || scheme === 'gs') {
+    const bucket = url.hostname;
+    checkBucket(text, bucket, scheme);
+    return { kind: scheme === 'gs' ? 'gcs' : scheme, bucket, prefix: prefixOf(parts) };
+  }
+  if (scheme === 'az') {
+    const account = url.hostname;
+    const [container, ...rest] = parts;
+    return azure(text, account, container, rest);
+  }
+  if (scheme === 'https') {
+    const account = AZURE_HOST.exec(url.hostname)?.[1];
+    if (!account)
+      throw bad(text, 'is not a bucket URL (s3://, obs://, gs://, az:// or an Azure blob https:// URL)');
+    const [container, ...rest] = parts;
+    return azure(text, account, container, rest);
+  }
+  throw bad(
+    text,
+    `has an unknown scheme '${scheme}://' (s3://, obs://, gs://, az://, https:// for Azure, or a local path)`,
+  );
+}
+
+/** The location as a URL (local: the absolute path), the form stored and shown. */
+export function formatLocation(location: Location): string {
+  switch (location.kind) {
+    case 'local':
+      return location.path;
+    case 'azure':
+      return `az://${location.account}/${location.container}/${location.prefix}`;
+    default:
+      return `${location.kind === 'gcs' ? 'gs' : location.kind}://${location.bucket}/${location.prefix}`;
+  }
+}
+
+/** A path under the location: its key in the bucket, or its file path. */
+export function keyOf(location: Location, path: string): string {
+  if (location.kind === 'local') return isAbsolute(path) ? path : resolve(location.path, path);
+  return `${location.prefix}${path.replace(/^\/+/, '')}`;
+}
+
+function parseUrl(text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw bad(text, 'is not a valid URL');
+  }
+}
+
+function prefixOf(parts: string[]): string {
+  return parts.length ? `${parts.join('/')}/` : '';
+}
+
+function azure(text: string, account: string, container: string | undefined, rest: string[]): Location {
+  if (!/^[a-z0-9]{3,24}$/.test(account)) {
+    throw bad(text, `names the Azure storage account '${account}': 3 to 24 lowercase letters and digits`);
+  }
+  if (!container) throw bad(text, 'names no container (az://account/container/prefix/)');
+  if (!/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {
+    throw bad(
+      text,
+      `names the container '${container}': 3 to 63 lowercase letters, digits and single hyphens`,
+    );
+  }
+  return { kind: 'azure', account, container, prefix: prefixOf(rest) };
+}
+
+/** Bucket names the providers accept (lowercase letters, digits, dots, hyphens; 3 to 63). */
+function checkBucket(text: string, bucket: string, scheme: string): void {
+  if (!bucket) throw bad(text, `names no bucket (${scheme}://bucket/prefix/)`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw bad(text, `names the bucket '${bucket}': 3 to 63 lowercase letters, digits, dots and hyphens`);
+  }
+}
+
+function bad(text: string, why: string): WinnowError {
+  return new WinnowError('invalid_argument', `location '${text}' ${why}`);
+}
