@@ -57,7 +57,7 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { machine, OUT, parseArgs, ROOT } from './lib/common.mjs';
+import { machine, OUT, parseArgs, peakRss, ROOT, resetPeakRss, runJson } from './lib/common.mjs';
 import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -78,30 +78,8 @@ const log = (...parts) => process.stderr.write(`[bench:embed] ${parts.join(' ')}
 const round = (x, digits = 3) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
 const rate = (n, seconds) => round(n / seconds, 1);
 
-/** Peak resident memory of this process (VmHWM), in bytes. */
-function peakRss() {
-  return Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
-}
-
-/** Resets VmHWM to the current RSS (Linux: clear_refs 5); false where that is not allowed. */
-function resetPeakRss() {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs a child that prints JSON as its last stdout line; its stderr goes to ours. */
 function child(command, argv) {
-  const stdout = execFileSync(command, argv, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 16 * 1024 * 1024,
-    timeout: CHILD_TIMEOUT_MS,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1));
+  return runJson(command, argv, { timeoutMs: CHILD_TIMEOUT_MS });
 }
 
 function worker(task, options) {

@@ -18,18 +18,11 @@
  * document on stdout and writes bench/out/ingest.json. Target: >= 20,000 files/s.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { peakRss } from './lib/common.mjs';
 import { preparePeer, run, VENV_PYTHON } from './peers/python.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -121,7 +114,7 @@ if (peerInstall) {
 }
 const peerOk = WITH_PEER && !peer.error && peer.files_per_second > 0;
 
-const peakRss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+const peakRssBytes = peakRss();
 
 const filesPerSecond = Math.round(N / first.seconds);
 const report = {
@@ -138,7 +131,7 @@ const report = {
     files_per_second: Math.round(N / again.seconds),
     unchanged: again.result.unchanged,
   },
-  peak_rss_bytes: peakRss,
+  peak_rss_bytes: peakRssBytes,
   peer,
   speedup_vs_lightly_studio: peerOk ? round2(filesPerSecond / peer.files_per_second) : null,
   reingest_speedup_vs_lightly_studio: peerOk

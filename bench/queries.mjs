@@ -21,6 +21,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { peakRss, resetPeakRss } from './lib/common.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, 'out');
@@ -56,20 +57,10 @@ const sampleRss = () => {
 const sampler = setInterval(sampleRss, 20);
 sampler.unref();
 
-function vmHwm() {
-  const match = readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+) kB/m);
-  return match ? Number(match[1]) * 1024 : null;
-}
-
 /** Starts a new peak: VmHWM is reset through clear_refs (Linux), the sampled peak by hand. */
 function resetPeak() {
   rss.peak = 0;
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
+  return resetPeakRss();
 }
 
 // ---- generation ------------------------------------------------------------------------------
@@ -272,7 +263,7 @@ async function prepare() {
   }
   const seconds = round((performance.now() - started) / 1000, 1);
   sampleRss();
-  const peakRssBytes = Math.max(rss.peak, vmHwm() ?? 0);
+  const peakRssBytes = Math.max(rss.peak, peakRss());
   writeFileSync(
     sidecar,
     JSON.stringify({
@@ -432,7 +423,7 @@ for (const [name, q] of Object.entries(QUERIES)) {
   };
   entry.pass = entry.p50_ms <= TARGET_P50_MS;
   sampleRss();
-  entry.peak_rss_bytes = Math.max(rss.peak, vmHwm() ?? 0);
+  entry.peak_rss_bytes = Math.max(rss.peak, peakRss());
   queryPhasePeak = Math.max(queryPhasePeak, entry.peak_rss_bytes);
   if (args.variants && Object.keys(q.variants).length) {
     entry.variants = {};
@@ -443,7 +434,7 @@ for (const [name, q] of Object.entries(QUERIES)) {
       }
       entry.variants[variant] = { ...summarize(v.times), runs: VARIANT_RUNS, result: q.shape(v.rows) };
       sampleRss();
-      queryPhasePeak = Math.max(queryPhasePeak, rss.peak, vmHwm() ?? 0); // variants are in the process too
+      queryPhasePeak = Math.max(queryPhasePeak, rss.peak, peakRss()); // variants are in the process too
     }
   }
   if (args.explain) {
@@ -460,7 +451,7 @@ for (const [name, q] of Object.entries(QUERIES)) {
 }
 const benchSeconds = round((performance.now() - benchStarted) / 1000, 1);
 sampleRss();
-const peakRssBytes = Math.max(queryPhasePeak, rss.peak, vmHwm() ?? 0);
+const peakRssBytes = Math.max(queryPhasePeak, rss.peak, peakRss());
 const duckdbMemory = await ws.db.all(
   'SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0 ORDER BY 2 DESC',
 );

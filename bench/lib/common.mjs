@@ -24,6 +24,21 @@ const SEED = 20240604;
 export const CLUSTERS = 100;
 export const DATA_DESCRIPTION = `${CLUSTERS} Gaussian clusters (centres N(0,1), per-cluster sd U(0.2,0.6)), mulberry32 seed ${SEED}`;
 
+/** Peak resident memory of this process (VmHWM, Linux), in bytes. */
+export function peakRss() {
+  return Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+}
+
+/** Starts a new peak: VmHWM reset to the current RSS (Linux clear_refs 5); false where not allowed. */
+export function resetPeakRss() {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function machine() {
   return { cpus: cpus().length, cpu: cpus()[0]?.model, memory_bytes: totalmem(), node: process.version };
 }
@@ -170,11 +185,13 @@ export async function timeNativeCall(args, prepare) {
   );
 }
 
-export function runJson(cmd, argv) {
+/** Runs a child that prints JSON as its last stdout line (its stderr goes to ours), killed after `timeoutMs`. */
+export function runJson(cmd, argv, { timeoutMs } = {}) {
   const stdout = execFileSync(cmd, argv, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 16 * 1024 * 1024,
+    timeout: timeoutMs,
   });
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);

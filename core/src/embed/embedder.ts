@@ -1,9 +1,8 @@
 import * as ort from 'onnxruntime-node';
-import { InputError } from '../errors.js';
 import { type ModelConfig, type ModelSpec, verifyModelFile } from './model.js';
 import { normalizeRows } from './normalize.js';
 import { imageTensor, inputSize } from './preprocess.js';
-import { type Device, openSession, type ResolvedDevice } from './session.js';
+import { type Device, openSession, type ResolvedDevice, requireNames } from './session.js';
 
 export { imageTensor };
 
@@ -22,18 +21,7 @@ export class ImageEmbedder {
   static async open(spec: ModelSpec, device: Device = 'cpu'): Promise<ImageEmbedder> {
     await verifyModelFile(spec);
     const { session, device: resolved, fallback } = await openSession(spec.path, spec.name, device);
-    for (const [kind, name, names] of [
-      ['input', spec.config.input, session.inputNames],
-      ['output', spec.config.output, session.outputNames],
-    ] as const) {
-      if (!names.includes(name)) {
-        throw new InputError(
-          spec.name,
-          kind,
-          `'${name}' is not one of the model's ${kind}s: ${names.join(', ')}`,
-        );
-      }
-    }
+    await requireNames(session, spec.name, { inputs: [spec.config.input], outputs: [spec.config.output] });
     return new ImageEmbedder(spec, session, resolved, fallback);
   }
 

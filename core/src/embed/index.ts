@@ -1,5 +1,5 @@
 export { type DownloadOptions, downloadFile } from './download.js';
-export { ImageEmbedder, imageTensor } from './embedder.js';
+export { ImageEmbedder } from './embedder.js';
 export {
   BUILTIN_MODELS,
   DEFAULT_MODEL,
@@ -12,6 +12,7 @@ export {
   type TextConfig,
   verifyModelFile,
 } from './model.js';
+export { imageTensor } from './preprocess.js';
 export { type EmbedOptions, type EmbedSummary, embedDataset } from './run.js';
 export {
   nearestSamples,

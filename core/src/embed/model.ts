@@ -262,20 +262,25 @@ function locate(name: string, config: ModelConfig, dir: string): ModelSpec {
 }
 
 /** Checks that the model file is there and, when the config pins one, that its sha256 matches. */
-export async function verifyModelFile(spec: ModelSpec): Promise<void> {
-  if (!existsSync(spec.path)) {
+export function verifyModelFile(spec: ModelSpec): Promise<void> {
+  return verifyFile(spec.name, spec.path, spec.config);
+}
+
+/** One file of model `name` (weights or tokenizer) at `path`: there, and of its pinned sha256. */
+export async function verifyFile(
+  name: string,
+  path: string,
+  entry: { file: string; sha256?: string },
+): Promise<void> {
+  if (!existsSync(path)) {
     throw new WinnowError(
       'not_found',
-      `model '${spec.name}': ${spec.path} is missing; put ${spec.config.file} there (or set WINNOW_MODEL_DIR to its folder)`,
+      `model '${name}': ${path} is missing; put ${entry.file} there (or set WINNOW_MODEL_DIR to its folder)`,
     );
   }
-  if (!spec.config.sha256) return;
-  const actual = await sha256Of(spec.path);
-  if (actual !== spec.config.sha256) {
-    throw new InputError(
-      spec.path,
-      'sha256',
-      `is ${actual}, expected ${spec.config.sha256}; refusing to load`,
-    );
+  if (!entry.sha256) return;
+  const actual = await sha256Of(path);
+  if (actual !== entry.sha256) {
+    throw new InputError(path, 'sha256', `is ${actual}, expected ${entry.sha256}; refusing to load`);
   }
 }

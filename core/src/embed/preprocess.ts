@@ -134,9 +134,10 @@ function tensorFromPixels(
   srcW: number,
   srcH: number,
   config: ModelConfig,
-  out: Float32Array<ArrayBufferLike> = new Float32Array(3 * inputSize(config)[0] * inputSize(config)[1]),
+  into?: Float32Array<ArrayBufferLike>,
 ): Float32Array<ArrayBufferLike> {
   const [width, height] = inputSize(config);
+  const out = into ?? new Float32Array(3 * width * height);
   const [scaleX, scaleY] = placementScale(srcW, srcH, width, height, config.resize);
   const columns = samplingAxis(width, srcW, scaleX);
   const rows = samplingAxis(height, srcH, scaleY);

@@ -98,8 +98,9 @@ export async function embedDataset(
   };
   const pool = new DecodePool(spec.config, config.thumbnailSize, config.batchSize);
   const job: Job = { ws, dataset, embedder, pool, config, thumbnails: join(work, 'thumbnails') };
-  const restoreMemory = await capDatabaseMemory(ws);
+  let restoreMemory: (() => Promise<void>) | undefined;
   try {
+    restoreMemory = await capDatabaseMemory(ws);
     await embedder.attach(pool.slots);
     await mkdir(job.thumbnails, { recursive: true });
     return await withRun(ws.db, dataset.id, 'embedding', config, async (runId) => {
@@ -145,7 +146,7 @@ export async function embedDataset(
       return summary;
     });
   } finally {
-    await Promise.all([embedder.close(), pool.close(), restoreMemory()]);
+    await Promise.all([embedder.close(), pool.close(), restoreMemory?.()]);
   }
 }
 
@@ -157,8 +158,8 @@ const EMBEDDING_MEMORY_LIMIT = '512MB';
  * reads during it, and DuckDB would keep every block it wrote (up to 80 % of memory by default):
  * 100,000 images × 1,280 dimensions would hold half a gigabyte for nothing.
  */
-async function capDatabaseMemory(ws: Workspace): Promise<() => Promise<void>> {
-  if (ws.memoryLimit) return async () => undefined;
+async function capDatabaseMemory(ws: Workspace): Promise<(() => Promise<void>) | undefined> {
+  if (ws.memoryLimit) return undefined;
   await ws.db.run(`SET memory_limit = '${EMBEDDING_MEMORY_LIMIT}'`);
   return () => ws.db.run('RESET memory_limit');
 }
@@ -191,10 +192,12 @@ async function embedImages(
 ): Promise<void> {
   let done = 0;
   let pending: Embedded[] = [];
+  let pendingFiles = 0;
   let since = performance.now();
   const commit = async () => {
     const embedded = concatEmbedded(pending);
     pending = [];
+    pendingFiles = 0;
     since = performance.now();
     await job.ws.db.transaction(async () => {
       await storeVectors(job, embedded);
@@ -204,11 +207,12 @@ async function embedImages(
   };
   try {
     for await (const embedded of embedBatches(job, files, signal)) {
+      const files = embedded.ids.length + embedded.failed.length;
       pending.push(embedded);
-      done += embedded.ids.length + embedded.failed.length;
+      pendingFiles += files;
+      done += files;
       onDone(done);
-      const rows = pending.reduce((n, e) => n + e.ids.length + e.failed.length, 0);
-      if (rows >= COMMIT_ROWS || performance.now() - since >= COMMIT_MS) await commit();
+      if (pendingFiles >= COMMIT_ROWS || performance.now() - since >= COMMIT_MS) await commit();
     }
   } finally {
     if (pending.length) await commit();

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
 import { materializeSelection, toDatasetPath } from '../query/selection.js';
 import type { Database, SqlParam } from '../store/db.js';
-import { type EmbeddingModel, embeddingTable, listModels } from '../store/embeddings.js';
+import { type EmbeddingModel, embeddingTable, findModel, listModels } from '../store/embeddings.js';
 import { readVectors } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { ImageEmbedder } from './embedder.js';
@@ -169,18 +169,9 @@ async function chooseModel(
       `dataset '${dataset.name}' has no embeddings; run winnow embed --dataset ${dataset.name} first`,
     );
   }
-  const names = models.map((m) => m.name).join(', ');
   if (name !== undefined) {
     const spec = /\.(ya?ml|json)$/i.test(name) ? await resolveModel(name) : undefined;
-    const stored = spec?.name ?? name;
-    const model = models.find((m) => m.name === stored);
-    if (!model) {
-      throw new WinnowError(
-        'not_found',
-        `dataset '${dataset.name}' has no embeddings of model '${stored}' (models: ${names})`,
-      );
-    }
-    return { model, spec };
+    return { model: await findModel(ws.db, dataset, spec?.name ?? name), spec };
   }
   if (models.length === 1) return { model: models[0]! };
   const recent = await ws.db.all<{ model_id: number; updated_at: unknown }>(
@@ -191,7 +182,7 @@ async function chooseModel(
   if (recent[0]!.updated_at === recent[1]!.updated_at) {
     throw new WinnowError(
       'invalid_argument',
-      `dataset '${dataset.name}' has embeddings of several models (${names}); choose one with --model`,
+      `dataset '${dataset.name}' has embeddings of several models (${models.map((m) => m.name).join(', ')}); choose one with --model`,
     );
   }
   return { model: models.find((m) => m.id === recent[0]!.model_id)! };
@@ -249,6 +240,7 @@ async function findSample(
     );
   }
   const table = embeddingTable(model);
+  // readVectors wants the row count it will get: ask first, so a missing vector is a clear error.
   const has = await db.value<number>(`SELECT count(*) FROM ${table} WHERE sample_id = ?`, [found.sample_id]);
   if (!has) {
     throw new WinnowError(

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { WinnowError } from '../errors.js';
+import { InputError, WinnowError } from '../errors.js';
 
 export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -44,6 +44,31 @@ export async function openSession(path: string, model: string, device: Device): 
     }
   }
   throw new Error('unreachable: the CPU is always a candidate');
+}
+
+/**
+ * Checks that the session has the inputs and outputs a config names (an undefined name is not
+ * asked for); otherwise releases it and says which name is wrong and what there is.
+ */
+export async function requireNames(
+  session: ort.InferenceSession,
+  model: string,
+  wanted: { inputs: (string | undefined)[]; outputs: (string | undefined)[] },
+): Promise<void> {
+  for (const [kind, names, have] of [
+    ['input', wanted.inputs, session.inputNames],
+    ['output', wanted.outputs, session.outputNames],
+  ] as const) {
+    const missing = names.find((name) => name !== undefined && !have.includes(name));
+    if (missing !== undefined) {
+      await session.release();
+      throw new InputError(
+        model,
+        kind,
+        `'${missing}' is not one of the model's ${kind}s: ${have.join(', ')}`,
+      );
+    }
+  }
 }
 
 function sessionOptions(device: ResolvedDevice): ort.InferenceSession.SessionOptions {

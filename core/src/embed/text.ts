@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { InputError, WinnowError } from '../errors.js';
-import { BUILTIN_MODELS, DEFAULT_MODEL, type ModelSpec, type TextConfig, verifyModelFile } from './model.js';
+import { BUILTIN_MODELS, DEFAULT_MODEL, type ModelSpec, type TextConfig, verifyFile } from './model.js';
 import { normalizeRows } from './normalize.js';
-import { openSession } from './session.js';
+import { openSession, requireNames } from './session.js';
 
 /** The text tower of a model spec, or an error that says which model has one. */
 export function textTowerOf(spec: ModelSpec): { config: TextConfig; path: string; tokenizer: string } {
@@ -41,34 +41,15 @@ export class TextEmbedder {
     const tower = textTowerOf(spec);
     const { config } = tower;
     const name = `${spec.name} text tower`;
-    for (const [entry, path] of [
-      [config, tower.path],
-      [config.tokenizer, tower.tokenizer],
-    ] as const) {
-      await verifyModelFile({
-        name,
-        path,
-        config: { ...spec.config, file: entry.file, sha256: entry.sha256 },
-      });
-    }
+    await verifyFile(name, tower.path, config);
+    await verifyFile(name, tower.tokenizer, config.tokenizer);
     const { tokenizer, padId } = await loadTokenizer(tower.tokenizer);
     // One query at a time: the CPU answers it sooner than a GPU starts up.
     const { session } = await openSession(tower.path, name, 'cpu');
-    const wanted = [
-      ['input', config.input, session.inputNames],
-      ['input', config.attentionMask, session.inputNames],
-      ['output', config.output, session.outputNames],
-    ] as const;
-    for (const [kind, wantedName, names] of wanted) {
-      if (wantedName !== undefined && !names.includes(wantedName)) {
-        await session.release();
-        throw new InputError(
-          name,
-          kind,
-          `'${wantedName}' is not one of the model's ${kind}s: ${names.join(', ')}`,
-        );
-      }
-    }
+    await requireNames(session, name, {
+      inputs: [config.input, config.attentionMask],
+      outputs: [config.output],
+    });
     const meta = session.inputMetadata.find((m) => m.name === config.input);
     const idType = meta?.isTensor && meta.type === 'int32' ? 'int32' : 'int64';
     const maskInput =
