@@ -15,6 +15,16 @@ export class Output {
     process.stderr.write(`winnow: ${message}\n`);
   }
 
+  /** Runs `work` with a progress bar fed by its `onProgress`, stopped however the work ends. */
+  async withProgress<T>(work: (onProgress: (progress: Progress) => void) => Promise<T>): Promise<T> {
+    const bar = this.progress();
+    try {
+      return await work(bar.update);
+    } finally {
+      bar.stop();
+    }
+  }
+
   /** A progress bar on stderr when it is a terminal; silent otherwise. */
   progress(): { update: (progress: Progress) => void; stop: () => void } {
     if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };

@@ -24,9 +24,8 @@ export function registerAnalyze(program: Command): void {
     .action((options: AnalyzeCliOptions, command: Command) =>
       withWorkspace(command, async ({ ws, out, dataset, signal }) => {
         const ds = await dataset(options.dataset);
-        const bar = out.progress();
-        const summary = await analyze(ws, ds, { ...options, signal, onProgress: bar.update }).finally(
-          bar.stop,
+        const summary = await out.withProgress((onProgress) =>
+          analyze(ws, ds, { ...options, signal, onProgress }),
         );
         out.result(summary, describeAnalysis);
       }),

@@ -38,9 +38,8 @@ export function registerDemo(program: Command): void {
           );
         }
         const dataset = folder ? 'demo' : 'coco128';
-        const bar = out.progress();
-        const summary = await ingest(ws, images, { dataset, signal, onProgress: bar.update }).finally(
-          bar.stop,
+        const summary = await out.withProgress((onProgress) =>
+          ingest(ws, images, { dataset, signal, onProgress }),
         );
         const lines = [`workspace ${ws.dir}`, describeIngest(summary)];
         const labels = join(dirname(images), 'labels');
@@ -71,12 +70,9 @@ export function registerDemo(program: Command): void {
         process.env.WINNOW_MODEL_DIR ??= SHARED_MODELS;
         if (existsSync(join(process.env.WINNOW_MODEL_DIR, 'mobilenetv2-12-int8-embed.onnx'))) {
           const ds = await ws.dataset(dataset);
-          const progress = out.progress();
-          const embedded = await embedDataset(ws, ds, {
-            model: DEMO_MODEL,
-            signal,
-            onProgress: progress.update,
-          }).finally(progress.stop);
+          const embedded = await out.withProgress((onProgress) =>
+            embedDataset(ws, ds, { model: DEMO_MODEL, signal, onProgress }),
+          );
           lines.push(
             `embedded ${embedded.embedded} images with ${DEMO_MODEL} on ${embedded.device} (${embedded.skipped} already done); thumbnails in ${embedded.thumbnails}`,
             'most similar pairs (cosine similarity of the embeddings):',

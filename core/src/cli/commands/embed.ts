@@ -65,13 +65,10 @@ export function registerEmbed(program: Command): void {
     .action((options: EmbedCliOptions, command: Command) =>
       withWorkspace(command, async ({ ws, out, dataset, signal }) => {
         const ds = await dataset(options.dataset);
-        const bar = out.progress();
-        const summary = await embedDataset(ws, ds, {
-          ...options,
-          frames: frameSampling(options),
-          signal,
-          onProgress: bar.update,
-        }).finally(bar.stop);
+        const frames = frameSampling(options);
+        const summary = await out.withProgress((onProgress) =>
+          embedDataset(ws, ds, { ...options, frames, signal, onProgress }),
+        );
         if (summary.fallback) out.warn(`device auto: ${summary.fallback}`);
         out.result(summary, describeEmbedding);
       }),

@@ -67,34 +67,26 @@ export function registerImport(program: Command): void {
           throw new WinnowError('invalid_argument', `--as '${options.as}': use predictions or annotations`);
         }
         const ds = await dataset(options.dataset);
-        const bar = out.progress();
-        const common = { signal, onProgress: bar.update };
-        const labels = { ...common, as: options.as, task: options.task };
-        let summary: ImportSummary;
-        try {
+        const summary: ImportSummary = await out.withProgress(async (onProgress) => {
+          const common = { signal, onProgress };
+          const labels = { ...common, as: options.as, task: options.task };
           if (options.yolo !== undefined) {
             if (!options.classes) throw new WinnowError('invalid_argument', '--yolo needs --classes <file>');
-            summary = await importYolo(ws, ds, options.yolo, { ...labels, classes: options.classes });
-          } else if (options.coco !== undefined) {
-            summary = await importCoco(ws, ds, options.coco, labels);
-          } else if (options.lightlyMetadata !== undefined) {
-            summary = await importLightlyMetadata(ws, ds, options.lightlyMetadata, common);
-          } else if (options.lightlyPredictions !== undefined) {
-            summary = await importLightlyPredictions(ws, ds, options.lightlyPredictions, common);
-          } else if (options.embeddings !== undefined) {
-            const { model, filenames, key } = options;
-            summary = await importEmbeddings(ws, ds, options.embeddings, {
-              ...common,
-              model,
-              filenames,
-              key,
-            });
-          } else {
-            summary = await importMetadataTable(ws, ds, options.metadata!, { ...common, key: options.key });
+            return importYolo(ws, ds, options.yolo, { ...labels, classes: options.classes });
           }
-        } finally {
-          bar.stop();
-        }
+          if (options.coco !== undefined) return importCoco(ws, ds, options.coco, labels);
+          if (options.lightlyMetadata !== undefined) {
+            return importLightlyMetadata(ws, ds, options.lightlyMetadata, common);
+          }
+          if (options.lightlyPredictions !== undefined) {
+            return importLightlyPredictions(ws, ds, options.lightlyPredictions, common);
+          }
+          if (options.embeddings !== undefined) {
+            const { model, filenames, key } = options;
+            return importEmbeddings(ws, ds, options.embeddings, { ...common, model, filenames, key });
+          }
+          return importMetadataTable(ws, ds, options.metadata!, { ...common, key: options.key });
+        });
         out.result(summary, describeImport);
       }),
     );

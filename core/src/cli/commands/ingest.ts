@@ -15,14 +15,9 @@ export function registerIngest(program: Command): void {
     .action(
       (folder: string, options: { dataset: string; work?: string; threads?: number }, command: Command) =>
         withWorkspace(command, async ({ ws, out, signal }) => {
-          const bar = out.progress();
-          const summary = await ingest(ws, folder, {
-            dataset: options.dataset,
-            work: options.work,
-            threads: options.threads,
-            signal,
-            onProgress: bar.update,
-          }).finally(bar.stop);
+          const summary = await out.withProgress((onProgress) =>
+            ingest(ws, folder, { ...options, signal, onProgress }),
+          );
           if (!out.json) for (const warning of summary.warnings) out.warn(warning);
           out.result(summary, describeIngest);
         }),

@@ -30,9 +30,8 @@ export function registerSearch(program: Command): void {
     .action((options: SearchCliOptions, command: Command) =>
       withWorkspace(command, async ({ ws, out, dataset, signal }) => {
         const ds = await dataset(options.dataset);
-        const bar = out.progress();
-        const result = await searchDataset(ws, ds, { ...options, signal, onProgress: bar.update }).finally(
-          bar.stop,
+        const result = await out.withProgress((onProgress) =>
+          searchDataset(ws, ds, { ...options, signal, onProgress }),
         );
         out.result(result, describeSearch);
       }),

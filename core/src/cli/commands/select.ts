@@ -16,12 +16,9 @@ export function registerSelect(program: Command): void {
       withWorkspace(command, async ({ ws, out, dataset, signal }) => {
         const config = await readSelectionConfig(options.config);
         const ds = await dataset(options.dataset);
-        const bar = out.progress();
-        const result = await runSelection(ws, ds, config, {
-          tag: options.tag,
-          signal,
-          onProgress: bar.update,
-        }).finally(bar.stop);
+        const result = await out.withProgress((onProgress) =>
+          runSelection(ws, ds, config, { tag: options.tag, signal, onProgress }),
+        );
         out.result(result, describeSelection);
       }),
     );
