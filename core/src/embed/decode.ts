@@ -45,7 +45,7 @@ export class DecodePool {
   private readonly pool: WorkerPool<DecodeRequest & { slot: number }, DecodeResult>;
   private readonly free: number[];
   readonly slots: TensorSlots;
-  readonly ahead: number;
+  private readonly ahead: number;
 
   constructor(config: ModelConfig, thumbnailSize: number, batch: number, threads = availableParallelism()) {
     const [width, height] = inputSize(config);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { InputError, WinnowError } from '../errors.js';
-import { BUILTIN_MODELS, DEFAULT_MODEL, type ModelSpec, type TextConfig, verifyFile } from './model.js';
+import { DEFAULT_MODEL, type ModelSpec, type TextConfig, verifyFile } from './model.js';
 import { normalizeRows } from './normalize.js';
 import { openSession, requireNames } from './session.js';
 
@@ -12,12 +12,10 @@ import { openSession, requireNames } from './session.js';
 export function textTowerOf(spec: ModelSpec): { config: TextConfig; path: string; tokenizer: string } {
   const config = spec.config.text;
   if (config && spec.text) return { config, ...spec.text };
-  const clip = BUILTIN_MODELS[DEFAULT_MODEL]?.text
-    ? DEFAULT_MODEL
-    : Object.keys(BUILTIN_MODELS).find((name) => BUILTIN_MODELS[name]!.text);
+  // The default model is CLIP: it has one.
   throw new WinnowError(
     'invalid_argument',
-    `model '${spec.name}' has no text tower; text search needs a CLIP-style model such as ${clip ?? 'one whose config has a text section'}`,
+    `model '${spec.name}' has no text tower; text search needs a CLIP-style model such as ${DEFAULT_MODEL}`,
   );
 }
 
