@@ -27,7 +27,7 @@
  *   - decode, per dataset × model: core's `imageTensor` (sharp: read, decode with EXIF
  *     orientation, resize to the model input, normalise) on the first --decode-files files, in one
  *     worker thread per core (sharp.concurrency(1) each), so all cores decode; also with a 256 px
- *     thumbnail written as well (through `imageTensor`'s thumbnail target: one decode);
+ *     thumbnail written as well (through `decodeImage`, one decode for both);
  *   - Winnow end-to-end, per dataset × model: a fresh workspace, the folder ingested (not timed),
  *     then `embedDataset(ws, dataset, { model, batchSize, device })` timed; checked to have
  *     embedded every file and written every thumbnail. Peak RSS is VmHWM, reset after the ingest;
@@ -51,7 +51,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -185,7 +185,7 @@ async function decodeTask(args) {
       threads,
       seconds: round(seconds),
       images_per_second: rate(files.length - failed, seconds),
-      thumbnail: thumbs ? 'imageTensor thumbnail target (one decode)' : 'none',
+      thumbnail: thumbs ? 'decodeImage thumbnail (one decode)' : 'none',
       first_error: results.find((r) => r.error)?.error,
     }),
   );
@@ -193,7 +193,7 @@ async function decodeTask(args) {
 
 /** The worker-thread side of decodeTask. */
 async function decodeWorker({ files, model, thumbs, counter }) {
-  const { imageTensor, resolveModel } = await import(CORE);
+  const { decodeImage, imageTensor, resolveModel } = await import(CORE);
   const sharp = (await import('sharp')).default;
   // One image at a time per thread: the threads, one per core, are the parallelism.
   sharp.concurrency(1);
@@ -212,7 +212,8 @@ async function decodeWorker({ files, model, thumbs, counter }) {
         await imageTensor(bytes, config);
         continue;
       }
-      await imageTensor(bytes, config, { file: join(thumbs, `${i}.jpg`), size: 256 });
+      const { thumbnail } = await decodeImage(bytes, config, 256);
+      await writeFile(join(thumbs, `${i}.jpg`), thumbnail);
     } catch (e) {
       failed++;
       error ??= e.message.split('\n')[0];

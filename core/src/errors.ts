@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'cancelled'
   | 'schema_too_new'
   | 'io'
+  | 'permission_denied'
+  | 'unauthenticated'
+  | 'unavailable'
   | 'internal';
 
 export class WinnowError extends Error {

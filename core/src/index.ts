@@ -5,7 +5,7 @@ export * from './ingest/index.js';
 export { checkSelectionConfig, readSelectionConfig, type SelectionConfig } from './select/config.js';
 export { runSelection } from './select/run.js';
 export { LocalStorage } from './storage/local.js';
-export type { FileEntry, Storage } from './storage/types.js';
+export type { FileEntry, ReadableStorage, WritableStorage } from './storage/types.js';
 export { Database, type Row, type SqlParam } from './store/db.js';
 export { MIGRATIONS, migrate, SCHEMA_VERSION, schemaVersion } from './store/migrations.js';
 export { type Dataset, type Datasource, Workspace } from './store/workspace.js';

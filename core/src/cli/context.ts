@@ -77,6 +77,32 @@ export const positiveNumber = numberParser(false, false);
 export const nonNegativeInteger = numberParser(true, true);
 export const nonNegativeNumber = numberParser(false, true);
 
+/** The repeatable `key=value` options that say how to reach a dataset's input and work locations. */
+export interface StorageFlags {
+  storage: string[];
+  workStorage: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function addStorageOptions(command: Command): Command {
+  return command
+    .option(
+      '--storage <key=value>',
+      'how to reach the input (repeatable): endpoint=URL, region=R, path-style, profile=P, access-key-env=VAR, ' +
+        'secret-key-env=VAR, session-token-env=VAR, role-arn=ARN, external-id=ID, credentials-file=F, project-id=P, ' +
+        'sas-token-env=VAR, connection-string-env=VAR, account-key-env=VAR (see docs/storage.md)',
+      collect,
+      [],
+    )
+    .option(
+      '--work-storage <key=value>',
+      'how to reach the work location (default: like the input, on the same provider)',
+      collect,
+      [],
+    );
+}
+
 export interface SelectionOptions {
   all?: boolean;
   tag?: string;

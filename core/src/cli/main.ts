@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { firstLineOf, WinnowError } from '../errors.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerDatasource } from './commands/datasource.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEmbed } from './commands/embed.js';
 import { registerExport } from './commands/export.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerSearch(program);
   registerTag(program);
   registerExport(program);
+  registerDatasource(program);
   registerInfo(program);
   registerDemo(program);
   return program;

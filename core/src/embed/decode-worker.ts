@@ -3,21 +3,22 @@ import sharp from 'sharp';
 import { firstLineOf } from '../errors.js';
 import { serveWorker } from '../util/worker-pool.js';
 import { type DecodeRequest, type DecodeResult, type DecodeWorkerData, tensorSlot } from './decode.js';
-import { DecodeError, imageTensor } from './preprocess.js';
+import { DecodeError, decodeImage } from './preprocess.js';
 
 const { config, thumbnailSize, slots } = workerData as DecodeWorkerData;
 // One image at a time per worker: the pool, sized to the cores, is the parallelism.
 sharp.concurrency(1);
 
-serveWorker<DecodeRequest & { slot: number }, DecodeResult>(
+serveWorker<DecodeRequest, DecodeResult>(
   parentPort!,
-  async ({ file, thumbnail, slot }) => {
+  async ({ bytes, slot }) => {
     try {
-      const target = thumbnail ? { file: thumbnail, size: thumbnailSize } : undefined;
-      await imageTensor(file, config, target, tensorSlot(slots, slot));
-      return {};
+      const { thumbnail } = await decodeImage(bytes, config, thumbnailSize, tensorSlot(slots, slot));
+      // A copy that owns its buffer, so it moves back to the main thread instead of being cloned.
+      return { thumbnail: thumbnail && new Uint8Array(thumbnail) };
     } catch (error) {
       return { error: error instanceof DecodeError ? error.reason : firstLineOf(error) };
     }
   },
+  (result) => (result.thumbnail ? [result.thumbnail.buffer as ArrayBuffer] : []),
 );

@@ -25,15 +25,21 @@ export interface DecodeWorkerData {
   slots: TensorSlots;
 }
 
-export interface DecodeRequest {
-  file: string;
-  /** Where to write the image's thumbnail, made from the same decode. */
-  thumbnail?: string;
+/** An image to decode: its bytes come from `read` (a bucket, a folder, memory) on the main thread. */
+export interface DecodeItem {
+  read(): Promise<Uint8Array>;
 }
 
-/** Why the file could not be decoded, when it could not. */
+/** What a decoder thread is sent: the image's bytes, moved rather than copied. */
+export interface DecodeRequest {
+  bytes: Uint8Array;
+  slot: number;
+}
+
+/** The image's thumbnail (JPEG, from the same decode), or why it could not be read or decoded. */
 export interface DecodeResult {
   error?: string;
+  thumbnail?: Uint8Array;
 }
 
 /**
@@ -42,7 +48,7 @@ export interface DecodeResult {
  * are decoded or waiting to be taken, and at most `batch` more are held by the model.
  */
 export class DecodePool {
-  private readonly pool: WorkerPool<DecodeRequest & { slot: number }, DecodeResult>;
+  private readonly pool: WorkerPool<DecodeRequest, DecodeResult>;
   private readonly free: number[];
   readonly slots: TensorSlots;
   private readonly ahead: number;
@@ -61,7 +67,7 @@ export class DecodePool {
    * Decodes `items` in order into slots, running ahead of the consumer (overlapping its
    * inference) with bounded memory. The consumer gives each slot back with `release`.
    */
-  async *decodeInOrder<T extends DecodeRequest>(
+  async *decodeInOrder<T extends DecodeItem>(
     items: readonly T[],
   ): AsyncGenerator<{ item: T; slot: number; result: DecodeResult }> {
     const inFlight: Promise<{ item: T; slot: number; result: DecodeResult }>[] = [];
@@ -70,7 +76,7 @@ export class DecodePool {
       const item = items[next++]!;
       const slot = this.free.pop();
       if (slot === undefined) throw new WinnowError('internal', 'decode: no free tensor slot');
-      inFlight.push(this.pool.run({ ...item, slot }).then((result) => ({ item, slot, result })));
+      inFlight.push(this.decode(item, slot).then((result) => ({ item, slot, result })));
     };
     while (next < items.length && inFlight.length < this.ahead) startNext();
     try {
@@ -85,6 +91,22 @@ export class DecodePool {
     }
   }
 
+  /**
+   * Reads the item and has a thread decode it. An object that vanished or may not be read is a
+   * failed item like an undecodable one; a store that cannot be reached fails the run.
+   */
+  private async decode(item: DecodeItem, slot: number): Promise<DecodeResult> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await item.read();
+    } catch (error) {
+      const code = error instanceof WinnowError ? error.code : undefined;
+      if (code !== 'not_found' && code !== 'permission_denied') throw error;
+      return { error: `unreadable: ${(error as Error).message}` };
+    }
+    return this.pool.run({ bytes, slot }, movable(bytes) ? [bytes.buffer] : []);
+  }
+
   release(slots: readonly number[]): void {
     this.free.push(...slots);
   }
@@ -92,4 +114,13 @@ export class DecodePool {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/** Whether the bytes own their whole buffer, which can then move to a thread without a copy. */
+function movable(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
+  return (
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength
+  );
 }

@@ -12,7 +12,7 @@ export {
   type TextConfig,
   verifyModelFile,
 } from './model.js';
-export { imageTensor } from './preprocess.js';
+export { decodeImage, imageTensor } from './preprocess.js';
 export { type EmbedOptions, type EmbedSummary, embedDataset } from './run.js';
 export {
   nearestSamples,

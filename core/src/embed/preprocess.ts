@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { decode as decodeBmp } from 'bmp-ts';
 import sharp, { type Sharp } from 'sharp';
 import { firstLineOf, InputError } from '../errors.js';
@@ -17,10 +17,10 @@ export class DecodeError extends InputError {
   }
 }
 
-export interface ThumbnailTarget {
-  file: string;
-  /** Longest side in pixels. */
-  size: number;
+/** An image's model input and, when asked for, its thumbnail (JPEG). */
+export interface DecodedImage {
+  tensor: Float32Array<ArrayBufferLike>;
+  thumbnail?: Uint8Array;
 }
 
 /** The model input's width and height. */
@@ -37,35 +37,40 @@ export function inputSize(config: ModelConfig): [number, number] {
  * while its values are written, which spares a resize call that costs more than its decode.
  * Each tensor value is (pixel / range − mean) / std in the model's channel order and layout.
  */
-export async function imageTensor(
-  source: string | Buffer,
+export async function decodeImage(
+  source: string | Uint8Array,
   config: ModelConfig,
-  thumbnail?: ThumbnailTarget,
+  /** The thumbnail's longest side in pixels; no thumbnail when not given. */
+  thumbnailSize?: number,
   /** Where to write the values (a tensor slot); a new array when not given. */
   into?: Float32Array<ArrayBufferLike>,
-): Promise<Float32Array<ArrayBufferLike>> {
+): Promise<DecodedImage> {
   const name = typeof source === 'string' ? source : 'image';
   const [width, height] = inputSize(config);
   try {
-    const bytes = typeof source === 'string' ? await readFile(source) : source;
+    const bytes =
+      typeof source === 'string'
+        ? await readFile(source)
+        : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
     const image = openImage(bytes);
     const { w, h, upright, jpeg } = await describe(image);
     if (w <= width && h <= height) {
       const { data, info } = await srgb(image.rotate()).toBuffer({ resolveWithObject: true });
-      if (thumbnail) {
-        await (jpeg && upright && Math.max(w, h) <= thumbnail.size
-          ? writeFile(thumbnail.file, bytes) // an upright JPEG that fits is its own thumbnail
-          : writeThumbnail(rawImage(data, info), thumbnail));
-      }
-      return tensorFromPixels(data, info.width, info.height, config, into);
+      const thumbnail =
+        thumbnailSize === undefined
+          ? undefined
+          : jpeg && upright && Math.max(w, h) <= thumbnailSize
+            ? bytes // an upright JPEG that fits is its own thumbnail
+            : await thumbnailOf(rawImage(data, info), thumbnailSize);
+      return { tensor: tensorFromPixels(data, info.width, info.height, config, into), thumbnail };
     }
-    const scale = Math.min(1, Math.max(width / w, height / h, (thumbnail?.size ?? 0) / Math.max(w, h)));
+    const scale = Math.min(1, Math.max(width / w, height / h, (thumbnailSize ?? 0) / Math.max(w, h)));
     // Bilinear (antialiased when shrinking), as PIL's and torchvision's defaults: lanczos would
     // add a quarter to the decode.
     const { data, info } = await srgb(
       image.rotate().resize(Math.ceil(w * scale), Math.ceil(h * scale), { fit: 'fill', kernel: 'linear' }),
     ).toBuffer({ resolveWithObject: true });
-    const [pixels] = await Promise.all([
+    const [pixels, thumbnail] = await Promise.all([
       srgb(
         rawImage(data, info).resize(width, height, {
           fit: FIT[config.resize],
@@ -73,23 +78,32 @@ export async function imageTensor(
           kernel: 'linear',
         }),
       ).toBuffer(),
-      thumbnail && writeThumbnail(rawImage(data, info), thumbnail),
+      thumbnailSize === undefined ? undefined : thumbnailOf(rawImage(data, info), thumbnailSize),
     ]);
-    return tensorFromPixels(pixels, width, height, config, into);
+    return { tensor: tensorFromPixels(pixels, width, height, config, into), thumbnail };
   } catch (error) {
     throw new DecodeError(name, `cannot decode: ${firstLineOf(error)}`);
   }
+}
+
+/** One image's input tensor (see decodeImage), without a thumbnail. */
+export async function imageTensor(
+  source: string | Uint8Array,
+  config: ModelConfig,
+  into?: Float32Array<ArrayBufferLike>,
+): Promise<Float32Array<ArrayBufferLike>> {
+  return (await decodeImage(source, config, undefined, into)).tensor;
 }
 
 function rawImage(data: Buffer, info: { width: number; height: number; channels: number }): Sharp {
   return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
 }
 
-function writeThumbnail(image: Sharp, { file, size }: ThumbnailTarget): Promise<unknown> {
+function thumbnailOf(image: Sharp, size: number): Promise<Buffer> {
   return image
     .resize(size, size, { fit: 'inside', withoutEnlargement: true })
     .jpeg({ quality: 80 })
-    .toFile(file);
+    .toBuffer();
 }
 
 /** Size as displayed (EXIF orientations 5–8 turn the picture a quarter), and whether it is an upright JPEG. */

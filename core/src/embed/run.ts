@@ -1,7 +1,12 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
-import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
+import { type LongTaskOptions, throwIfAborted } from '../errors.js';
+import { type DatasetSecrets, openDatasetStorage } from '../storage/open.js';
+import type { ReadableStorage } from '../storage/types.js';
+import { requirePermissions, verifyInput, verifyWork } from '../storage/verify.js';
+import { objectUri, type WorkArea } from '../storage/work.js';
 import {
   embeddingTable,
   ensureModel,
@@ -12,7 +17,7 @@ import {
 import { withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { DecodePool, type DecodeResult } from './decode.js';
-import { extractFrames, type FrameSampling } from './frames.js';
+import { type ExtractedFrame, extractFrames, type FrameSampling } from './frames.js';
 import { InferenceThread } from './inference.js';
 import { DEFAULT_MODEL, resolveModel } from './model.js';
 import { normalizeRows } from './normalize.js';
@@ -34,6 +39,8 @@ export interface EmbedOptions extends LongTaskOptions {
   /** Also embed object crops from these boxes (of `task`, else of every task). */
   crops?: 'annotations' | 'predictions';
   task?: string;
+  /** Credentials held in memory only (the local server's), never stored. */
+  secrets?: DatasetSecrets;
 }
 
 export interface EmbedSummary {
@@ -55,6 +62,7 @@ export interface EmbedSummary {
   crops: number;
   /** Images that could not be decoded: marked corrupt with the reason. */
   corrupt: { path: string; reason: string }[];
+  /** Where the thumbnails are: a folder, or a URL under the work bucket's `.winnow/`. */
   thumbnails: string;
   seconds: number;
 }
@@ -69,19 +77,16 @@ const STAGED = 'embed_vectors';
  * `.winnow/frames/<video id>/`), each embedded, and the video's own embedding is the mean of its
  * frames'; a video is stored whole or not at all. Every image and frame gets a thumbnail (JPEG,
  * longest side `thumbnailSize`) at `.winnow/thumbnails/<sample_id>.jpg` in the work location,
- * made from the same decode as its tensor (each file is read once).
+ * made from the same decode as its tensor (each file is read once). Input and work locations may
+ * be folders or buckets: the run refuses to start unless it may read the one and write the other.
  */
 export async function embedDataset(
   ws: Workspace,
   dataset: Dataset,
   options: EmbedOptions,
 ): Promise<EmbedSummary> {
-  if (dataset.input.kind !== 'local' || dataset.work.kind !== 'local') {
-    throw new WinnowError(
-      'invalid_argument',
-      `dataset '${dataset.name}': embedding needs local input and work folders`,
-    );
-  }
+  const { input, work } = await openDatasetStorage(dataset, options.secrets);
+  await checkPermissions(input, work);
   const spec = await resolveModel(options.model ?? options.modelConfig ?? DEFAULT_MODEL, {
     config: options.modelConfig,
     onProgress: options.onProgress,
@@ -89,7 +94,6 @@ export async function embedDataset(
   });
   const embedder = await InferenceThread.open(spec, options.device ?? 'auto');
   const started = performance.now();
-  const work = join(dataset.work.uri, '.winnow');
   const config = {
     model: spec.name,
     batchSize: options.batchSize ?? (embedder.device === 'cpu' ? 32 : 128),
@@ -97,12 +101,11 @@ export async function embedDataset(
     frames: options.frames ?? { every: 1 },
   };
   const pool = new DecodePool(spec.config, config.thumbnailSize, config.batchSize);
-  const job: Job = { ws, dataset, embedder, pool, config, thumbnails: join(work, 'thumbnails') };
+  const job: Job = { ws, dataset, input, work, embedder, pool, config };
   let restoreMemory: (() => Promise<void>) | undefined;
   try {
     restoreMemory = await capDatabaseMemory(ws);
     await embedder.attach(pool.slots);
-    await mkdir(job.thumbnails, { recursive: true });
     return await withRun(ws.db, dataset.id, 'embedding', config, async (runId) => {
       const { images, videos, skipped } = await pendingSamples(ws, dataset, spec.name);
       const summary: EmbedSummary = {
@@ -118,12 +121,12 @@ export async function embedDataset(
         frames: 0,
         crops: 0,
         corrupt: [],
-        thumbnails: job.thumbnails,
+        thumbnails: work.uri('thumbnails'),
         seconds: 0,
       };
       const total = images.length + videos.length;
       const progress = (done: number) => options.onProgress?.({ phase: 'embed', done, total });
-      const files = images.map((s) => ({ ...s, file: join(dataset.input.uri, s.path) }));
+      const files = images.map((s) => ({ ...s, read: () => input.read(s.path) }));
       await embedImages(job, files, options.signal, progress, (embedded) => {
         summary.dim = embedded.dim || summary.dim;
         summary.embedded += embedded.ids.length;
@@ -131,14 +134,14 @@ export async function embedDataset(
       });
       for (const [i, video] of videos.entries()) {
         throwIfAborted(options.signal);
-        const frames = await embedVideo(job, video, join(work, 'frames', String(video.id)));
+        const frames = await embedVideo(job, video);
         summary.dim = frames.dim || summary.dim;
         summary.videos += 1;
         summary.frames += frames.ids.length;
         progress(images.length + i + 1);
       }
       if (options.crops) {
-        const crops = await embedCrops(job, options.crops, options.task, join(work, 'crops'), options.signal);
+        const crops = await embedCrops(job, options.crops, options.task, options.signal);
         summary.dim = crops.dim || summary.dim;
         summary.crops = crops.ids.length;
       }
@@ -148,6 +151,16 @@ export async function embedDataset(
   } finally {
     await Promise.all([embedder.close(), pool.close(), restoreMemory?.()]);
   }
+}
+
+/** Embedding reads the input and writes (and rewrites) thumbnails, frames and crops in the work location. */
+async function checkPermissions(input: ReadableStorage, work: WorkArea): Promise<void> {
+  const [reading, writing] = await Promise.all([
+    input.kind === 'local' ? undefined : verifyInput(input),
+    verifyWork(work.storage),
+  ]);
+  if (reading) requirePermissions('embed', reading, ['read'], input.uri);
+  requirePermissions('embed', writing, ['write', 'overwrite'], work.uri());
 }
 
 /** DuckDB's memory during a run, unless the user chose a limit for the workspace. */
@@ -167,13 +180,17 @@ async function capDatabaseMemory(ws: Workspace): Promise<(() => Promise<void>) |
 interface Job {
   ws: Workspace;
   dataset: Dataset;
+  input: ReadableStorage;
+  work: WorkArea;
   embedder: InferenceThread;
   pool: DecodePool;
   config: { model: string; batchSize: number; thumbnailSize: number; frames: FrameSampling };
-  thumbnails: string;
 }
 
-type SampleFile = PendingSample & { file: string };
+/** A sample to embed and where its bytes come from. */
+type SampleFile = PendingSample & { read(): Promise<Uint8Array> };
+
+const thumbnailPath = (id: number) => `thumbnails/${id}.jpg`;
 
 /** Vectors are committed this often (rows or milliseconds), so a stop loses at most that much. */
 const COMMIT_ROWS = 1024;
@@ -232,9 +249,8 @@ interface Embedded {
  */
 async function* embedBatches(job: Job, files: SampleFile[], signal?: AbortSignal): AsyncGenerator<Embedded> {
   const { batchSize } = job.config;
-  const requests = files.map((f) => ({ ...f, thumbnail: join(job.thumbnails, `${f.id}.jpg`) }));
   let batch: Decoded[] = [];
-  for await (const decoded of job.pool.decodeInOrder(requests)) {
+  for await (const decoded of job.pool.decodeInOrder(files)) {
     batch.push(decoded);
     if (batch.length === batchSize) {
       throwIfAborted(signal);
@@ -257,11 +273,16 @@ async function inferBatch(job: Job, batch: Decoded[]): Promise<Embedded> {
       slots.push(slot);
     } else failed.push({ id: item.id, path: item.path, reason: result.error });
   }
+  // Thumbnails are stored before the vectors are committed: an embedded sample always has one.
+  const thumbnails = batch.flatMap(({ item, result }) =>
+    result.thumbnail ? [job.work.write(thumbnailPath(item.id), result.thumbnail, 'image/jpeg')] : [],
+  );
   try {
     if (!slots.length) return { ids: new Int32Array(0), rows: new Float32Array(0), dim: 0, failed };
-    const { dim, rows } = await job.embedder.embedSlots(slots);
+    const [{ dim, rows }] = await Promise.all([job.embedder.embedSlots(slots), ...thumbnails]);
     return { ids: Int32Array.from(ids), rows, dim, failed };
   } finally {
+    await Promise.allSettled(thumbnails);
     job.pool.release(batch.map((d) => d.slot));
   }
 }
@@ -296,10 +317,48 @@ async function storeVectors(job: Job, embedded: Pick<Embedded, 'ids' | 'rows' | 
   await ws.db.run(`DROP TABLE temp.${STAGED}`);
 }
 
-/** Frames → samples, thumbnails and embeddings; the video's embedding is their mean. */
-async function embedVideo(job: Job, video: PendingSample, dir: string): Promise<Embedded> {
-  const { ws, dataset, config } = job;
-  const extracted = await extractFrames(join(dataset.input.uri, video.path), dir, config.frames);
+/**
+ * Frames → samples, thumbnails and embeddings; the video's embedding is their mean. ffmpeg reads
+ * the video where it is (a bucket's through a signed URL) and writes the frames to a local
+ * temporary folder; each is stored under `.winnow/frames/<video id>/` as it is embedded.
+ */
+async function embedVideo(job: Job, video: PendingSample): Promise<Embedded> {
+  const dir = await mkdtemp(join(tmpdir(), 'winnow-frames-'));
+  try {
+    const extracted = await extractFromSource(job.input, video.path, dir, job.config.frames);
+    return await storeVideo(job, video, extracted);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs ffmpeg on the video: a folder's file, a bucket's signed URL, or (a store that signs no URL)
+ * a downloaded copy. A signed URL never reaches a message: the object's URL stands in for it.
+ */
+async function extractFromSource(
+  input: ReadableStorage,
+  path: string,
+  dir: string,
+  sampling: FrameSampling,
+): Promise<ExtractedFrame[]> {
+  const where = objectUri(input, path);
+  if (input.kind === 'local') return extractFrames(where, dir, sampling);
+  let source = await input.signedUrl(path);
+  if (!source) {
+    source = join(dir, `source-${basename(path)}`);
+    await writeFile(source, await input.read(path));
+  }
+  try {
+    return await extractFrames(source, join(dir, 'frames'), sampling);
+  } catch (error) {
+    const message = (error as Error).message.split(source).join(where);
+    throw Object.assign(error as Error, { message });
+  }
+}
+
+async function storeVideo(job: Job, video: PendingSample, extracted: ExtractedFrame[]): Promise<Embedded> {
+  const { ws, dataset } = job;
   return ws.db.transaction(async () => {
     // Frames another model already took (same times) keep their samples and ids.
     const existing = await ws.db.all<{ id: number; time: number }>(
@@ -317,14 +376,20 @@ async function embedVideo(job: Job, video: PendingSample, dir: string): Promise<
            VALUES (nextval('winnow.sample_ids'), ?, 'frame', ?, 'jpeg', ?, ?, 'ok') RETURNING sample_id`,
           [dataset.id, path, video.id, frame.time],
         ));
-      frames.push({ id, path, file: frame.file });
+      const read = async () => {
+        const bytes = await readFile(frame.file);
+        await job.work.write(`frames/${video.id}/${basename(frame.file)}`, bytes, 'image/jpeg');
+        return bytes;
+      };
+      frames.push({ id, path, read });
     }
     const embedded = await embedFiles(job, frames);
     if (!embedded.ids.length) {
       await markCorrupt(ws, [{ ...video, reason: 'no frame could be decoded' }]);
       return embedded;
     }
-    await copyFile(join(job.thumbnails, `${frames[0]!.id}.jpg`), join(job.thumbnails, `${video.id}.jpg`));
+    const poster = await job.work.read(thumbnailPath(frames[0]!.id));
+    await job.work.write(thumbnailPath(video.id), poster, 'image/jpeg');
     await storeVectors(job, embedded);
     await storeVectors(job, { ids: Int32Array.of(video.id), rows: meanRow(embedded), dim: embedded.dim });
     return embedded;
@@ -349,11 +414,9 @@ async function embedCrops(
   job: Job,
   source: 'annotations' | 'predictions',
   task: string | undefined,
-  dir: string,
   signal: AbortSignal | undefined,
 ): Promise<Pick<Embedded, 'ids' | 'dim'>> {
   const { ws, dataset } = job;
-  await mkdir(dir, { recursive: true });
   // A box whose crop sample exists (same image, same box) and has this model's vector is done.
   const model = (await listModels(ws.db, dataset.id)).find((m) => m.name === job.config.model);
   const pending = model
@@ -375,7 +438,7 @@ async function embedCrops(
   for (const imageBoxes of byImage.values()) {
     throwIfAborted(signal);
     const done = await ws.db.transaction(async () => {
-      const crops = await cropSamples(job, imageBoxes, dir);
+      const crops = await cropSamples(job, imageBoxes);
       const embedded = await embedFiles(job, crops);
       await storeVectors(job, embedded);
       return embedded;
@@ -387,10 +450,10 @@ async function embedCrops(
 }
 
 /** The crop samples of one image's boxes that still need an embedding, their pictures written. */
-async function cropSamples(job: Job, boxes: Box[], dir: string): Promise<SampleFile[]> {
+async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[]> {
   const { ws, dataset } = job;
   const first = boxes[0]!;
-  const bytes = await readFile(join(dataset.input.uri, first.path));
+  const bytes = await job.input.read(first.path);
   // Decoded once; every crop is cut from the same pixels.
   const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
@@ -410,12 +473,12 @@ async function cropSamples(job: Job, boxes: Box[], dir: string): Promise<SampleF
        VALUES (nextval('winnow.sample_ids'), ?, 'crop', ?, 'jpeg', ?, ?, ?, ?::FLOAT[4], 'ok') RETURNING sample_id`,
         [dataset.id, cropPath, right - left, bottom - top, parent, JSON.stringify(box)],
       ));
-    const file = join(dir, `${id}.jpg`);
-    await sharp(data, { raw: { width, height, channels } })
+    const picture = await sharp(data, { raw: { width, height, channels } })
       .extract({ left, top, width: right - left, height: bottom - top })
       .jpeg({ quality: 90 })
-      .toFile(file);
-    crops.push({ id, path: cropPath, file });
+      .toBuffer();
+    await job.work.write(`crops/${id}.jpg`, picture, 'image/jpeg');
+    crops.push({ id, path: cropPath, read: async () => new Uint8Array(picture) });
   }
   return crops;
 }

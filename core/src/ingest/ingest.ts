@@ -1,21 +1,29 @@
-import { join, resolve } from 'node:path';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
-import { LocalStorage, type StatResult } from '../storage/local.js';
+import { LocalStorage } from '../storage/local.js';
+import { type DatasetSecrets, type DatasourceRef, datasourceRef, openStorage } from '../storage/open.js';
+import type { DatasourceOptions } from '../storage/options.js';
+import { requirePermissions, verifyInput } from '../storage/verify.js';
+import { WORK_DIR } from '../storage/work.js';
 import { sampleCounts } from '../store/counts.js';
 import type { Database } from '../store/db.js';
 import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { untagSamples } from '../tags/tags.js';
-import { WorkerPool, workerScript } from '../util/worker-pool.js';
 import { formatByName } from './formats.js';
-import type { LocalRequest } from './local-worker.js';
 import type { ProbeResult } from './probe.js';
+import { BucketSource, type IngestSource, type ListingNotes, LocalSource } from './sources.js';
 import { FfprobeMissing, probeVideo } from './video.js';
 
 export interface IngestOptions extends LongTaskOptions {
   dataset: string;
-  /** Where the dataset's `.winnow/` goes; used when the dataset is created. */
+  /** Where the dataset's `.winnow/` goes (a folder or a bucket URL); used when the dataset is created. */
   work?: string;
+  /** How to reach the input (endpoint, region, credential references); stored with the dataset. */
+  storage?: DatasourceOptions;
+  /** How to reach the work location; by default the input's options when both are on the same provider. */
+  workStorage?: DatasourceOptions;
+  /** Credentials held in memory only (the local server's), never stored. */
+  secrets?: DatasetSecrets;
   /** The ffprobe to run for video facts (default: WINNOW_FFPROBE, else `ffprobe` on the PATH). */
   ffprobe?: string;
   /** Worker threads for listing and header reads (default: the number of cores). */
@@ -47,29 +55,32 @@ export interface IngestSummary {
 }
 
 const PAGE = 4096;
-const PROBE_BATCH = 256;
 const VIDEO_CONCURRENCY = 2;
 
 /**
- * Indexes a local folder into a dataset, incrementally: files are listed in a streamed
- * walk into a staging table, SQL picks the new and changed ones, only those have their
- * headers read (in worker threads), and each page is merged in its own transaction, so
- * an interrupted run resumes where it stopped. Vanished files are marked removed once
- * the walk has completed.
+ * Indexes a local folder or a bucket (`location`: a path or an s3://, obs://, gs://, az:// URL)
+ * into a dataset, incrementally: files are listed in a streamed walk (buckets: page by page)
+ * into a staging table, SQL picks the new and changed ones (by size and time, or size and etag
+ * in a bucket), only those have their headers read (in worker threads, or as ranged reads), and
+ * each page is merged in its own transaction, so an interrupted run resumes where it stopped.
+ * Vanished files are marked removed once the listing has completed. The input is only listed
+ * and read; a bucket is first checked for both permissions.
  */
-export async function ingest(ws: Workspace, root: string, options: IngestOptions): Promise<IngestSummary> {
+export async function ingest(
+  ws: Workspace,
+  location: string,
+  options: IngestOptions,
+): Promise<IngestSummary> {
   const started = performance.now();
-  const storage = new LocalStorage(resolve(root));
-  const dataset = await datasetFor(ws, options.dataset, storage, options.work);
+  const dataset = await datasetFor(ws, options, datasourceRef(location, options.storage));
+  const storage = await openStorage(dataset.input, { secrets: options.secrets?.input });
+  if (!(storage instanceof LocalStorage)) {
+    requirePermissions('ingest', await verifyInput(storage), ['list', 'read'], storage.uri);
+  }
+  const source: IngestSource =
+    storage instanceof LocalStorage ? new LocalSource(storage, options.threads) : new BucketSource(storage);
   const db = ws.db;
   const runId = await startRun(db, dataset.id, 'ingest', { root: storage.uri });
-  const pool = new WorkerPool<LocalRequest, unknown>(
-    workerScript(import.meta.url, 'local-worker'),
-    options.threads,
-    {
-      realRoot: storage.realRoot,
-    },
-  );
   const state: RunState = {
     warnings: [],
     outsideRoot: 0,
@@ -78,9 +89,9 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
     ffprobeMissing: false,
   };
   try {
-    const listed = await listFiles(db, storage, pool, state, options);
+    const listed = await listFiles(db, source, state, options);
     const todo = await planChanges(db, dataset.id);
-    const merged = await probeAndMerge(db, dataset, storage.realRoot, runId, pool, todo, state, options);
+    const merged = await probeAndMerge(db, dataset, runId, source, todo, state, options);
     const removed = await markRemoved(db, dataset.id);
     const summary = await summarize(db, dataset, storage.uri, runId, state, {
       listed,
@@ -99,7 +110,7 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
     });
     throw error;
   } finally {
-    await pool.close();
+    await source.close();
     for (const table of [
       'ingest_seen',
       'ingest_todo',
@@ -113,43 +124,39 @@ export async function ingest(ws: Workspace, root: string, options: IngestOptions
   }
 }
 
-interface RunState {
+interface RunState extends ListingNotes {
   warnings: string[];
-  outsideRoot: number;
-  /** Folders that exist but could not be read: what they held is left as it was. */
-  unreadableFolders: { path: string; code: string }[];
   corruptFiles: { path: string; reason: string }[];
   ffprobeMissing: boolean;
 }
 
-async function datasetFor(
-  ws: Workspace,
-  name: string,
-  storage: LocalStorage,
-  work?: string,
-): Promise<Dataset> {
-  const existing = await ws.findDataset(name);
+async function datasetFor(ws: Workspace, options: IngestOptions, input: DatasourceRef): Promise<Dataset> {
+  const existing = await ws.findDataset(options.dataset);
   if (!existing) {
-    return ws.createDataset(
-      name,
-      { kind: 'local', uri: storage.uri },
-      work ? { kind: 'local', uri: resolve(work) } : undefined,
-    );
+    const work = options.work ? workRef(options.work, input, options.workStorage) : undefined;
+    return ws.createDataset(options.dataset, input, work);
   }
-  if (existing.input.kind !== 'local' || resolve(existing.input.uri) !== storage.uri) {
+  if (existing.input.uri !== input.uri) {
     throw new WinnowError(
       'invalid_argument',
-      `dataset '${name}' indexes ${existing.input.uri}, not ${storage.uri}: choose another --dataset name`,
+      `dataset '${options.dataset}' indexes ${existing.input.uri}, not ${input.uri}: choose another --dataset name`,
     );
   }
-  return existing;
+  if (options.storage) await ws.setDatasourceOptions(existing.input.id, input.options ?? {});
+  if (options.workStorage) await ws.setDatasourceOptions(existing.work.id, options.workStorage);
+  return options.storage || options.workStorage ? ws.dataset(options.dataset) : existing;
 }
 
-/** Built JavaScript runs in workers; under the test runner (TypeScript sources) that is dist/. */
+/** The work location; on the input's provider it is reached like the input unless told otherwise. */
+function workRef(location: string, input: DatasourceRef, options?: DatasourceOptions): DatasourceRef {
+  const work = datasourceRef(location, options);
+  return options || work.kind !== input.kind ? work : { ...work, options: input.options };
+}
+
+/** Lists the source into a staging table, page by page; what Winnow wrote under `.winnow/` is not a sample. */
 async function listFiles(
   db: Database,
-  storage: LocalStorage,
-  pool: WorkerPool<LocalRequest, unknown>,
+  source: IngestSource,
   state: RunState,
   options: IngestOptions,
 ): Promise<number> {
@@ -157,21 +164,16 @@ async function listFiles(
     path: 'VARCHAR',
     size: 'BIGINT',
     mtime_ms: 'DOUBLE',
+    etag: 'VARCHAR',
     error: 'VARCHAR',
   });
   let count = 0;
   try {
-    const files = storage.list({
-      signal: options.signal,
-      accept: (name) => formatByName(name) !== undefined,
-      statBatch: (dir, names) => pool.run({ type: 'stat', dir, names }) as Promise<StatResult>,
-      onOutsideRoot: () => state.outsideRoot++,
-      onUnreadableFolder: (path, code) => state.unreadableFolders.push({ path, code }),
-    });
-    for await (const batch of files) {
+    for await (const batch of source.list(state, options.signal)) {
       for (const file of batch) {
-        if (!formatByName(file.path)) continue; // a linked folder's name is not filtered while listing
-        seen.append([file.path, file.size, file.mtimeMs, file.error ?? null]);
+        // A linked folder's names are not filtered while listing, nor a bucket's.
+        if (!formatByName(file.path) || file.path.startsWith(`${WORK_DIR}/`)) continue;
+        seen.append([file.path, file.size, file.mtimeMs, file.etag ?? null, file.error ?? null]);
       }
       count += batch.length;
       options.onProgress?.({ phase: 'listing', done: count });
@@ -180,7 +182,7 @@ async function listFiles(
     seen.close();
   }
   if (state.outsideRoot > 0) {
-    state.warnings.push(`${state.outsideRoot} links lead outside ${storage.uri} and were not followed`);
+    state.warnings.push(`${state.outsideRoot} links lead outside ${source.uri} and were not followed`);
   }
   const unreadable = await db.stage('ingest_unreadable', { prefix: 'VARCHAR' });
   for (const folder of state.unreadableFolders) unreadable.append([folder.path ? `${folder.path}/` : '']);
@@ -195,16 +197,20 @@ async function listFiles(
   return db.value<number>('SELECT count(*) FROM temp.ingest_seen');
 }
 
-/** The new and changed files, numbered so they can be read back a page at a time. */
+/**
+ * The new and changed files, numbered so they can be read back a page at a time. A bucket's
+ * object changed when its etag did (its time is when it was uploaded); a file when its time did.
+ */
 async function planChanges(db: Database, datasetId: number): Promise<number> {
   await db.run(
     `CREATE OR REPLACE TEMP TABLE ingest_todo AS
-     SELECT row_number() OVER (ORDER BY n.path) AS rn, n.path, n.size, n.mtime_ms, n.error, e.sample_id
+     SELECT row_number() OVER (ORDER BY n.path) AS rn, n.path, n.size, n.mtime_ms, n.etag, n.error, e.sample_id
      FROM temp.ingest_seen n
-     LEFT JOIN (SELECT sample_id, path, size, mtime, status FROM winnow.samples
+     LEFT JOIN (SELECT sample_id, path, size, mtime, etag, status FROM winnow.samples
                 WHERE dataset_id = ? AND kind IN ('image', 'video')) e ON e.path = n.path
      WHERE e.sample_id IS NULL OR e.status = 'removed' OR e.size IS DISTINCT FROM n.size
-        OR e.mtime IS DISTINCT FROM make_timestamp((n.mtime_ms * 1000)::BIGINT)`,
+        OR CASE WHEN n.etag IS NULL THEN e.mtime IS DISTINCT FROM make_timestamp((n.mtime_ms * 1000)::BIGINT)
+                ELSE e.etag IS DISTINCT FROM n.etag END`,
     [datasetId],
   );
   return db.value<number>('SELECT count(*) FROM temp.ingest_todo');
@@ -214,6 +220,7 @@ interface TodoRow {
   path: string;
   size: number;
   mtime_ms: number;
+  etag: string | null;
   error: string | null;
   sample_id: number | null;
 }
@@ -221,9 +228,8 @@ interface TodoRow {
 async function probeAndMerge(
   db: Database,
   dataset: Dataset,
-  root: string,
   runId: string,
-  pool: WorkerPool<LocalRequest, unknown>,
+  source: IngestSource,
   total: number,
   state: RunState,
   options: IngestOptions,
@@ -233,11 +239,11 @@ async function probeAndMerge(
   for (let first = 1; first <= total; first += PAGE) {
     throwIfAborted(options.signal);
     const rows = await db.all<TodoRow>(
-      'SELECT path, size, mtime_ms, error, sample_id FROM temp.ingest_todo WHERE rn BETWEEN ? AND ? ORDER BY rn',
+      'SELECT path, size, mtime_ms, etag, error, sample_id FROM temp.ingest_todo WHERE rn BETWEEN ? AND ? ORDER BY rn',
       [first, first + PAGE - 1],
     );
-    const probed = await probePage(pool, rows);
-    await probeVideos(root, ffprobe, rows, probed, state);
+    const probed = await probePage(source, rows);
+    await probeVideos(source, ffprobe, rows, probed, state);
     const page = await mergePage(db, dataset.id, runId, rows, probed, state);
     merged.added += page.added;
     merged.updated += page.updated;
@@ -246,14 +252,9 @@ async function probeAndMerge(
   return merged;
 }
 
-async function probePage(pool: WorkerPool<LocalRequest, unknown>, rows: TodoRow[]): Promise<ProbeResult[]> {
-  const readable = rows.filter((row) => !row.error);
-  const batches: Promise<ProbeResult[]>[] = [];
-  for (let i = 0; i < readable.length; i += PROBE_BATCH) {
-    const files = readable.slice(i, i + PROBE_BATCH).map((row): [string, number] => [row.path, row.size]);
-    batches.push(pool.run({ type: 'probe', files }) as Promise<ProbeResult[]>);
-  }
-  const results = (await Promise.all(batches)).flat();
+async function probePage(source: IngestSource, rows: TodoRow[]): Promise<ProbeResult[]> {
+  const readable = rows.filter((row) => !row.error).map((row): [string, number] => [row.path, row.size]);
+  const results = await source.probe(readable);
   let next = 0;
   return rows.map((row) =>
     row.error
@@ -269,7 +270,7 @@ async function probePage(pool: WorkerPool<LocalRequest, unknown>, rows: TodoRow[
 }
 
 async function probeVideos(
-  root: string,
+  source: IngestSource,
   ffprobe: string,
   rows: TodoRow[],
   probed: ProbeResult[],
@@ -282,7 +283,8 @@ async function probeVideos(
   const worker = async () => {
     for (let item = queue.shift(); item && !state.ffprobeMissing; item = queue.shift()) {
       try {
-        Object.assign(item.result, await probeVideo(ffprobe, join(root, item.row.path)));
+        const input = await source.videoInput(item.row.path);
+        if (input) Object.assign(item.result, await probeVideo(ffprobe, input));
       } catch (error) {
         if (error instanceof FfprobeMissing) {
           if (state.ffprobeMissing) return;
@@ -317,6 +319,7 @@ async function mergePage(
     format: 'VARCHAR',
     size: 'BIGINT',
     mtime_ms: 'DOUBLE',
+    etag: 'VARCHAR',
     width: 'INTEGER',
     height: 'INTEGER',
     duration: 'DOUBLE',
@@ -338,6 +341,7 @@ async function mergePage(
       result.format,
       row.size,
       row.mtime_ms,
+      row.etag,
       result.width,
       result.height,
       result.duration ?? null,
@@ -351,7 +355,7 @@ async function mergePage(
   await db.transaction(async () => {
     if (updated > 0) {
       await db.run(
-        `UPDATE winnow.samples AS s SET format = p.format, size = p.size, mtime = ${mtime}, width = p.width,
+        `UPDATE winnow.samples AS s SET format = p.format, size = p.size, mtime = ${mtime}, etag = p.etag, width = p.width,
            height = p.height, duration = p.duration, fps = p.fps, status = p.status, reason = p.reason, updated_at = now()
          FROM temp.ingest_probed p WHERE p.sample_id IS NOT NULL AND s.sample_id = p.sample_id`,
       );
@@ -362,8 +366,8 @@ async function mergePage(
        WHERE p.sample_id IS NULL`,
     );
     await db.run(
-      `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, size, mtime, width, height, duration, fps, status, reason)
-       SELECT sample_id, ?, kind, path, format, size, ${mtime}, width, height, duration, fps, status, reason
+      `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, size, mtime, etag, width, height, duration, fps, status, reason)
+       SELECT sample_id, ?, kind, path, format, size, ${mtime}, etag, width, height, duration, fps, status, reason
        FROM temp.ingest_new p`,
       [datasetId],
     );

@@ -1,9 +1,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type EntryType, readHeadAndTailSync, statNamesSync } from '../storage/local.js';
+import { type EntryType, statNamesSync } from '../storage/local.js';
 import { serveWorker } from '../util/worker-pool.js';
-import { HEAD_BYTES, LARGE_HEAD_BYTES, type ProbeResult, probeBytes, TAIL_BYTES } from './probe.js';
+import { type ProbeResult, probeFile } from './probe.js';
 
 /** Requests the ingest of a local folder sends to its worker threads. */
 export type LocalRequest =
@@ -12,21 +12,15 @@ export type LocalRequest =
 
 const realRoot: string = workerData.realRoot;
 
-function probeLocal(path: string, size: number): ProbeResult {
+async function probeLocal(path: string, size: number): Promise<ProbeResult> {
+  let fd: number | undefined;
   try {
-    const full = join(realRoot, path);
-    const first = readHeadAndTailSync(full, size, HEAD_BYTES, TAIL_BYTES);
-    const result = probeBytes(path, first.head, first.tail, size);
-    if (result.needsRange) {
-      const ifd = readAtSync(full, result.needsRange.offset, result.needsRange.length);
-      return probeBytes(path, first.head, first.tail, size, ifd);
-    }
-    if (!result.needsMoreHead) return result;
-    const larger = readHeadAndTailSync(full, size, LARGE_HEAD_BYTES, TAIL_BYTES);
-    const { needsMoreHead: _, ...final } = probeBytes(path, larger.head, larger.tail, size);
-    return final.reason === 'header incomplete'
-      ? { ...final, reason: 'image size not found in the first 1 MiB' }
-      : final;
+    fd = openSync(join(realRoot, path), 'r');
+    const file = fd;
+    return await probeFile(path, size, (offset, length) => {
+      const bytes = Buffer.allocUnsafe(length);
+      return bytes.subarray(0, readSync(file, bytes, 0, length, offset));
+    });
   } catch (error) {
     return {
       format: null,
@@ -35,21 +29,13 @@ function probeLocal(path: string, size: number): ProbeResult {
       status: 'corrupt',
       reason: `unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     };
-  }
-}
-
-function readAtSync(full: string, offset: number, length: number): Uint8Array {
-  const fd = openSync(full, 'r');
-  try {
-    const bytes = Buffer.allocUnsafe(length);
-    return bytes.subarray(0, readSync(fd, bytes, 0, length, offset));
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-serveWorker<LocalRequest, unknown>(parentPort!, (request) =>
+serveWorker<LocalRequest, unknown>(parentPort!, async (request) =>
   request.type === 'stat'
     ? statNamesSync(realRoot, request.dir, request.names)
-    : request.files.map(([path, size]) => probeLocal(path, size)),
+    : Promise.all(request.files.map(([path, size]) => probeLocal(path, size))),
 );

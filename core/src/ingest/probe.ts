@@ -161,3 +161,39 @@ export function probeBytes(
     return corrupt(`unreadable ${format.toUpperCase()} header: ${(error as Error).message}`, format);
   }
 }
+
+/** Reads `length` bytes of the file at `offset` (fewer at its end), in this thread or over the network. */
+export type ReadAt = (offset: number, length: number) => Uint8Array | Promise<Uint8Array>;
+
+/**
+ * Probes one file through `readAt`: its head and tail first (one read when it is small), then
+ * the TIFF directory or a larger head when the first bytes did not hold the size.
+ */
+export async function probeFile(path: string, size: number, readAt: ReadAt): Promise<ProbeResult> {
+  const [head, tail] = await headAndTail(size, HEAD_BYTES, readAt);
+  const result = probeBytes(path, head, tail, size);
+  if (result.needsRange) {
+    const ifd = await readAt(result.needsRange.offset, result.needsRange.length);
+    return probeBytes(path, head, tail, size, ifd);
+  }
+  if (!result.needsMoreHead) return result;
+  const [larger] = await headAndTail(size, LARGE_HEAD_BYTES, readAt, tail);
+  const { needsMoreHead: _, ...final } = probeBytes(path, larger, tail, size);
+  return final.reason === 'header incomplete'
+    ? { ...final, reason: 'image size not found in the first 1 MiB' }
+    : final;
+}
+
+async function headAndTail(
+  size: number,
+  headBytes: number,
+  readAt: ReadAt,
+  knownTail?: Uint8Array,
+): Promise<[Uint8Array, Uint8Array]> {
+  if (size <= headBytes) {
+    const whole = await readAt(0, size);
+    return [whole, whole.subarray(Math.max(0, whole.length - TAIL_BYTES))];
+  }
+  const tailBytes = Math.min(size, TAIL_BYTES);
+  return Promise.all([readAt(0, headBytes), knownTail ?? readAt(size - tailBytes, tailBytes)]);
+}

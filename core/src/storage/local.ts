@@ -1,8 +1,9 @@
-import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
-import { open, opendir, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { realpathSync, statSync } from 'node:fs';
+import { mkdir, open, opendir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { throwIfAborted, WinnowError } from '../errors.js';
-import type { FileEntry, Storage } from './types.js';
+import type { FileEntry, ListOptions, WritableStorage } from './types.js';
 
 export type EntryType = 'file' | 'dir' | 'link' | 'other';
 
@@ -17,8 +18,7 @@ export interface StatResult {
 
 export type StatBatch = (dir: string, names: [string, EntryType][]) => Promise<StatResult> | StatResult;
 
-export interface ListOptions {
-  signal?: AbortSignal;
+export interface LocalListOptions extends ListOptions {
   /** Only names for which this holds are stat-ed and listed (directories are always walked). */
   accept?: (name: string) => boolean;
   /** Stats a chunk of names; the default runs in this thread, ingest passes a worker pool. */
@@ -32,7 +32,7 @@ export interface ListOptions {
 const CHUNK = 1024;
 
 /** A folder on this machine. */
-export class LocalStorage implements Storage {
+export class LocalStorage implements WritableStorage {
   readonly kind = 'local' as const;
   /** The root with every link resolved: containment checks compare against it. */
   readonly realRoot: string;
@@ -48,10 +48,13 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async *list(options: ListOptions = {}): AsyncGenerator<FileEntry[]> {
+  async *list(options: LocalListOptions = {}): AsyncGenerator<FileEntry[]> {
     const statBatch = options.statBatch ?? ((dir, names) => statNamesSync(this.realRoot, dir, names));
     const visited = new Set<string>([directoryId(this.realRoot)]);
-    const pending: string[] = [''];
+    const start = relative(this.realRoot, this.resolveInside(options.prefix ?? ''))
+      .split(sep)
+      .join('/');
+    const pending: string[] = [start];
     while (pending.length > 0) {
       throwIfAborted(options.signal);
       const dir = pending.pop()!;
@@ -70,23 +73,68 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async read(path: string, offset: number, length: number): Promise<Uint8Array> {
-    const handle = await open(this.resolveInside(path), 'r');
+  async stat(path: string): Promise<FileEntry | undefined> {
     try {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, offset);
-      return buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
+      const info = await stat(this.resolveInside(path));
+      return info.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw this.failure('stat', path, error);
     }
   }
 
-  async size(path: string): Promise<number> {
-    return (await stat(this.resolveInside(path))).size;
+  async read(path: string, range?: { offset: number; length: number }): Promise<Uint8Array> {
+    const full = this.resolveInside(path);
+    try {
+      if (!range) return asBytes(await readFile(full));
+      const handle = await open(full, 'r');
+      try {
+        const buffer = Buffer.alloc(range.length);
+        const { bytesRead } = await handle.read(buffer, 0, range.length, range.offset);
+        return asBytes(buffer.subarray(0, bytesRead));
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw this.failure('read', path, error);
+    }
   }
 
-  locate(path: string): string {
-    return this.resolveInside(path);
+  /** Written beside the target and renamed over it, so a failed write leaves no partial file. */
+  async write(path: string, bytes: Uint8Array): Promise<void> {
+    const full = this.resolveInside(path);
+    const temporary = `${full}.${randomUUID()}.part`;
+    try {
+      await mkdir(dirname(full), { recursive: true });
+      await writeFile(temporary, bytes);
+      await rename(temporary, full);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw this.failure('write', path, error);
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    try {
+      await rm(this.resolveInside(path), { force: true });
+    } catch (error) {
+      throw this.failure('delete', path, error);
+    }
+  }
+
+  /** A local file has no URL a browser may open: the local server streams it. */
+  async signedUrl(): Promise<undefined> {
+    return undefined;
+  }
+
+  private failure(operation: string, path: string, error: unknown): WinnowError {
+    const code = (error as NodeJS.ErrnoException).code;
+    const kind =
+      code === 'ENOENT' ? 'not_found' : code === 'EACCES' || code === 'EPERM' ? 'permission_denied' : 'io';
+    return new WinnowError(
+      kind,
+      `${join(this.uri, path)}: ${operation} failed (${code ?? (error as Error).message})`,
+    );
   }
 
   /** The absolute path of `path`, refusing any that leaves the root, through `..` or a link. */
@@ -104,6 +152,11 @@ export class LocalStorage implements Storage {
       throw new WinnowError('invalid_argument', `${path}: links outside the datasource root`);
     return real;
   }
+}
+
+/** A plain Uint8Array view of a Buffer, the type every adapter returns. */
+function asBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 export function isInside(root: string, path: string): boolean {
@@ -190,28 +243,4 @@ export function statNamesSync(realRoot: string, dir: string, names: [string, Ent
     }
   }
   return result;
-}
-
-/** The first `headBytes` and last `tailBytes` of a file, read synchronously. */
-export function readHeadAndTailSync(
-  full: string,
-  size: number,
-  headBytes: number,
-  tailBytes: number,
-): { head: Uint8Array; tail: Uint8Array } {
-  const fd = openSync(full, 'r');
-  try {
-    const head = Buffer.allocUnsafe(Math.min(size, headBytes));
-    const headRead = readSync(fd, head, 0, head.length, 0);
-    if (size <= headBytes)
-      return {
-        head: head.subarray(0, headRead),
-        tail: head.subarray(Math.max(0, headRead - tailBytes), headRead),
-      };
-    const tail = Buffer.allocUnsafe(Math.min(size, tailBytes));
-    const tailRead = readSync(fd, tail, 0, tail.length, size - tail.length);
-    return { head: head.subarray(0, headRead), tail: tail.subarray(0, tailRead) };
-  } finally {
-    closeSync(fd);
-  }
 }

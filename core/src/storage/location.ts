@@ -10,7 +10,8 @@ import { WinnowError } from '../errors.js';
  */
 export type Location =
   | { kind: 'local'; path: string }
-  | { kind: 's3' | 'obs' | 'gcs'; bucket: string; prefix: string }
+  | { kind: 's3' | 'obs'; bucket: string; prefix: string }
+  | { kind: 'gcs'; bucket: string; prefix: string }
   | { kind: 'azure'; account: string; container: string; prefix: string };
 
 const AZURE_HOST = /^([a-z0-9]{3,24})\.blob\.core\.windows\.net$/;
@@ -26,7 +27,8 @@ export function parseLocation(text: string): Location {
   if (scheme === 's3' || scheme === 'obs' || scheme === 'gs') {
     const bucket = url.hostname;
     checkBucket(text, bucket, scheme);
-    return { kind: scheme === 'gs' ? 'gcs' : scheme, bucket, prefix: prefixOf(parts) };
+    const prefix = prefixOf(parts);
+    return scheme === 'gs' ? { kind: 'gcs', bucket, prefix } : { kind: scheme, bucket, prefix };
   }
   if (scheme === 'az') {
     const account = url.hostname;
@@ -61,7 +63,14 @@ export function formatLocation(location: Location): string {
 /** A path under the location: its key in the bucket, or its file path. */
 export function keyOf(location: Location, path: string): string {
   if (location.kind === 'local') return isAbsolute(path) ? path : resolve(location.path, path);
+  if (path.split('/').some((part) => part === '..' || part === '.'))
+    throw new WinnowError('invalid_argument', `${path}: outside the datasource root`);
   return `${location.prefix}${path.replace(/^\/+/, '')}`;
+}
+
+/** The location-relative path of a key listed under the location's prefix. */
+export function pathOf(location: Extract<Location, { prefix: string }>, key: string): string {
+  return key.slice(location.prefix.length);
 }
 
 function parseUrl(text: string): URL {

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WinnowError } from '../errors.js';
+import { checkOptions, type DatasourceOptions } from '../storage/options.js';
+import type { StorageKind } from '../storage/types.js';
 import { Database } from './db.js';
 import { migrate } from './migrations.js';
 import { createViews } from './views.js';
@@ -10,9 +12,14 @@ export const DATABASE_FILE = 'workspace.duckdb';
 
 export interface Datasource {
   id: number;
-  kind: 'local' | 's3' | 'obs' | 'gcs' | 'azure';
+  kind: StorageKind;
   uri: string;
+  /** How to reach it: endpoint, region, and credential references (never a secret). */
+  options: DatasourceOptions;
 }
+
+/** A datasource to create: options default to none (the provider's defaults). */
+export type NewDatasource = Omit<Datasource, 'id' | 'options'> & { options?: DatasourceOptions };
 
 export interface Dataset {
   id: number;
@@ -91,8 +98,8 @@ export class Workspace {
 
   async createDataset(
     name: string,
-    input: Omit<Datasource, 'id'>,
-    work: Omit<Datasource, 'id'> = { kind: 'local', uri: this.defaultWorkLocation },
+    input: NewDatasource,
+    work: NewDatasource = { kind: 'local', uri: this.defaultWorkLocation },
   ): Promise<Dataset> {
     if (!DATASET_NAME.test(name)) {
       throw new WinnowError(
@@ -113,14 +120,22 @@ export class Workspace {
     return this.dataset(name);
   }
 
+  /** Replaces how a datasource is reached (a new endpoint, profile or credential reference). */
+  async setDatasourceOptions(id: number, options: DatasourceOptions): Promise<void> {
+    await this.db.run('UPDATE winnow.datasources SET options = ? WHERE datasource_id = ?', [
+      JSON.stringify(checkOptions(options)),
+      id,
+    ]);
+  }
+
   close(): void {
     this.db.close();
   }
 
-  private async insertDatasource(source: Omit<Datasource, 'id'>): Promise<number> {
+  private async insertDatasource(source: NewDatasource): Promise<number> {
     return this.db.value<number>(
-      'INSERT INTO winnow.datasources (kind, uri) VALUES (?, ?) RETURNING datasource_id',
-      [source.kind, source.uri],
+      'INSERT INTO winnow.datasources (kind, uri, options) VALUES (?, ?, ?) RETURNING datasource_id',
+      [source.kind, source.uri, JSON.stringify(checkOptions(source.options))],
     );
   }
 }
@@ -131,14 +146,17 @@ interface DatasetRow {
   input_id: number;
   input_kind: Datasource['kind'];
   input_uri: string;
+  input_options: string | null;
   work_id: number;
   work_kind: Datasource['kind'];
   work_uri: string;
+  work_options: string | null;
 }
 
 const DATASET_SELECT = `
 SELECT d.dataset_id, d.name, i.datasource_id AS input_id, i.kind AS input_kind, i.uri AS input_uri,
-  w.datasource_id AS work_id, w.kind AS work_kind, w.uri AS work_uri
+  i.options::VARCHAR AS input_options, w.datasource_id AS work_id, w.kind AS work_kind, w.uri AS work_uri,
+  w.options::VARCHAR AS work_options
 FROM winnow.datasets d
 JOIN winnow.datasources i ON i.datasource_id = d.input_datasource_id
 JOIN winnow.datasources w ON w.datasource_id = d.work_datasource_id`;
@@ -147,7 +165,16 @@ function toDataset(row: DatasetRow): Dataset {
   return {
     id: row.dataset_id,
     name: row.name,
-    input: { id: row.input_id, kind: row.input_kind, uri: row.input_uri },
-    work: { id: row.work_id, kind: row.work_kind, uri: row.work_uri },
+    input: {
+      id: row.input_id,
+      kind: row.input_kind,
+      uri: row.input_uri,
+      options: optionsOf(row.input_options),
+    },
+    work: { id: row.work_id, kind: row.work_kind, uri: row.work_uri, options: optionsOf(row.work_options) },
   };
+}
+
+function optionsOf(json: string | null): DatasourceOptions {
+  return json ? checkOptions(JSON.parse(json), 'stored datasource options') : {};
 }

@@ -14,7 +14,7 @@ interface Pending {
  */
 export class WorkerPool<Request, Response> {
   private readonly idle: Worker[] = [];
-  private readonly waiting: { request: Request; pending: Pending }[] = [];
+  private readonly waiting: { request: Request; transfer: TransferListItem[]; pending: Pending }[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly workers: Worker[] = [];
   /** Set when a worker died: the pool answers every further task with it. */
@@ -37,13 +37,14 @@ export class WorkerPool<Request, Response> {
     }
   }
 
-  run(request: Request): Promise<Response> {
+  /** Runs one task; the buffers in `transfer` move to the worker instead of being copied. */
+  run(request: Request, transfer: TransferListItem[] = []): Promise<Response> {
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       const pending = { resolve: resolve as (value: unknown) => void, reject };
       const worker = this.idle.pop();
-      if (worker) this.dispatch(worker, request, pending);
-      else this.waiting.push({ request, pending });
+      if (worker) this.dispatch(worker, request, transfer, pending);
+      else this.waiting.push({ request, transfer, pending });
     });
   }
 
@@ -59,14 +60,14 @@ export class WorkerPool<Request, Response> {
     this.waiting.length = 0;
   }
 
-  private dispatch(worker: Worker, request: Request, pending: Pending): void {
+  private dispatch(worker: Worker, request: Request, transfer: TransferListItem[], pending: Pending): void {
     this.busy.set(worker, pending);
-    worker.postMessage(request);
+    worker.postMessage(request, transfer);
   }
 
   private release(worker: Worker): void {
     const next = this.waiting.shift();
-    if (next) this.dispatch(worker, next.request, next.pending);
+    if (next) this.dispatch(worker, next.request, next.transfer, next.pending);
     else this.idle.push(worker);
   }
 }

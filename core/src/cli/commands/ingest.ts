@@ -1,27 +1,45 @@
 import type { Command } from 'commander';
 import { type IngestSummary, ingest } from '../../ingest/index.js';
-import { positiveInteger, withWorkspace } from '../context.js';
+import { parseStorageOptions } from '../../storage/options.js';
+import { addStorageOptions, positiveInteger, type StorageFlags, withWorkspace } from '../context.js';
 
 export function registerIngest(program: Command): void {
-  program
+  const command = program
     .command('ingest')
     .description(
-      'index the images and videos under a folder into a dataset (incremental: re-run to pick up changes)',
+      'index the images and videos under a folder or bucket into a dataset (incremental: re-run to pick up changes)',
     )
-    .argument('<folder>', 'the folder to index')
+    .argument(
+      '<location>',
+      'a folder, or s3://, obs://, gs://, az://account/container/ (only listed and read)',
+    )
     .requiredOption('--dataset <name>', 'the dataset to index into (created on first use)')
-    .option('--work <folder>', "where the dataset's .winnow/ goes (thumbnails, frames, reports)")
-    .option('--threads <n>', 'worker threads for listing and reading headers', positiveInteger)
-    .action(
-      (folder: string, options: { dataset: string; work?: string; threads?: number }, command: Command) =>
-        withWorkspace(command, async ({ ws, out, signal }) => {
-          const summary = await out.withProgress((onProgress) =>
-            ingest(ws, folder, { ...options, signal, onProgress }),
-          );
-          if (!out.json) for (const warning of summary.warnings) out.warn(warning);
-          out.result(summary, describeIngest);
-        }),
-    );
+    .option(
+      '--work <location>',
+      "where the dataset's .winnow/ goes (thumbnails, frames, reports): a folder or bucket",
+    )
+    .option('--threads <n>', 'worker threads for listing and reading headers', positiveInteger);
+  addStorageOptions(command).action(
+    (
+      location: string,
+      options: { dataset: string; work?: string; threads?: number } & StorageFlags,
+      command: Command,
+    ) =>
+      withWorkspace(command, async ({ ws, out, signal }) => {
+        const { storage, workStorage, ...rest } = options;
+        const summary = await out.withProgress((onProgress) =>
+          ingest(ws, location, {
+            ...rest,
+            storage: storage.length ? parseStorageOptions(storage, '--storage') : undefined,
+            workStorage: workStorage.length ? parseStorageOptions(workStorage, '--work-storage') : undefined,
+            signal,
+            onProgress,
+          }),
+        );
+        if (!out.json) for (const warning of summary.warnings) out.warn(warning);
+        out.result(summary, describeIngest);
+      }),
+  );
 }
 
 export function describeIngest(s: IngestSummary): string {

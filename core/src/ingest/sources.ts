@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import { WinnowError } from '../errors.js';
+import type { LocalStorage, StatResult } from '../storage/local.js';
+import type { FileEntry, ReadableStorage } from '../storage/types.js';
+import { WorkerPool, workerScript } from '../util/worker-pool.js';
+import { formatByName } from './formats.js';
+import type { LocalRequest } from './local-worker.js';
+import { type ProbeResult, probeFile } from './probe.js';
+
+/** What the listing met besides files: reported in the ingest summary. */
+export interface ListingNotes {
+  /** Links that lead outside the root, never followed. */
+  outsideRoot: number;
+  /** Folders that exist but could not be read: what they held is left as it was. */
+  unreadableFolders: { path: string; code: string }[];
+}
+
+/**
+ * Where ingest finds files and reads their headers: a local folder (worker threads stat and
+ * read) or a bucket (paged listing, ranged reads in parallel). The rest of ingest is the same.
+ */
+export interface IngestSource {
+  readonly uri: string;
+  list(notes: ListingNotes, signal?: AbortSignal): AsyncIterable<FileEntry[]>;
+  /** Format, size in pixels and completeness of each file, from its first and last bytes. */
+  probe(files: [path: string, size: number][]): Promise<ProbeResult[]>;
+  /** What ffprobe opens for a video (a path or a signed URL); undefined when it cannot be opened. */
+  videoInput(path: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+const PROBE_BATCH = 256;
+
+export class LocalSource implements IngestSource {
+  private readonly pool: WorkerPool<LocalRequest, unknown>;
+  readonly uri: string;
+
+  constructor(
+    private readonly storage: LocalStorage,
+    threads?: number,
+  ) {
+    this.uri = storage.uri;
+    this.pool = new WorkerPool(workerScript(import.meta.url, 'local-worker'), threads, {
+      realRoot: storage.realRoot,
+    });
+  }
+
+  list(notes: ListingNotes, signal?: AbortSignal): AsyncIterable<FileEntry[]> {
+    return this.storage.list({
+      signal,
+      accept: (name) => formatByName(name) !== undefined,
+      statBatch: (dir, names) => this.pool.run({ type: 'stat', dir, names }) as Promise<StatResult>,
+      onOutsideRoot: () => notes.outsideRoot++,
+      onUnreadableFolder: (path, code) => notes.unreadableFolders.push({ path, code }),
+    });
+  }
+
+  async probe(files: [string, number][]): Promise<ProbeResult[]> {
+    const batches: Promise<ProbeResult[]>[] = [];
+    for (let i = 0; i < files.length; i += PROBE_BATCH) {
+      batches.push(
+        this.pool.run({ type: 'probe', files: files.slice(i, i + PROBE_BATCH) }) as Promise<ProbeResult[]>,
+      );
+    }
+    return (await Promise.all(batches)).flat();
+  }
+
+  async videoInput(path: string): Promise<string> {
+    return join(this.storage.realRoot, path);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** Ranged reads in flight at once: each waits mostly on the network. */
+const BUCKET_READS = 64;
+
+export class BucketSource implements IngestSource {
+  readonly uri: string;
+
+  constructor(private readonly storage: ReadableStorage) {
+    this.uri = storage.uri;
+  }
+
+  list(_notes: ListingNotes, signal?: AbortSignal): AsyncIterable<FileEntry[]> {
+    return this.storage.list({ signal });
+  }
+
+  async probe(files: [string, number][]): Promise<ProbeResult[]> {
+    const results: ProbeResult[] = new Array(files.length);
+    let next = 0;
+    const reader = async () => {
+      for (let i = next++; i < files.length; i = next++) {
+        const [path, size] = files[i]!;
+        results[i] = await this.probeObject(path, size);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BUCKET_READS, files.length) }, reader));
+    return results;
+  }
+
+  /**
+   * An object that vanished or may not be read is recorded as corrupt with the reason; a store
+   * that is unreachable or refuses the credentials stops the ingest (what was merged is kept).
+   */
+  private async probeObject(path: string, size: number): Promise<ProbeResult> {
+    try {
+      return await probeFile(path, size, (offset, length) => this.storage.read(path, { offset, length }));
+    } catch (error) {
+      const code = error instanceof WinnowError ? error.code : undefined;
+      if (code !== 'not_found' && code !== 'permission_denied') throw error;
+      return {
+        format: null,
+        width: null,
+        height: null,
+        status: 'corrupt',
+        reason: `unreadable: ${(error as Error).message}`,
+      };
+    }
+  }
+
+  videoInput(path: string): Promise<string | undefined> {
+    return this.storage.signedUrl(path);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,52 @@
+import { type ErrorCode, firstLineOf, WinnowError } from '../errors.js';
+
+/** What a store's SDK said went wrong, reduced to what the message and code need. */
+export interface StoreFault {
+  status?: number;
+  /** The provider's error code (AccessDenied, NoSuchBucket, AuthorizationPermissionMismatch…). */
+  name?: string;
+  message?: string;
+}
+
+const UNAUTHENTICATED =
+  /Server failed to authenticate|SignatureDoesNotMatch|InvalidAccessKeyId|AuthenticationFailed|InvalidToken|ExpiredToken|Unauthenticated|invalid_grant|CredentialsProviderError|CredentialUnavailable/i;
+const NOT_FOUND = /NoSuchBucket|NoSuchKey|NotFound|ContainerNotFound|BlobNotFound/i;
+
+/**
+ * A one-line error for a failed storage operation: where (the object's URL), what (list, read,
+ * write…), and the provider's reason. Known secrets are blanked out of the provider's words, so a
+ * message that echoes a request never carries one.
+ */
+export function storageFailure(
+  where: string,
+  operation: string,
+  fault: StoreFault,
+  secrets: readonly (string | undefined)[] = [],
+): WinnowError {
+  const name = fault.name && fault.name !== 'Error' ? fault.name : undefined;
+  const code = codeOf(fault.status, name ?? '', fault.message ?? '');
+  const reason = [name, fault.status ? `HTTP ${fault.status}` : undefined].filter(Boolean).join(', ');
+  const detail = redact(firstLineOf(fault.message ?? ''), secrets);
+  const verb = code === 'permission_denied' ? 'denied' : code === 'not_found' ? 'not found' : 'failed';
+  return new WinnowError(
+    code,
+    `${where}: ${operation} ${verb}${reason ? ` (${reason})` : ''}${detail && detail !== name ? `: ${detail}` : ''}`,
+  );
+}
+
+function codeOf(status: number | undefined, name: string, message: string): ErrorCode {
+  if (UNAUTHENTICATED.test(name) || UNAUTHENTICATED.test(message) || status === 401) return 'unauthenticated';
+  if (status === 403 || /AccessDenied|Forbidden|PermissionMismatch/i.test(name)) return 'permission_denied';
+  if (status === 404 || NOT_FOUND.test(name)) return 'not_found';
+  return 'unavailable';
+}
+
+/** `text` with every known secret (at least 4 characters) replaced by `***`. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
+  return out;
+}
+
+/** How the adapters retry: throttling, 5xx and timeouts, with exponential backoff and full jitter. */
+export const RETRY = { attempts: 5, baseDelayMs: 200, maxDelayMs: 20_000, timeoutMs: 60_000 } as const;

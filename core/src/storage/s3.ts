@@ -1,0 +1,236 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { throwIfAborted, WinnowError } from '../errors.js';
+import { RETRY, storageFailure } from './failure.js';
+import { formatLocation, keyOf, type Location, pathOf } from './location.js';
+import { type DatasourceOptions, type Secrets, secretFromEnv } from './options.js';
+import { type FileEntry, type ListOptions, SIGNED_URL_SECONDS, type WritableStorage } from './types.js';
+
+type BucketLocation = Extract<Location, { kind: 's3' | 'obs' }>;
+
+/** Requests in flight per client: ingest reads many small headers at once. */
+const MAX_SOCKETS = 128;
+
+/**
+ * A bucket on Amazon S3 or an S3-compatible store (Huawei OBS, MinIO, Ceph…): the `endpoint`
+ * option names the latter, usually with `pathStyle`. The SDK retries throttling, 5xx and timeouts
+ * with exponential backoff and full jitter (its standard retry mode).
+ */
+export class S3Storage implements WritableStorage {
+  readonly kind: 's3' | 'obs';
+  readonly uri: string;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  /** Secret values this storage knows, blanked out of any error message. */
+  private readonly secrets: string[];
+
+  constructor(
+    private readonly location: BucketLocation,
+    options: DatasourceOptions,
+    secrets: Secrets,
+  ) {
+    this.kind = location.kind;
+    this.uri = formatLocation(location);
+    this.bucket = location.bucket;
+    if (location.kind === 'obs' && !options.endpoint) {
+      throw new WinnowError(
+        'invalid_argument',
+        `${this.uri}: obs:// needs its endpoint (--storage endpoint=https://obs.<region>.myhuaweicloud.com)`,
+      );
+    }
+    const { credentials, known } = credentialsFor(this.uri, options, secrets);
+    this.secrets = known;
+    // Winnow supports Node 20; the SDK's notice about its own future releases would print at every command.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    this.client = new S3Client({
+      region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.pathStyle ?? false,
+      credentials: options.roleArn
+        ? fromTemporaryCredentials({
+            masterCredentials: credentials,
+            params: { RoleArn: options.roleArn, ExternalId: options.externalId, RoleSessionName: 'winnow' },
+            clientConfig: { region },
+          })
+        : credentials,
+      maxAttempts: RETRY.attempts,
+      retryMode: 'standard',
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 10_000,
+        requestTimeout: RETRY.timeoutMs,
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+      }),
+    });
+  }
+
+  async *list(options: ListOptions = {}): AsyncGenerator<FileEntry[]> {
+    const prefix = keyOf(this.location, options.prefix ?? '');
+    let token: string | undefined;
+    do {
+      throwIfAborted(options.signal);
+      const page = await this.send('list', options.prefix ?? '', () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            MaxKeys: options.pageSize,
+          }),
+          { abortSignal: options.signal },
+        ),
+      );
+      const entries: FileEntry[] = [];
+      for (const object of page.Contents ?? []) {
+        // Keys ending in '/' are the folder markers consoles create, not files.
+        if (!object.Key || object.Key.endsWith('/')) continue;
+        entries.push({
+          path: pathOf(this.location, object.Key),
+          size: object.Size ?? 0,
+          mtimeMs: object.LastModified?.getTime() ?? 0,
+          etag: unquote(object.ETag),
+        });
+      }
+      if (entries.length) yield entries;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async stat(path: string): Promise<FileEntry | undefined> {
+    try {
+      const head = await this.send('stat', path, () =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: keyOf(this.location, path) })),
+      );
+      return {
+        path,
+        size: head.ContentLength ?? 0,
+        mtimeMs: head.LastModified?.getTime() ?? 0,
+        etag: unquote(head.ETag),
+      };
+    } catch (error) {
+      if (error instanceof WinnowError && error.code === 'not_found') return undefined;
+      throw error;
+    }
+  }
+
+  async read(path: string, range?: { offset: number; length: number }): Promise<Uint8Array> {
+    if (range && range.length <= 0) return new Uint8Array(0);
+    try {
+      const object = await this.send('read', path, () =>
+        this.client.send(
+          new GetObjectCommand({
+            Bucket: this.bucket,
+            Key: keyOf(this.location, path),
+            Range: range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined,
+          }),
+        ),
+      );
+      return (await object.Body?.transformToByteArray()) ?? new Uint8Array(0);
+    } catch (error) {
+      // A range that starts at or past the end holds nothing (HTTP 416).
+      if (range && (error as { status?: number }).status === 416) return new Uint8Array(0);
+      throw error;
+    }
+  }
+
+  async write(path: string, bytes: Uint8Array, contentType?: string): Promise<void> {
+    // One PUT: S3 stores the object whole or not at all.
+    await this.send('write', path, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: keyOf(this.location, path),
+          Body: bytes,
+          ContentType: contentType,
+        }),
+      ),
+    );
+  }
+
+  async delete(path: string): Promise<void> {
+    await this.send('delete', path, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: keyOf(this.location, path) })),
+    );
+  }
+
+  async signedUrl(path: string, expiresInSeconds = SIGNED_URL_SECONDS): Promise<string> {
+    const command = new GetObjectCommand({ Bucket: this.bucket, Key: keyOf(this.location, path) });
+    return this.send('sign', path, () => getSignedUrl(this.client, command, { expiresIn: expiresInSeconds }));
+  }
+
+  /** Runs one SDK call, turning its failure into a one-line WinnowError about `path`. */
+  private async send<T>(operation: string, path: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw this.failure(operation, path, error);
+    }
+  }
+
+  private failure(operation: string, path: string, error: unknown): Error {
+    if (error instanceof WinnowError) return error;
+    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'AbortError') return new WinnowError('cancelled', 'cancelled');
+    const status = e.$metadata?.httpStatusCode;
+    const failure = storageFailure(
+      `${this.uri}${path}`,
+      operation,
+      { status, name: e.name, message: e.message },
+      this.secrets,
+    );
+    return Object.assign(failure, { status });
+  }
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"|"$/g, '');
+}
+
+/**
+ * The credentials to sign with: handed over in memory, else named environment variables, else a
+ * profile, else the default AWS chain (environment, SSO, profiles, container and instance roles).
+ * Also returns the secret values known here, to keep them out of messages.
+ */
+function credentialsFor(
+  uri: string,
+  options: DatasourceOptions,
+  secrets: Secrets,
+): { credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider; known: string[] } {
+  if (secrets.accessKeyId && secrets.secretAccessKey) {
+    const credentials = {
+      accessKeyId: secrets.accessKeyId,
+      secretAccessKey: secrets.secretAccessKey,
+      sessionToken: secrets.sessionToken,
+    };
+    return { credentials, known: Object.values(credentials).filter((v): v is string => !!v) };
+  }
+  if (options.accessKeyEnv || options.secretKeyEnv) {
+    if (!options.accessKeyEnv || !options.secretKeyEnv) {
+      throw new WinnowError('invalid_argument', `${uri}: give both access-key-env and secret-key-env`);
+    }
+    const credentials = {
+      accessKeyId: secretFromEnv(options.accessKeyEnv, uri),
+      secretAccessKey: secretFromEnv(options.secretKeyEnv, uri),
+      sessionToken: options.sessionTokenEnv ? secretFromEnv(options.sessionTokenEnv, uri) : undefined,
+    };
+    return { credentials, known: Object.values(credentials).filter((v): v is string => !!v) };
+  }
+  const fromEnvironment = [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN].filter(
+    (v): v is string => !!v,
+  );
+  if (options.profile) return { credentials: fromIni({ profile: options.profile }), known: fromEnvironment };
+  return { credentials: fromNodeProviderChain(), known: fromEnvironment };
+}
