@@ -38,6 +38,31 @@ install_test_python() {
   "$TEST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${TEST_PYTHON_PACKAGES[@]}"
 }
 
+# The storage tests run real servers on loopback: versitygw (S3, checks signatures and bucket
+# policies) and fake-gcs-server, built with Go into .test-servers/bin (Azurite comes from npm).
+TEST_SERVERS=.test-servers/bin
+TEST_SERVER_MODULES=(
+  "versitygw github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+  "fake-gcs-server github.com/fsouza/fake-gcs-server@v1.55.1"
+)
+build_test_servers() {
+  local entry name module
+  for entry in "${TEST_SERVER_MODULES[@]}"; do
+    name=${entry%% *}
+    module=${entry#* }
+    if [ -x "$TEST_SERVERS/$name" ] && [ "$(cat "$TEST_SERVERS/$name.module" 2>/dev/null)" = "$module" ]; then
+      continue
+    fi
+    if ! command -v go >/dev/null 2>&1; then
+      echo "setup: the storage tests need Go to build $name: install Go (golang.org/dl or your package manager)" >&2
+      exit 1
+    fi
+    echo "setup: building $name ($module) with go install" >&2
+    GOBIN="$PWD/$TEST_SERVERS" GOFLAGS=-trimpath go install "$module"
+    echo "$module" >"$TEST_SERVERS/$name.module"
+  done
+}
+
 install_npm_packages() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "setup: installing npm packages" >&2
@@ -62,6 +87,7 @@ build_native() {
 
 $want_test_packages && install_debian_packages
 $want_test_packages && install_test_python
+$want_test_packages && build_test_servers
 install_npm_packages
 build_native
 npx tsc -b

@@ -33,7 +33,16 @@ const run = promisify(execFile);
  * Runs the built `winnow` command as a user would, in a time zone far from UTC (stored times
  * must not shift with it); never throws, returns the exit code.
  */
-export async function winnow(
+export function winnow(
+  workspace: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return winnowWithEnv({}, workspace, ...args);
+}
+
+/** `winnow` with these environment variables added (credentials, for the storage tests). */
+export async function winnowWithEnv(
+  env: Record<string, string>,
   workspace: string,
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -41,7 +50,7 @@ export async function winnow(
     const { stdout, stderr } = await run(
       'node',
       [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', workspace, ...args],
-      { env: { ...process.env, TZ: 'Asia/Tokyo' }, maxBuffer: 64 * 1024 * 1024 },
+      { env: { ...process.env, TZ: 'Asia/Tokyo', ...env }, maxBuffer: 64 * 1024 * 1024 },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {

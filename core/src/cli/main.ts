@@ -51,4 +51,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// A command that completed but found a problem (a missing permission) sets its own exit code.
+const code = await main(process.argv);
+process.exitCode = code || process.exitCode;

@@ -28,6 +28,8 @@ export interface IngestOptions extends LongTaskOptions {
   ffprobe?: string;
   /** Worker threads for listing and header reads (default: the number of cores). */
   threads?: number;
+  /** Keys per listing request in a bucket (default: the provider's maximum, 1,000 to 5,000). */
+  pageSize?: number;
 }
 
 export interface IngestSummary {
@@ -78,7 +80,9 @@ export async function ingest(
     requirePermissions('ingest', await verifyInput(storage), ['list', 'read'], storage.uri);
   }
   const source: IngestSource =
-    storage instanceof LocalStorage ? new LocalSource(storage, options.threads) : new BucketSource(storage);
+    storage instanceof LocalStorage
+      ? new LocalSource(storage, options.threads)
+      : new BucketSource(storage, options.pageSize);
   const db = ws.db;
   const runId = await startRun(db, dataset.id, 'ingest', { root: storage.uri });
   const state: RunState = {

@@ -80,12 +80,15 @@ const BUCKET_READS = 64;
 export class BucketSource implements IngestSource {
   readonly uri: string;
 
-  constructor(private readonly storage: ReadableStorage) {
+  constructor(
+    private readonly storage: ReadableStorage,
+    private readonly pageSize?: number,
+  ) {
     this.uri = storage.uri;
   }
 
   list(_notes: ListingNotes, signal?: AbortSignal): AsyncIterable<FileEntry[]> {
-    return this.storage.list({ signal });
+    return this.storage.list({ signal, pageSize: this.pageSize });
   }
 
   async probe(files: [string, number][]): Promise<ProbeResult[]> {

@@ -1,7 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { WinnowError } from '../errors.js';
-import type { Dataset } from '../store/workspace.js';
+import type { WorkArea } from '../storage/work.js';
 import type { Funnel } from './items.js';
 
 /**
@@ -50,18 +47,11 @@ interface ClassShares {
   target: number[];
 }
 
+/** Writes both reports under the work location's `.winnow/runs/<run_id>/`; returns where they are. */
 export async function writeReports(
-  dataset: Dataset,
+  work: WorkArea,
   input: ReportInput,
 ): Promise<{ json: string; html: string }> {
-  if (dataset.work.kind !== 'local') {
-    throw new WinnowError(
-      'invalid_argument',
-      `reports need a local work location; dataset '${dataset.name}' works in ${dataset.work.uri}`,
-    );
-  }
-  const dir = join(dataset.work.uri, '.winnow', 'runs', input.runId);
-  await mkdir(dir, { recursive: true });
   const chosen = new Uint8Array(input.counts.items);
   for (const p of input.picked) chosen[p] = 1;
   const strategies = input.strategies.map((s) => ({
@@ -83,11 +73,13 @@ export async function writeReports(
     timings_seconds: input.timings,
     strategies,
   };
-  const json = join(dir, 'report.json');
-  const html = join(dir, 'report.html');
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(html, renderHtml(report, strategies));
-  return { json, html };
+  const dir = `runs/${input.runId}`;
+  const encode = (text: string) => new TextEncoder().encode(text);
+  await Promise.all([
+    work.write(`${dir}/report.json`, encode(`${JSON.stringify(report, null, 2)}\n`), 'application/json'),
+    work.write(`${dir}/report.html`, encode(renderHtml(report, strategies)), 'text/html; charset=utf-8'),
+  ]);
+  return { json: work.uri(`${dir}/report.json`), html: work.uri(`${dir}/report.html`) };
 }
 
 function histogram(values: Float32Array, chosen: Uint8Array): Histogram {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { SelectionStrategy } from '@winnow/native';
 import * as native from '@winnow/native';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
+import { openWorkArea } from '../storage/open.js';
+import type { Secrets } from '../storage/options.js';
 import { type EmbeddingModel, findModel, loadVectors } from '../store/embeddings.js';
 import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
@@ -22,6 +24,8 @@ import {
 export interface SelectOptions extends LongTaskOptions {
   /** The tag the selection becomes; it must not exist yet. */
   tag: string;
+  /** Credentials for the work location (where the report goes), held in memory only. */
+  secrets?: Secrets;
 }
 
 export interface SelectionResult {
@@ -134,7 +138,7 @@ export async function runSelection(
       strategies: inputs.map((i) => i.report),
       picked: picked.indices,
     };
-    const report = await writeReports(dataset, reportInput);
+    const report = await writeReports(await openWorkArea(dataset.work, options.secrets), reportInput);
     const seconds = (performance.now() - started) / 1000;
     const stats = {
       tag: options.tag,

@@ -63,17 +63,19 @@ export interface DatasetSecrets {
   work?: Secrets;
 }
 
-/**
- * A dataset's input, opened for reading only, and its work location's `.winnow/` (a local work
- * folder is created when missing).
- */
+/** A work location's `.winnow/` (a local work folder is created when missing). */
+export async function openWorkArea(work: DatasourceRef, secrets?: Secrets): Promise<WorkArea> {
+  return new WorkArea(await openStorage(work, { secrets, create: true }));
+}
+
+/** A dataset's input, opened for reading only, and its work location's `.winnow/`. */
 export async function openDatasetStorage(
   dataset: { input: DatasourceRef; work: DatasourceRef },
   secrets: DatasetSecrets = {},
 ): Promise<{ input: ReadableStorage; work: WorkArea }> {
   const [input, work] = await Promise.all([
     openStorage(dataset.input, { secrets: secrets.input }),
-    openStorage(dataset.work, { secrets: secrets.work, create: true }),
+    openWorkArea(dataset.work, secrets.work),
   ]);
-  return { input, work: new WorkArea(work) };
+  return { input, work };
 }

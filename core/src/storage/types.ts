@@ -36,8 +36,8 @@ export interface ReadableStorage {
   read(path: string, range?: { offset: number; length: number }): Promise<Uint8Array>;
   /**
    * A URL that reads the object for `expiresInSeconds` without credentials of its own, or
-   * undefined where the store cannot sign one (a local folder, a bucket reached by a SAS token
-   * or user credentials): then the local server streams the object instead.
+   * undefined where the store cannot sign one (a local folder, an Azure container reached by a
+   * SAS token, GCS without a service account key): then the local server streams the object.
    */
   signedUrl(path: string, expiresInSeconds?: number): Promise<string | undefined>;
 }
