@@ -3,11 +3,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { Storage as GcsClient } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embedDataset } from '../src/embed/run.js';
 import { ingest } from '../src/ingest/index.js';
 import { Workspace } from '../src/store/workspace.js';
 import { COCO128, REPOSITORY, tempDir, testVideo, winnowWithEnv } from './helpers.js';
+import { startAzurite } from './servers/azurite.js';
 import { freePort } from './servers/common.js';
+import { startFakeGcs } from './servers/gcs.js';
 import { type S3Server, startS3Server } from './servers/s3.js';
 
 const MODELS = join(REPOSITORY, '../shared/models');
@@ -320,3 +325,55 @@ async function throttlingProxy(
     close: () => new Promise((resolve) => proxy.close(() => resolve())),
   };
 }
+
+describe('across providers: a GCS input (fake-gcs-server) with its .winnow/ in Azure (Azurite)', () => {
+  it('ingests and embeds with the work credentials held in memory; thumbnails land in the container', async () => {
+    const gcs = await startFakeGcs();
+    const azurite = await startAzurite();
+    const ws = await Workspace.open(join(tempDir(), '.winnow'));
+    try {
+      const seeder = new GcsClient({ apiEndpoint: gcs.endpoint, projectId: 'test' });
+      await seeder.createBucket('gcs-photos');
+      for (const name of IMAGES.slice(0, 6)) {
+        await seeder
+          .bucket('gcs-photos')
+          .file(`in/${name}`)
+          .save(readFileSync(join(COCO128, 'images', name)));
+      }
+      const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+      await service.createContainer('winnow-work');
+      const secrets = { work: { accountKey: azurite.accountKey } };
+      const summary = await ingest(ws, 'gs://gcs-photos/in/', {
+        dataset: 'cross',
+        storage: { endpoint: gcs.endpoint, projectId: 'test' },
+        work: `az://${azurite.account}/winnow-work/runs-here/`,
+        workStorage: { endpoint: azurite.endpoint },
+        secrets,
+      });
+      expect(summary).toMatchObject({ root: 'gs://gcs-photos/in/', images: 6, corrupt: 0 });
+      process.env.WINNOW_MODEL_DIR = MODELS;
+      const dataset = await ws.dataset('cross');
+      const embedded = await embedDataset(ws, dataset, { model: 'squeezenet1.1', device: 'cpu', secrets });
+      expect(embedded).toMatchObject({
+        embedded: 6,
+        thumbnails: `az://${azurite.account}/winnow-work/runs-here/.winnow/thumbnails`,
+      });
+      const names: string[] = [];
+      for await (const blob of service.getContainerClient('winnow-work').listBlobsFlat())
+        names.push(blob.name);
+      expect(names.filter((n) => n.startsWith('runs-here/.winnow/thumbnails/'))).toHaveLength(6);
+      expect(names.every((n) => n.startsWith('runs-here/.winnow/thumbnails/'))).toBe(true);
+      // The account key was handed over in memory: the workspace holds only the endpoint.
+      const stored = await ws.db.all<{ options: string }>(
+        'SELECT options::VARCHAR AS options FROM winnow.datasources',
+      );
+      expect(stored.map((r) => JSON.parse(r.options))).toEqual([
+        { endpoint: gcs.endpoint, projectId: 'test' },
+        { endpoint: azurite.endpoint },
+      ]);
+    } finally {
+      ws.close();
+      await Promise.all([gcs.stop(), azurite.stop()]);
+    }
+  }, 90_000);
+});
