@@ -23,6 +23,9 @@ const READER = { accessKeyId: 'WINNOWREADERKEY7Q2Z', secretAccessKey: 'winnow-re
 const WRITER = { accessKeyId: 'WINNOWWRITERKEY4K8P', secretAccessKey: 'winnow-writer-secret-a3d8e1c6f2' };
 const SECRETS = [READER.accessKeyId, READER.secretAccessKey, WRITER.accessKeyId, WRITER.secretAccessKey];
 
+/** The small offline model, on the CPU: what the tests need of embedding is that it runs. */
+const EMBED = ['embed', '--model', 'squeezenet1.1', '--device', 'cpu'];
+
 const ENV = {
   WINNOW_MODEL_DIR: MODELS,
   IN_KEY: READER.accessKeyId,
@@ -108,17 +111,7 @@ describe('an S3 input with a separate S3 work location (versitygw on loopback)',
       corrupt: 0,
     });
 
-    const embedded = await cli(
-      workspace,
-      'embed',
-      '--dataset',
-      'coco',
-      '--model',
-      'squeezenet1.1',
-      '--device',
-      'cpu',
-      '--json',
-    );
+    const embedded = await cli(workspace, ...EMBED, '--dataset', 'coco', '--json');
     expect(embedded.code, embedded.stderr).toBe(0);
     const summary = JSON.parse(embedded.stdout);
     expect(summary).toMatchObject({
@@ -179,16 +172,7 @@ describe('an S3 input with a separate S3 work location (versitygw on loopback)',
     expect(parsed.errors.write).toMatch(
       /^s3:\/\/photos\/\.winnow\/\.permission-probe-[\w-]+: write denied \(AccessDenied, HTTP 403\)/,
     );
-    const refused = await cli(
-      workspace,
-      'embed',
-      '--dataset',
-      'readonly',
-      '--model',
-      'squeezenet1.1',
-      '--device',
-      'cpu',
-    );
+    const refused = await cli(workspace, ...EMBED, '--dataset', 'readonly');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       /^winnow: embed cannot start: no write permission in s3:\/\/photos\/\.winnow\/ \(.*AccessDenied/,
