@@ -13,7 +13,8 @@ AWS_ENDPOINT_URL, which botocore reads, and
     ds = lightly_studio.ImageDataset.create(name=...)
     ds.add_images_from_path(path="s3://BUCKET/PREFIX/", embed=False, limit=N)
 
-then the same call a second time (it skips the paths it already has: its incremental re-add).
+then the same call a second time (it skips the paths it already has: its incremental re-add),
+after clearing s3fs's listing cache, as a later run in a new process would start.
 What it does per object (lightly_studio 1.2.0, core/image/add_images.py): the listing is
 fsspec's `walk` (one delimited ListObjectsV2 per "folder"), then in
 LIGHTLY_STUDIO_REMOTE_IMAGE_PROBE_WORKERS threads (default 32) `fs.exists` (a HEAD), `fs.open`
@@ -153,6 +154,12 @@ def main() -> None:
         return seconds, cpu_seconds, count_images(dataset.session, dataset.collection_id) - before
 
     first_seconds, first_cpu, first_added = add()
+    # s3fs keeps the listing in its cache for the life of the process; a later run (or another
+    # process) lists the bucket again, so the re-add starts without it.
+    import s3fs
+
+    for filesystem in list(s3fs.S3FileSystem._cache.values()):
+        filesystem.invalidate_cache()
     again_seconds, again_cpu, again_added = add()
     db_manager.close()
 

@@ -50,3 +50,26 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
 
 /** How the adapters retry: throttling, 5xx and timeouts, with exponential backoff and full jitter. */
 export const RETRY = { attempts: 5, baseDelayMs: 200, maxDelayMs: 20_000, timeoutMs: 60_000 } as const;
+
+/**
+ * Runs `attempt` until it succeeds, fails with what `retryable` rejects, or RETRY.attempts are
+ * spent, sleeping between tries a random time up to an exponentially growing cap (full jitter,
+ * as AWS's retry guidance has it): clients that were throttled together do not return together.
+ */
+export async function withRetries<T>(
+  attempt: () => Promise<T>,
+  retryable: (error: unknown) => boolean,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= RETRY.attempts || !retryable(error)) throw error;
+      const cap = Math.min(RETRY.maxDelayMs, RETRY.baseDelayMs * 2 ** (tries - 1));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+    }
+  }
+}
+
+/** HTTP statuses a store answers when busy or failing for a moment: worth another try. */
+export const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);

@@ -13,9 +13,10 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { throwIfAborted, WinnowError } from '../errors.js';
-import { RETRY, storageFailure } from './failure.js';
+import { RETRY, storageFailure, TRANSIENT_STATUS, withRetries } from './failure.js';
 import { formatLocation, keyOf, type Location, pathOf } from './location.js';
 import { type DatasourceOptions, type Secrets, secretFromEnv } from './options.js';
+import { type GetAnswer, NetworkError, ObjectGetter } from './s3-get.js';
 import { type FileEntry, type ListOptions, SIGNED_URL_SECONDS, type WritableStorage } from './types.js';
 
 type BucketLocation = Extract<Location, { kind: 's3' | 'obs' }>;
@@ -25,13 +26,15 @@ const MAX_SOCKETS = 128;
 
 /**
  * A bucket on Amazon S3 or an S3-compatible store (Huawei OBS, MinIO, Ceph…): the `endpoint`
- * option names the latter, usually with `pathStyle`. The SDK retries throttling, 5xx and timeouts
- * with exponential backoff and full jitter (its standard retry mode).
+ * option names the latter, usually with `pathStyle`. Object reads go through `ObjectGetter`
+ * (signed GETs without the SDK's per-call cost), everything else through the SDK; both retry
+ * throttling, 5xx and network failures with exponential backoff and full jitter.
  */
 export class S3Storage implements WritableStorage {
   readonly kind: 's3' | 'obs';
   readonly uri: string;
   private readonly client: S3Client;
+  private readonly getter: ObjectGetter;
   private readonly bucket: string;
   /** Secret values this storage knows, blanked out of any error message. */
   private readonly secrets: string[];
@@ -55,6 +58,10 @@ export class S3Storage implements WritableStorage {
     // Winnow supports Node 20; the SDK's notice about its own future releases would print at every command.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    const agents = {
+      http: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+      https: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+    };
     this.client = new S3Client({
       region,
       endpoint: options.endpoint,
@@ -68,13 +75,21 @@ export class S3Storage implements WritableStorage {
         : credentials,
       maxAttempts: RETRY.attempts,
       retryMode: 'standard',
+      // The middleware chain is built once, not per call.
+      cacheMiddleware: true,
       requestHandler: new NodeHttpHandler({
         connectionTimeout: 10_000,
         requestTimeout: RETRY.timeoutMs,
-        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+        httpAgent: agents.http,
+        httpsAgent: agents.https,
       }),
     });
+    const pathStyle = options.pathStyle ?? false;
+    this.getter = new ObjectGetter(
+      this.client,
+      { bucket: this.bucket, region, endpoint: options.endpoint, pathStyle },
+      agents,
+    );
   }
 
   async *list(options: ListOptions = {}): AsyncGenerator<FileEntry[]> {
@@ -128,22 +143,28 @@ export class S3Storage implements WritableStorage {
 
   async read(path: string, range?: { offset: number; length: number }): Promise<Uint8Array> {
     if (range && range.length <= 0) return new Uint8Array(0);
-    try {
-      const object = await this.send('read', path, () =>
-        this.client.send(
-          new GetObjectCommand({
-            Bucket: this.bucket,
-            Key: keyOf(this.location, path),
-            Range: range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined,
-          }),
-        ),
-      );
-      return (await object.Body?.transformToByteArray()) ?? new Uint8Array(0);
-    } catch (error) {
-      // A range that starts at or past the end holds nothing (HTTP 416).
-      if (range && (error as { status?: number }).status === 416) return new Uint8Array(0);
-      throw error;
-    }
+    const key = keyOf(this.location, path);
+    const answer = await withRetries(
+      () => this.get(key, range),
+      (error) =>
+        error instanceof NetworkError ||
+        (error instanceof GetFailure && TRANSIENT_STATUS.has(error.answer.status)),
+    ).catch((error: unknown) => {
+      if (error instanceof NetworkError)
+        throw this.failure('read', path, { name: 'NetworkError', message: error.reason });
+      if (!(error instanceof GetFailure)) throw error;
+      const { status, code, message } = error.answer;
+      throw this.failure('read', path, { name: code, message, $metadata: { httpStatusCode: status } });
+    });
+    // A range that starts at or past the end holds nothing (HTTP 416).
+    if (answer.status === 416) return new Uint8Array(0);
+    return new Uint8Array(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength);
+  }
+
+  private async get(key: string, range?: { offset: number; length: number }): Promise<GetAnswer> {
+    const answer = await this.getter.get(key, range);
+    if (answer.status < 300 || (range && answer.status === 416)) return answer;
+    throw new GetFailure(answer);
   }
 
   async write(path: string, bytes: Uint8Array, contentType?: string): Promise<void> {
@@ -192,6 +213,13 @@ export class S3Storage implements WritableStorage {
       this.secrets,
     );
     return Object.assign(failure, { status });
+  }
+}
+
+/** A GET that was answered with an error status. */
+class GetFailure extends Error {
+  constructor(readonly answer: GetAnswer) {
+    super(answer.code ?? `HTTP ${answer.status}`);
   }
 }
 
