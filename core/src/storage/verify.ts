@@ -86,13 +86,16 @@ export async function verifyDataset(
   input: ReadableStorage,
   work: WritableStorage,
 ): Promise<PermissionReport> {
-  const [reading, writing] = await Promise.all([verifyInput(input), verifyWork(work)]);
+  const [{ errors: readErrors, ...reading }, { errors: writeErrors, ...writing }] = await Promise.all([
+    verifyInput(input),
+    verifyWork(work),
+  ]);
   return {
     input: input.uri,
     work: work.uri,
     ...reading,
     ...writing,
-    errors: { ...reading.errors, ...writing.errors },
+    errors: { ...readErrors, ...writeErrors },
   };
 }
 

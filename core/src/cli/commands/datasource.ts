@@ -29,7 +29,7 @@ function allowed(report: PermissionReport): boolean {
 
 function describePermissions(report: PermissionReport): string {
   const line = (name: string, value: boolean | null, where: string, error?: string) =>
-    `  ${value === null ? '-' : value ? 'yes' : 'NO '} ${name.padEnd(9)} ${where}${error ? `: ${error}` : ''}`;
+    `  ${value === null ? '-  ' : value ? 'yes' : 'NO '} ${name.padEnd(9)} ${error ?? where}`;
   return [
     line('list', report.canList, report.input, report.errors.list),
     line('read', report.canRead, report.input, report.errors.read),
