@@ -38,10 +38,10 @@ import { spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, waitForPort } from '../scripts/lib/loopback.mjs';
 import { machine, OUT, parseArgs, peakRss, ROOT } from './lib/common.mjs';
 import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
@@ -275,36 +275,6 @@ function phaseFigures(a, b, objects) {
 
 // ---------------------------------------------------------------------------------------------
 // Parent.
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port, child, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`versitygw exited with ${child.exitCode}`);
-    const open = await new Promise((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`versitygw does not listen on 127.0.0.1:${port} after ${timeoutMs} ms`);
-}
 
 /**
  * versitygw over a fresh folder (the way core/test/servers/s3.ts starts it, without IAM), with

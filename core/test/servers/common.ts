@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
+import { freePort, waitForPort } from '../../../scripts/lib/loopback.mjs';
 import { REPOSITORY } from '../helpers.js';
+
+export { freePort };
 
 /** Where `scripts/setup.sh --test` builds the Go storage servers (versitygw, fake-gcs-server). */
 export const SERVER_BIN = join(REPOSITORY, '.test-servers/bin');
@@ -12,39 +14,6 @@ export function serverBinary(name: string): string {
   if (!existsSync(file))
     throw new Error(`${file} is missing: run scripts/setup.sh --test (it builds it with go install)`);
   return file;
-}
-
-/** A port free on loopback right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something accepts connections on the port; fails after `timeoutMs` or when the process exits. */
-export async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`server exited with ${child.exitCode} before listening on ${port}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
 /** Starts a server process (its output kept for failures) and waits until it listens on `port`. */
