@@ -41,7 +41,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitForPort } from '../scripts/lib/loopback.mjs';
+import { freePort, stopProcess, waitForPort } from '../scripts/lib/loopback.mjs';
 import { machine, OUT, parseArgs, peakRss, ROOT } from './lib/common.mjs';
 import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
@@ -300,14 +300,7 @@ async function startVersitygw(dataDir, keepAlive) {
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   await waitForPort(port, child);
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  return { endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop };
+  return { endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopProcess(child) };
 }
 
 /** The CIFAR-10 test JPEGs, extracted to `dir`: [{ cls, name, bytes }], sorted. */

@@ -36,3 +36,12 @@ export async function waitForPort(port, child, timeoutMs = 20_000) {
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
+
+/** Stops a started server: SIGTERM, then SIGKILL if it is still there after 3 s. */
+export async function stopProcess(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, waitForPort } from '../../../scripts/lib/loopback.mjs';
+import { freePort, stopProcess, waitForPort } from '../../../scripts/lib/loopback.mjs';
 import { REPOSITORY } from '../helpers.js';
 
 export { freePort };
@@ -36,12 +36,5 @@ export async function startServer(
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}: ${output.slice(-2000)}`);
   }
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  return { child, output: () => output, stop };
+  return { child, output: () => output, stop: () => stopProcess(child) };
 }
