@@ -8,6 +8,7 @@ import { Storage as GcsClient } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embedDataset } from '../src/embed/run.js';
 import { ingest } from '../src/ingest/index.js';
+import { startServer } from '../src/server/server.js';
 import { Workspace } from '../src/store/workspace.js';
 import { COCO128, REPOSITORY, tempDir, testVideo, winnowWithEnv } from './helpers.js';
 import { startAzurite } from './servers/azurite.js';
@@ -177,6 +178,41 @@ describe('an S3 input with a separate S3 work location (versitygw on loopback)',
     expect(refused.stderr).toMatch(
       /^winnow: embed cannot start: no write permission in s3:\/\/photos\/\.winnow\/ \(.*AccessDenied/,
     );
+  }, 60_000);
+
+  it("the local server hands the browser signed URLs for a bucket's media and thumbnails, never keys", async () => {
+    Object.assign(process.env, ENV); // the dataset names these variables; the server reads them
+    const ws = await Workspace.open(workspace);
+    const local = await startServer(ws);
+    try {
+      const get = (path: string) =>
+        fetch(`${local.url}${path}`, {
+          headers: { authorization: `Bearer ${local.token}` },
+          redirect: 'manual',
+        });
+      for (const [path, bucket] of [
+        ['/api/datasets/coco/samples/1/media', 'photos'],
+        ['/api/datasets/coco/samples/1/thumbnail', 'work'],
+      ] as const) {
+        const answer = await get(path);
+        expect(answer.status).toBe(302);
+        const url = answer.headers.get('location')!;
+        expect(url.startsWith(`${server.endpoint}/${bucket}/`)).toBe(true);
+        expect(url).toMatch(/X-Amz-Expires=900.*X-Amz-Signature=/);
+        for (const secret of [READER.secretAccessKey, WRITER.secretAccessKey])
+          expect(url).not.toContain(secret);
+        const fetched = await fetch(url);
+        expect(fetched.status).toBe(200);
+      }
+      const media = await fetch((await get('/api/datasets/coco/samples/1/media')).headers.get('location')!);
+      expect(Buffer.from(await media.arrayBuffer())).toEqual(
+        readFileSync(join(COCO128, 'images', IMAGES[0]!)),
+      );
+    } finally {
+      await local.close();
+      ws.close();
+      for (const name of Object.keys(ENV)) delete process.env[name];
+    }
   }, 60_000);
 
   it('a wrong secret fails ingest with a one-line error that names the bucket and not the secret', async () => {

@@ -11,6 +11,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerQuery } from './commands/query.js';
 import { registerSearch } from './commands/search.js';
 import { registerSelect } from './commands/select.js';
+import { registerServe } from './commands/serve.js';
 import { registerTag } from './commands/tag.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerTag(program);
   registerExport(program);
   registerDatasource(program);
+  registerServe(program);
   registerInfo(program);
   registerDemo(program);
   return program;

@@ -1,0 +1,234 @@
+import type { ServerResponse } from 'node:http';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { analyze } from '../analyze/analyze.js';
+import { embedDataset } from '../embed/run.js';
+import { searchDataset } from '../embed/search.js';
+import { WinnowError } from '../errors.js';
+import { ingest } from '../ingest/ingest.js';
+import { runQuery } from '../query/run.js';
+import type { Selection } from '../query/selection.js';
+import { checkSelectionConfig } from '../select/config.js';
+import { runSelection } from '../select/run.js';
+import { openDatasetStorage } from '../storage/open.js';
+import { sampleCounts } from '../store/counts.js';
+import type { Dataset, Workspace } from '../store/workspace.js';
+import { Tags } from '../tags/tags.js';
+import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
+import type { Jobs } from './jobs.js';
+
+const PAGE_LIMIT = 1000;
+
+/**
+ * The JSON API over one workspace: datasets, pages of samples (a read-only SQL condition
+ * filters them), queries, tags, search, 2-D points as Arrow IPC, thumbnails and media (a signed
+ * URL to follow, or the bytes), and long jobs (ingest, embed, analyze, select) with progress
+ * events and cancellation.
+ */
+export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
+  const dataset = (context: RequestContext) => ws.dataset(decodeURIComponent(context.params.dataset!));
+  return [
+    route('GET', '/api/health', async () => ({ workspace: ws.dir, pid: process.pid })),
+    route('GET', '/api/datasets', async () =>
+      Promise.all(
+        (await ws.datasets()).map(async (d) => ({
+          name: d.name,
+          input: d.input.uri,
+          work: d.work.uri,
+          ...(await sampleCounts(ws.db, d.id)),
+        })),
+      ),
+    ),
+    route('GET', '/api/datasets/:dataset/samples', async (context) =>
+      samplePage(ws, await dataset(context), context.query),
+    ),
+    route('POST', '/api/datasets/:dataset/query', async (context) => {
+      const body = await context.json();
+      return runQuery(ws, text(body, 'sql'), {
+        dataset: await dataset(context),
+        maxRows: optionalInteger(body.max_rows, 'max_rows'),
+      });
+    }),
+    route('GET', '/api/datasets/:dataset/tags', async (context) =>
+      new Tags(ws, await dataset(context)).list(),
+    ),
+    route('POST', '/api/datasets/:dataset/tags', async (context) => {
+      const body = await context.json();
+      return new Tags(ws, await dataset(context)).create(text(body, 'name'), body.selection as Selection);
+    }),
+    route('POST', '/api/datasets/:dataset/search', async (context) => {
+      const body = await context.json();
+      return searchDataset(ws, await dataset(context), body);
+    }),
+    route('GET', '/api/datasets/:dataset/points', async (context) =>
+      sendPoints(ws, await dataset(context), context.query.get('projection') ?? undefined, context.response),
+    ),
+    route('GET', '/api/datasets/:dataset/samples/:id/thumbnail', async (context) => {
+      const { work } = await openDatasetStorage(await dataset(context));
+      const path = `thumbnails/${sampleId(context)}.jpg`;
+      return sendObject(context.response, await work.signedUrl(path), () => work.read(path), 'image/jpeg');
+    }),
+    route('GET', '/api/datasets/:dataset/samples/:id/media', async (context) => {
+      const chosen = await dataset(context);
+      const sample = await ws.db.one<{ path: string; format: string | null }>(
+        "SELECT path, format FROM winnow.samples WHERE dataset_id = ? AND sample_id = ? AND kind IN ('image', 'video')",
+        [chosen.id, sampleId(context)],
+      );
+      if (!sample)
+        throw new WinnowError(
+          'not_found',
+          `dataset '${chosen.name}' has no image or video ${sampleId(context)}`,
+        );
+      const { input } = await openDatasetStorage(chosen);
+      const type = MEDIA_TYPES[sample.format ?? ''] ?? 'application/octet-stream';
+      return sendObject(
+        context.response,
+        await input.signedUrl(sample.path),
+        () => input.read(sample.path),
+        type,
+      );
+    }),
+    route('POST', '/api/jobs', async (context) => startJob(ws, jobs, await context.json())),
+    route('GET', '/api/jobs/:id', async (context) => jobs.get(context.params.id!)),
+    route('DELETE', '/api/jobs/:id', async (context) => jobs.cancel(context.params.id!)),
+    route('GET', '/api/jobs/:id/events', async (context) => streamEvents(jobs, context)),
+  ];
+}
+
+const MEDIA_TYPES: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  tiff: 'image/tiff',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  avi: 'video/x-msvideo',
+};
+
+async function samplePage(ws: Workspace, dataset: Dataset, query: URLSearchParams) {
+  const offset = optionalInteger(query.get('offset') ?? undefined, 'offset') ?? 0;
+  const limit = Math.min(PAGE_LIMIT, optionalInteger(query.get('limit') ?? undefined, 'limit') ?? 100);
+  const where = query.get('where')?.trim() || 'true';
+  const scope = { dataset, timeoutMs: 10_000 };
+  const [count, page] = await Promise.all([
+    runQuery(ws, `SELECT count(*) AS total FROM samples WHERE (${where})`, scope),
+    runQuery(
+      ws,
+      `SELECT sample_id, kind, filename, format, width, height, status, reason FROM samples WHERE (${where})
+       ORDER BY sample_id LIMIT ${limit} OFFSET ${offset}`,
+      scope,
+    ),
+  ]);
+  return { total: Number(count.rows[0]?.total ?? 0), offset, limit, samples: page.rows };
+}
+
+/**
+ * A projection's points as Arrow IPC: sample_id (int32), x and y (float32), 12 bytes a point.
+ * Without a name, the dataset's newest projection.
+ */
+async function sendPoints(
+  ws: Workspace,
+  dataset: Dataset,
+  name: string | undefined,
+  response: ServerResponse,
+) {
+  const projection = await ws.db.one<{ projection_id: number; name: string }>(
+    `SELECT projection_id, name FROM winnow.projections WHERE dataset_id = ? AND (? IS NULL OR name = ?)
+     ORDER BY created_at DESC LIMIT 1`,
+    [dataset.id, name ?? null, name ?? null],
+  );
+  if (!projection) {
+    throw new WinnowError(
+      'not_found',
+      `dataset '${dataset.name}' has no projection${name ? ` named '${name}'` : ''} (winnow analyze --projection)`,
+    );
+  }
+  const rows = await ws.db.all<{ sample_id: number; x: number; y: number }>(
+    'SELECT sample_id, x, y FROM winnow.coordinates WHERE projection_id = ? ORDER BY sample_id',
+    [projection.projection_id],
+  );
+  const table = tableFromArrays({
+    sample_id: Int32Array.from(rows, (r) => r.sample_id),
+    x: Float32Array.from(rows, (r) => r.x),
+    y: Float32Array.from(rows, (r) => r.y),
+  });
+  sendBytes(response, tableToIPC(table, 'stream'), 'application/vnd.apache.arrow.stream');
+  return RESPONDED;
+}
+
+/** A stored object for the browser: a redirect to its signed URL, or its bytes when the store signs none. */
+async function sendObject(
+  response: ServerResponse,
+  url: string | undefined,
+  read: () => Promise<Uint8Array>,
+  contentType: string,
+) {
+  if (url) {
+    response.writeHead(302, { ...BASE_HEADERS, location: url });
+    response.end();
+  } else sendBytes(response, await read(), contentType);
+  return RESPONDED;
+}
+
+function startJob(ws: Workspace, jobs: Jobs, body: Record<string, unknown>) {
+  const kind = text(body, 'kind');
+  const name = text(body, 'dataset');
+  const options = (body.options ?? {}) as Record<string, unknown>;
+  const needDataset = () => ws.dataset(name);
+  const work: Record<string, Parameters<Jobs['start']>[2]> = {
+    ingest: (signal, onProgress) =>
+      ingest(ws, text(body, 'location'), { ...options, dataset: name, signal, onProgress }),
+    embed: async (signal, onProgress) =>
+      embedDataset(ws, await needDataset(), { ...options, signal, onProgress }),
+    analyze: async (signal, onProgress) =>
+      analyze(ws, await needDataset(), { ...options, signal, onProgress }),
+    select: async (signal, onProgress) =>
+      runSelection(ws, await needDataset(), checkSelectionConfig(body.config, 'config'), {
+        tag: text(body, 'tag'),
+        signal,
+        onProgress,
+      }),
+  };
+  const run = work[kind];
+  if (!run)
+    throw new WinnowError(
+      'invalid_argument',
+      `kind: '${kind}' is not one of ${Object.keys(work).join(', ')}`,
+    );
+  return jobs.start(kind, name, run);
+}
+
+/** Server-sent events: `progress` while the job runs, then one `end` with its state and result. */
+async function streamEvents(jobs: Jobs, context: RequestContext) {
+  const { response, request } = context;
+  jobs.get(context.params.id!);
+  response.writeHead(200, { ...BASE_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
+  const stop = jobs.follow(context.params.id!, (event) => {
+    response.write(
+      `event: ${event.type}\ndata: ${JSON.stringify(event.type === 'end' ? event.job : event.progress)}\n\n`,
+    );
+    if (event.type === 'end') response.end();
+  });
+  request.on('close', stop);
+  return RESPONDED;
+}
+
+function text(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || !value)
+    throw new WinnowError('invalid_argument', `${field}: expected a string`);
+  return value;
+}
+
+function optionalInteger(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) {
+    throw new WinnowError('invalid_argument', `${field}: expected a non-negative integer`);
+  }
+  return number;
+}
+
+function sampleId(context: RequestContext): number {
+  return optionalInteger(context.params.id, 'sample id')!;
+}

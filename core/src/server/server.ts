@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WinnowError } from '../errors.js';
+import type { Workspace } from '../store/workspace.js';
+import { apiRoutes } from './api.js';
+import { isLoopbackHost, newToken, tokenMatches } from './auth.js';
+import { RESPONDED, type Route, readJson, sendError, sendJson } from './http.js';
+import { Jobs } from './jobs.js';
+import { type RuntimeInfo, removeRuntime, writeRuntime } from './runtime.js';
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  /** Required on every request: `Authorization: Bearer <token>`, or `?token=` where no header can be set (an image's src, an EventSource). */
+  token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a workspace on 127.0.0.1 (a random port unless given). Every request needs the token
+ * and a loopback Host header; no CORS header is ever sent, so other origins cannot read answers.
+ * Its runtime file (port, token, pid; mode 0600) lets other local clients find it.
+ */
+export async function startServer(ws: Workspace, options: { port?: number } = {}): Promise<LocalServer> {
+  const token = newToken();
+  const jobs = new Jobs();
+  const routes = apiRoutes(ws, jobs);
+  const server = createServer((request, response) => {
+    handle(routes, token, port(), request, response).catch((error) => sendError(response, error));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const port = () => (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port()}`;
+  const info: RuntimeInfo = {
+    url,
+    port: port(),
+    token,
+    pid: process.pid,
+    workspace: ws.dir,
+    started: new Date().toISOString(),
+  };
+  writeRuntime(info);
+  return {
+    url,
+    port: port(),
+    token,
+    close: async () => {
+      removeRuntime(ws.dir);
+      await jobs.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function handle(
+  routes: Route[],
+  token: string,
+  port: number,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  if (!isLoopbackHost(request.headers.host, port)) {
+    sendJson(response, 403, {
+      error: { code: 'permission_denied', message: 'the Host header must name 127.0.0.1 or localhost' },
+    });
+    return;
+  }
+  const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+  if (!tokenMatches(bearer ?? url.searchParams.get('token') ?? undefined, token)) {
+    sendJson(response, 401, { error: { code: 'unauthenticated', message: 'a valid token is required' } });
+    return;
+  }
+  const match = findRoute(routes, request.method ?? 'GET', url.pathname);
+  if (!match) throw new WinnowError('not_found', `no ${request.method} ${url.pathname}`);
+  const result = await match.route.handler({
+    request,
+    response,
+    params: match.params,
+    query: url.searchParams,
+    json: () => readJson(request),
+  });
+  if (result !== RESPONDED) sendJson(response, 200, result);
+}
+
+function findRoute(routes: Route[], method: string, path: string) {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const found = route.pattern.exec(path);
+    if (found) return { route, params: { ...found.groups } as Record<string, string> };
+  }
+  return undefined;
+}

@@ -1,0 +1,231 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ingest } from '../src/ingest/index.js';
+import { findRunning, runtimeFile } from '../src/server/runtime.js';
+import { type LocalServer, startServer } from '../src/server/server.js';
+import type { Workspace } from '../src/store/workspace.js';
+import { COCO128, REPOSITORY, tempDir, tempWorkspace, winnow } from './helpers.js';
+
+const MODELS = join(REPOSITORY, '../shared/models');
+const IMAGES = join(COCO128, 'images');
+
+let open: { ws: Workspace; server: LocalServer }[] = [];
+afterEach(async () => {
+  for (const { ws, server } of open.splice(0)) {
+    await server.close();
+    ws.close();
+  }
+});
+
+async function served(): Promise<{ ws: Workspace; server: LocalServer }> {
+  const ws = await tempWorkspace();
+  await ingest(ws, IMAGES, { dataset: 'coco' });
+  const server = await startServer(ws);
+  open.push({ ws, server });
+  return { ws, server };
+}
+
+function call(server: LocalServer, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = { authorization: `Bearer ${server.token}`, ...(init.headers as Record<string, string>) };
+  return fetch(`${server.url}${path}`, { ...init, headers, redirect: 'manual' });
+}
+
+async function json(server: LocalServer, path: string, body?: unknown): Promise<any> {
+  const response = await call(
+    server,
+    path,
+    body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) },
+  );
+  const value = await response.json();
+  if (!response.ok)
+    throw Object.assign(new Error(value.error?.message), { status: response.status, body: value });
+  return value;
+}
+
+/** Starts a job and reads its server-sent events to the end; returns the progress seen and the end. */
+async function runJob(server: LocalServer, job: Record<string, unknown>) {
+  const started = await json(server, '/api/jobs', job);
+  const response = await call(server, `/api/jobs/${started.id}/events`);
+  expect(response.headers.get('content-type')).toBe('text/event-stream');
+  const events = (await response.text())
+    .trim()
+    .split('\n\n')
+    .map((block) => {
+      const [type, data] = block.split('\n').map((line) => line.slice(line.indexOf(':') + 2));
+      return { type, data: JSON.parse(data!) };
+    });
+  return { progress: events.filter((e) => e.type === 'progress'), end: events.at(-1)!.data };
+}
+
+describe('the local server refuses what is not a local client with the token', () => {
+  it('needs the token, a loopback Host, and sends no CORS header', async () => {
+    const { server } = await served();
+    expect((await fetch(`${server.url}/api/datasets`)).status).toBe(401);
+    const wrong = await fetch(`${server.url}/api/datasets`, {
+      headers: { authorization: `Bearer ${'0'.repeat(64)}` },
+    });
+    expect(wrong.status).toBe(401);
+    expect((await call(server, '/api/datasets')).status).toBe(200);
+    expect((await fetch(`${server.url}/api/datasets?token=${server.token}`)).status).toBe(200);
+    expect(server.token).toMatch(/^[0-9a-f]{64}$/);
+    // A DNS-rebinding page reaches 127.0.0.1 under its own name: refused even with the token.
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${server.url}/api/datasets`,
+        { headers: { host: `evil.example:${server.port}`, authorization: `Bearer ${server.token}` } },
+        (res) => resolve(res.statusCode ?? 0),
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+    const preflight = await call(server, '/api/datasets', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' },
+    });
+    const answers = [
+      preflight,
+      await call(server, '/api/datasets', { headers: { origin: 'http://evil.example' } }),
+    ];
+    for (const answer of answers) expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('leaves a runtime file only its owner can read, found by other clients, removed on close', async () => {
+    const { ws, server } = await served();
+    const file = runtimeFile(ws.dir);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      url: server.url,
+      token: server.token,
+      pid: process.pid,
+    });
+    expect(await findRunning(ws.dir)).toMatchObject({ url: server.url });
+    await server.close();
+    open = [];
+    ws.close();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('`winnow serve` a second time attaches to the running server', async () => {
+    const dir = join(tempDir(), '.winnow');
+    expect((await winnow(dir, 'ingest', IMAGES, '--dataset', 'coco')).code).toBe(0);
+    const first = spawn('node', [
+      join(REPOSITORY, 'core/bin/winnow.js'),
+      '--workspace',
+      dir,
+      'serve',
+      '--json',
+    ]);
+    try {
+      let printed = '';
+      first.stdout.on('data', (d) => {
+        printed += d;
+      });
+      while (!printed.includes('}')) await new Promise((r) => setTimeout(r, 100));
+      const started = JSON.parse(printed);
+      expect(started).toMatchObject({ attached: false, pid: first.pid });
+      const second = await winnow(dir, 'serve', '--json');
+      expect(second.code).toBe(0);
+      expect(JSON.parse(second.stdout)).toEqual({ ...started, attached: true });
+      expect(second.stdout + printed).not.toContain(JSON.parse(readFileSync(runtimeFile(dir), 'utf8')).token);
+    } finally {
+      const exited = new Promise((r) => first.once('exit', r));
+      first.kill('SIGTERM');
+      await exited;
+    }
+    expect(existsSync(runtimeFile(dir))).toBe(false);
+  }, 30_000);
+});
+
+describe('the local server API', () => {
+  it('lists datasets, pages samples under a SQL condition, runs read-only queries', async () => {
+    const { server } = await served();
+    expect(await json(server, '/api/datasets')).toEqual([
+      expect.objectContaining({ name: 'coco', input: IMAGES, samples: 128, images: 128 }),
+    ]);
+    const page = await json(
+      server,
+      `/api/datasets/coco/samples?offset=10&limit=5&where=${encodeURIComponent('width < 640')}`,
+    );
+    const narrow = await json(server, '/api/datasets/coco/query', {
+      sql: 'SELECT count(*) AS n FROM samples WHERE width < 640',
+    });
+    expect(page.total).toBe(narrow.rows[0].n);
+    expect(page.total).toBeGreaterThan(15);
+    expect(page.samples).toHaveLength(5);
+    expect(page.samples.every((s: { width: number }) => s.width < 640)).toBe(true);
+    const query = await json(server, '/api/datasets/coco/query', {
+      sql: 'SELECT count(*) AS n FROM samples',
+    });
+    expect(query.rows).toEqual([{ n: 128 }]);
+    await expect(
+      json(server, '/api/datasets/coco/query', { sql: 'DELETE FROM samples' }),
+    ).rejects.toMatchObject({
+      status: 400,
+      body: { error: { code: 'refused_sql' } },
+    });
+    await expect(json(server, '/api/datasets/nope/samples')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('runs embed and analyze as jobs with progress; serves thumbnails, media and the points as Arrow', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const { server } = await served();
+    const embedded = await runJob(server, {
+      kind: 'embed',
+      dataset: 'coco',
+      options: { model: 'squeezenet1.1', device: 'cpu' },
+    });
+    expect(embedded.end).toMatchObject({ state: 'done', result: { embedded: 128 } });
+    expect(embedded.progress.at(-1)!.data).toMatchObject({ phase: 'embed', done: 128, total: 128 });
+    const thumbnail = await call(server, '/api/datasets/coco/samples/1/thumbnail');
+    expect(thumbnail.headers.get('content-type')).toBe('image/jpeg');
+    expect((await thumbnail.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    const media = await call(server, '/api/datasets/coco/samples/1/media');
+    expect(Buffer.from(await media.arrayBuffer())).toEqual(readFileSync(join(IMAGES, '000000000009.jpg')));
+    const analyzed = await runJob(server, {
+      kind: 'analyze',
+      dataset: 'coco',
+      options: { projection: true },
+    });
+    expect(analyzed.end).toMatchObject({ state: 'done', result: { projection: { points: 128 } } });
+    const points = await call(server, '/api/datasets/coco/points');
+    expect(points.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
+    const bytes = new Uint8Array(await points.arrayBuffer());
+    const table = tableFromIPC(bytes);
+    expect(table.numRows).toBe(128);
+    expect(table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'sample_id:Int32',
+      'x:Float32',
+      'y:Float32',
+    ]);
+    expect(Number.isFinite(table.getChild('x')!.get(0))).toBe(true);
+  }, 120_000);
+
+  it('cancels a running job and a queued one', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const { server } = await served();
+    const running = await json(server, '/api/jobs', {
+      kind: 'embed',
+      dataset: 'coco',
+      options: { model: 'mobilenetv2-int8', device: 'cpu' },
+    });
+    const queued = await json(server, '/api/jobs', {
+      kind: 'analyze',
+      dataset: 'coco',
+      options: { typicality: true },
+    });
+    expect((await json(server, `/api/jobs/${queued.id}`)).state).toBe('queued');
+    await call(server, `/api/jobs/${queued.id}`, { method: 'DELETE' });
+    await call(server, `/api/jobs/${running.id}`, { method: 'DELETE' });
+    const events = await call(server, `/api/jobs/${running.id}/events`);
+    expect(await events.text()).toMatch(/event: end\ndata: .*"state":"cancelled"/);
+    expect(await json(server, `/api/jobs/${queued.id}`)).toMatchObject({ state: 'cancelled' });
+    await expect(json(server, '/api/jobs', { kind: 'explode', dataset: 'coco' })).rejects.toMatchObject({
+      status: 400,
+    });
+  }, 60_000);
+});
