@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { machine, OUT, parseArgs, ROOT } from './lib/common.mjs';
+import { machine, mulberry32, OUT, parseArgs, ROOT } from './lib/common.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const N = Number(args.samples ?? 1_000_000);
@@ -26,18 +26,6 @@ const PAGE = 100;
 const DIR = join(OUT, `server-${N}`, '.winnow');
 const log = (...parts) => console.error('[bench:server]', ...parts);
 const GENERATOR_VERSION = 1;
-
-/** mulberry32, so every run asks the same questions. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A workspace with one dataset of N image samples and a 2-D projection of all of them. */
 async function ensureWorkspace() {
@@ -135,7 +123,7 @@ async function timed(name, server, makePath) {
 await ensureWorkspace();
 const server = await startServe();
 try {
-  const rand = random(42);
+  const rand = mulberry32(42); // every run asks the same questions
   const base = '/api/datasets/bench/samples';
   const grid = await timed(
     'grid page',

@@ -33,6 +33,7 @@ function call(server: LocalServer, path: string, init: RequestInit = {}): Promis
   return fetch(`${server.url}${path}`, { ...init, headers, redirect: 'manual' });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the answers' shapes are what the assertions check
 async function json(server: LocalServer, path: string, body?: unknown): Promise<any> {
   const response = await call(
     server,
