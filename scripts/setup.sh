@@ -23,9 +23,12 @@ install_debian_packages() {
 # The projection tests run the reference PaCMAP (Python package `pacmap`) beside the native one;
 # the search tests write a tiny ONNX text tower with the `onnx` package.
 TEST_VENV=.venv-test
-TEST_PYTHON_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2)
+# The kernel package's tests (extension-jupyter/tests) run the magics in a real kernel through nbclient.
+TEST_PYTHON_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2 pytest==9.2.0 nbclient==0.11.0 nbformat==5.11.1
+  ipykernel==7.4.0 PyYAML==6.0.4 pandas==3.1.1)
 install_test_python() {
-  if [ -x "$TEST_VENV/bin/python" ] && "$TEST_VENV/bin/python" -c 'import numpy, pacmap, onnx' >/dev/null 2>&1; then
+  if [ -x "$TEST_VENV/bin/python" ] &&
+    "$TEST_VENV/bin/python" -c 'import numpy, pacmap, onnx, pytest, nbclient, nbformat, ipykernel, yaml, pandas' >/dev/null 2>&1; then
     return 0
   fi
   local python=${PYTHON:-python3}

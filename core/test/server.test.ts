@@ -228,5 +228,16 @@ describe('the local server API', () => {
     await expect(json(server, '/api/jobs', { kind: 'explode', dataset: 'coco' })).rejects.toMatchObject({
       status: 400,
     });
+    // Storage options as the command line writes them, checked by the same parser.
+    const bad = await runJob(server, {
+      kind: 'ingest',
+      dataset: 'b',
+      location: IMAGES,
+      options: { storage: ['bogus=1'] },
+    });
+    expect(bad.end).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/^storage bogus: unknown storage option/),
+    });
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import type { Selection } from '../query/selection.js';
 import { checkSelectionConfig } from '../select/config.js';
 import { runSelection } from '../select/run.js';
 import { openDatasetStorage } from '../storage/open.js';
+import { checkOptions, type DatasourceOptions, parseStorageOptions } from '../storage/options.js';
 import { sampleCounts } from '../store/counts.js';
 import { readVectors } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
@@ -188,7 +189,14 @@ function startJob(ws: Workspace, jobs: Jobs, body: Record<string, unknown>) {
   const needDataset = () => ws.dataset(name);
   const work: Record<string, Parameters<Jobs['start']>[2]> = {
     ingest: (signal, onProgress) =>
-      ingest(ws, text(body, 'location'), { ...options, dataset: name, signal, onProgress }),
+      ingest(ws, text(body, 'location'), {
+        ...options,
+        storage: storageOptions(options.storage, 'storage'),
+        workStorage: storageOptions(options.workStorage, 'workStorage'),
+        dataset: name,
+        signal,
+        onProgress,
+      }),
     embed: async (signal, onProgress) =>
       embedDataset(ws, await needDataset(), { ...options, signal, onProgress }),
     analyze: async (signal, onProgress) =>
@@ -222,6 +230,12 @@ async function streamEvents(jobs: Jobs, context: RequestContext) {
   });
   request.on('close', stop);
   return RESPONDED;
+}
+
+/** Storage options as the CLI writes them (`["endpoint=…", "path-style"]`) or as an object. */
+function storageOptions(value: unknown, field: string): DatasourceOptions | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? parseStorageOptions(value.map(String), field) : checkOptions(value, field);
 }
 
 function text(body: Record<string, unknown>, field: string): string {

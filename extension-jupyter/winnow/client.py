@@ -1,0 +1,386 @@
+"""A client of a workspace's local Winnow server: it finds the server (or starts one) and speaks
+its JSON API. The engine lives in the server; this module only moves requests and answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import IO, Any
+
+import yaml
+
+START_TIMEOUT_S = 60.0
+HEALTH_TIMEOUT_S = 2.0
+REQUEST_TIMEOUT_S = 300.0
+
+# Never through a proxy: the server is on loopback, and the token must not leave the machine.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class WinnowError(Exception):
+    """The one error this package raises: a one-line message (the server's, or the job's) and its code."""
+
+    def __init__(self, message: str, code: str = "error") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_clients: dict[str, Client] = {}
+
+
+def connect(workspace: str | os.PathLike[str] | None = None) -> Client:
+    """The client of a workspace's server, started when none answers; one per workspace per process.
+
+    The workspace is `workspace`, else $WINNOW_WORKSPACE, else ./.winnow (as the CLI does)."""
+    directory = workspace_dir(workspace)
+    client = _clients.get(directory)
+    if client is None or not client.alive():
+        client = Client(_find_or_start(directory))
+        _clients[directory] = client
+    return client
+
+
+def workspace_dir(workspace: str | os.PathLike[str] | None = None) -> str:
+    """The workspace folder as an absolute path, so a later chdir in the notebook changes nothing."""
+    chosen = workspace or os.environ.get("WINNOW_WORKSPACE") or ".winnow"
+    return os.path.abspath(os.path.expanduser(os.fspath(chosen)))
+
+
+def server_command() -> list[str]:
+    """How to run the CLI: $WINNOW_COMMAND (split like a shell would), else `winnow` on the PATH."""
+    configured = os.environ.get("WINNOW_COMMAND", "").strip()
+    if configured:
+        return shlex.split(configured)
+    found = shutil.which("winnow")
+    if found:
+        return [found]
+    raise WinnowError(
+        "cannot find the winnow command: put `winnow` on the PATH, or set WINNOW_COMMAND "
+        "(e.g. WINNOW_COMMAND='node /path/to/winnow/core/bin/winnow.js')",
+        "not_found",
+    )
+
+
+def _find_or_start(directory: str) -> dict[str, Any]:
+    """The runtime info of the workspace's server: the running one if it answers, else a new one."""
+    info = _read_runtime(directory)
+    if info and Client(info).alive():
+        return info
+    _start_server(directory)
+    info = _read_runtime(directory)
+    if not info:
+        raise WinnowError(f"the winnow server started but wrote no {_runtime_file(directory)}", "unavailable")
+    return info
+
+
+def _runtime_file(directory: str) -> str:
+    return os.path.join(directory, "server.json")
+
+
+def _read_runtime(directory: str) -> dict[str, Any] | None:
+    try:
+        with open(_runtime_file(directory), encoding="utf-8") as file:
+            return json.load(file)
+    except (OSError, ValueError):
+        return None
+
+
+def _start_server(directory: str) -> None:
+    """Starts `winnow serve` in its own session (a kernel interrupt must not stop it) and waits
+    until it prints its address; its stderr goes to server.log in the workspace."""
+    os.makedirs(directory, exist_ok=True)
+    log_path = os.path.join(directory, "server.log")
+    command = [*server_command(), "--workspace", directory, "serve", "--json"]
+    with tempfile.TemporaryFile() as out, open(log_path, "ab") as log:
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=out, stderr=log, start_new_session=True
+            )
+        except OSError as error:
+            raise WinnowError(
+                f"cannot run {shlex.join(command[:-4])}: {error.strerror}", "not_found"
+            ) from None
+        _wait_for_address(process, out, log_path)
+
+
+def _wait_for_address(process: subprocess.Popen[bytes], out: IO[bytes], log_path: str) -> None:
+    """Waits for the JSON that `serve --json` prints once it listens (or finds a server already running)."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        exited = process.poll() is not None
+        out.seek(0)
+        try:
+            json.loads(out.read().decode("utf-8"))
+            return
+        except ValueError:
+            pass
+        if exited:
+            reason = _last_line(log_path) or f"exit status {process.returncode}"
+            raise WinnowError(f"the winnow server did not start: {reason} (log: {log_path})", "unavailable")
+        time.sleep(0.05)
+    process.terminate()
+    raise WinnowError(
+        f"the winnow server did not start within {START_TIMEOUT_S:.0f} s (log: {log_path})", "unavailable"
+    )
+
+
+def _last_line(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            lines = [line.strip() for line in file if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+class Client:
+    """A workspace's server, reached with the token from its runtime file (server.json)."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.url: str = info["url"]
+        self.workspace: str = info.get("workspace", "")
+        self.pid: int | None = info.get("pid")
+        self._token: str = info["token"]
+
+    def __repr__(self) -> str:
+        return f"<winnow.Client {self.workspace} at {self.url}>"
+
+    def alive(self) -> bool:
+        """Whether the server answers its health check with our token (a stale server.json does not).
+        A slow answer counts as alive: a busy server must not make us start a second writer."""
+        try:
+            self.request("GET", "/api/health", timeout=HEALTH_TIMEOUT_S)
+            return True
+        except WinnowError as error:
+            return error.code == "timeout"
+
+    def datasets(self) -> list[dict[str, Any]]:
+        """Each dataset: name, input, work and its counts."""
+        return self.request("GET", "/api/datasets")
+
+    def dataset(self, name: str) -> Dataset:
+        return Dataset(self, name)
+
+    def sql(self, sql: str, dataset: str) -> dict[str, Any]:
+        """Read-only SQL over a dataset's views: `{columns, rows, truncated, milliseconds}`."""
+        return self.request("POST", f"/api/datasets/{_quote(dataset)}/query", {"sql": sql})
+
+    def ingest(
+        self,
+        location: str,
+        dataset: str,
+        work: str | None = None,
+        storage: list[str] | dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Indexes a folder or bucket into a dataset; returns the ingest summary.
+
+        `storage` is how to reach the input, as in docs/storage.md: `["endpoint=URL", "path-style"]`
+        as on the command line, or `{"endpoint": URL, "pathStyle": True}`; the server checks it."""
+        options: dict[str, Any] = {}
+        if work:
+            options["work"] = _location(work)
+        if storage:
+            options["storage"] = storage
+        return self.job("ingest", dataset, location=_location(location), options=options)
+
+    def embed(self, dataset: str, **options: Any) -> dict[str, Any]:
+        """Embeds what has no embedding of the model yet; returns the summary.
+
+        Options as the API's (`model`, `device`, `batch_size`…), snake_case welcome."""
+        return self.job("embed", dataset, options=_camel_keys(options))
+
+    def analyze(self, dataset: str, **options: Any) -> dict[str, Any]:
+        """Typicality, a 2-D projection, near-duplicate groups; returns the summary.
+
+        Options: `typicality`, `projection` (True or a name), `duplicates` (a distance), `model`, `seed`."""
+        return self.job("analyze", dataset, options=_camel_keys(options))
+
+    def job(self, kind: str, dataset: str, **fields: Any) -> Any:
+        """Starts a job and waits for its end: its result, or WinnowError. Ctrl-C (a kernel
+        interrupt) cancels it on the server before it propagates."""
+        started = self.request("POST", "/api/jobs", {"kind": kind, "dataset": dataset, **fields})
+        try:
+            ended = self._follow(started["id"], kind)
+        except KeyboardInterrupt:
+            self._cancel(started["id"])
+            raise
+        if ended["state"] != "done":
+            raise WinnowError(ended.get("error") or f"the {kind} job was {ended['state']}", ended["state"])
+        return ended.get("result")
+
+    def request(
+        self, method: str, path: str, body: Any = None, timeout: float | None = REQUEST_TIMEOUT_S
+    ) -> Any:
+        """One API call: the answer's JSON, or WinnowError with the server's one-line message."""
+        try:
+            with self._open(method, path, body, timeout) as response:
+                return json.load(response)
+        except OSError as error:
+            raise self._unreachable(error) from None
+
+    def _open(self, method: str, path: str, body: Any, timeout: float | None) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        try:
+            return _OPENER.open(request, timeout=timeout)
+        except urllib.error.HTTPError as error:
+            raise _server_error(error) from None
+        except OSError as error:
+            raise self._unreachable(error) from None
+
+    def _unreachable(self, error: OSError) -> WinnowError:
+        reason = getattr(error, "reason", error)
+        code = "timeout" if isinstance(reason, (TimeoutError, socket.timeout)) else "unavailable"
+        return WinnowError(
+            f"cannot reach the winnow server at {self.url}: {reason or type(reason).__name__}", code
+        )
+
+    def _follow(self, job_id: str, kind: str) -> dict[str, Any]:
+        """Reads the job's server-sent events until its `end`, showing progress on a terminal."""
+        progress = _ProgressLine(kind) if _is_terminal(sys.stderr) else None
+        try:
+            with self._open("GET", f"/api/jobs/{job_id}/events", None, None) as stream:
+                for event, data in _events(stream):
+                    if event == "end":
+                        return data
+                    if progress and event == "progress":
+                        progress.show(data)
+        except OSError as error:
+            raise self._unreachable(error) from None
+        finally:
+            if progress:
+                progress.close()
+        raise WinnowError(f"the server closed the {kind} job's events before its end", "unavailable")
+
+    def _cancel(self, job_id: str) -> None:
+        try:
+            self.request("DELETE", f"/api/jobs/{job_id}")
+        except WinnowError:
+            pass  # it ended meanwhile, or the server is gone: nothing left to cancel
+
+
+class Dataset:
+    """One dataset of the workspace, by name."""
+
+    def __init__(self, client: Client, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<winnow.Dataset {self.name!r}>"
+
+    def select(self, config: str | dict[str, Any], tag: str) -> list[str]:
+        """Runs a selection config (a dict, or Lightly Worker YAML) and stores the picks as the new
+        tag; returns their filenames (relative to the dataset's root), in pick order."""
+        result = self.client.job("select", self.name, config=selection_config(config), tag=tag)
+        return list(result["filenames"])
+
+    def sql(self, query: str) -> dict[str, Any]:
+        """Read-only SQL over this dataset's views: `{columns, rows, truncated, milliseconds}`."""
+        return self.client.sql(query, self.name)
+
+    def tags(self) -> list[dict[str, Any]]:
+        return self.client.request("GET", f"/api/datasets/{_quote(self.name)}/tags")
+
+    def samples(self, where: str | None = None, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+        """A page of samples in id order, `{total, offset, limit, samples}`; `where` is an SQL condition."""
+        query = {"offset": offset, "limit": limit, **({"where": where} if where else {})}
+        path = f"/api/datasets/{_quote(self.name)}/samples?{urllib.parse.urlencode(query)}"
+        return self.client.request("GET", path)
+
+
+def selection_config(config: str | dict[str, Any]) -> dict[str, Any]:
+    """A selection config as the JSON object the server takes; YAML text is parsed here."""
+    if isinstance(config, str):
+        try:
+            config = yaml.safe_load(config)
+        except yaml.YAMLError as error:
+            summary = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise WinnowError(f"selection config: not valid YAML ({summary})", "invalid_argument") from None
+    if not isinstance(config, dict):
+        raise WinnowError("selection config: expected a mapping (n_samples, strategies…)", "invalid_argument")
+    return config
+
+
+class _ProgressLine:
+    """One line on stderr, rewritten in place: `winnow embed: embed 64/128`."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.shown = False
+
+    def show(self, progress: dict[str, Any]) -> None:
+        total = progress.get("total")
+        count = f"{progress.get('done', 0)}/{total}" if total is not None else f"{progress.get('done', 0)}"
+        sys.stderr.write(f"\rwinnow {self.kind}: {progress.get('phase', '')} {count}\x1b[K")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _events(stream: IO[bytes]) -> Iterator[tuple[str, Any]]:
+    """Server-sent events as (event, JSON data) pairs."""
+    event, data = "message", []
+    for raw in stream:
+        line = raw.decode("utf-8").rstrip("\r\n")
+        if not line:
+            if data:
+                yield event, json.loads("\n".join(data))
+            event, data = "message", []
+        elif line.startswith("event:"):
+            event = line[len("event:") :].strip()
+        elif line.startswith("data:"):
+            data.append(line[len("data:") :].removeprefix(" "))
+
+
+def _server_error(error: urllib.error.HTTPError) -> WinnowError:
+    """The server's `{"error": {code, message}}` as a WinnowError (else the bare HTTP status)."""
+    try:
+        detail = json.load(error)["error"]
+        return WinnowError(str(detail["message"]), str(detail["code"]))
+    except (ValueError, KeyError, TypeError):
+        return WinnowError(f"the winnow server answered HTTP {error.code} {error.reason}", "http_error")
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _quote(name: str) -> str:
+    return urllib.parse.quote(name, safe="")
+
+
+def _location(location: str) -> str:
+    """A bucket URL as given; a local path made absolute, since the server's working folder may differ."""
+    if "://" in location:
+        return location
+    return os.path.abspath(os.path.expanduser(location))
+
+
+def _camel_keys(options: dict[str, Any]) -> dict[str, Any]:
+    return {camel_case(key): value for key, value in options.items()}
+
+
+def camel_case(name: str) -> str:
+    """`batch_size` or `path-style` as the API spells it: `batchSize`, `pathStyle`."""
+    head, *rest = name.replace("-", "_").split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)

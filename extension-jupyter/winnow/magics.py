@@ -1,0 +1,167 @@
+"""IPython magics over the workspace's local server: `%winnow ingest|embed|analyze|selected` and
+`%%winnow select|sql`. Each returns a value (a summary, filenames, a table) so `x = _` works."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from typing import Any, NoReturn
+
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from .client import WinnowError, connect
+
+CELL_COMMANDS = {"select", "sql"}
+
+
+class _HelpShown(Exception):
+    """`--help` printed its text: the magic ends there, quietly."""
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse that raises WinnowError instead of exiting: a magic must not end the kernel."""
+
+    def error(self, message: str) -> NoReturn:
+        raise WinnowError(f"{self.prog}: {message}", "invalid_argument")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _HelpShown()
+
+
+def build_parser() -> _ArgumentParser:
+    """The magics' command line, one subcommand each."""
+    parser = _ArgumentParser(
+        prog="%winnow", description="Winnow in a notebook (docs: extension-jupyter/README.md)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="index a folder or bucket into a dataset")
+    ingest.add_argument("location", help="a folder, or s3://, obs://, gs://, az:// URL")
+    ingest.add_argument("--dataset", required=True)
+    ingest.add_argument("--work", help="where the dataset's .winnow/ goes: a folder or bucket")
+    ingest.add_argument(
+        "--storage",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="how to reach the input (repeatable)",
+    )
+
+    embed = commands.add_parser("embed", help="embed the samples that have no embedding of the model yet")
+    embed.add_argument("--dataset", required=True)
+    embed.add_argument("--model")
+    embed.add_argument("--device", help="auto, cpu, cuda or webgpu")
+    embed.add_argument("--batch-size", type=int)
+
+    analyze = commands.add_parser("analyze", help="typicality, a 2-D projection, near-duplicates")
+    analyze.add_argument("--dataset", required=True)
+    analyze.add_argument("--model")
+    analyze.add_argument("--typicality", nargs="?", const=True, metavar="KEY")
+    analyze.add_argument("--projection", nargs="?", const=True, metavar="NAME")
+    analyze.add_argument("--duplicates", type=float, metavar="DISTANCE")
+
+    select = commands.add_parser("select", help="(cell) run the YAML selection config of the cell body")
+    select.add_argument("--dataset", required=True)
+    select.add_argument("--tag", required=True, help="the new tag the picks are stored as")
+
+    sql = commands.add_parser("sql", help="(cell) run the read-only SQL of the cell body")
+    sql.add_argument("--dataset", required=True)
+
+    commands.add_parser("selected", help="the filenames of the latest %%%%winnow select")
+    return parser
+
+
+@magics_class
+class WinnowMagics(Magics):
+    """`%winnow` and `%%winnow`: each subcommand is a method `_<command>(args, cell)`."""
+
+    def __init__(self, shell: InteractiveShell) -> None:
+        super().__init__(shell)
+        self._parser = build_parser()
+        self._last_selection: list[str] | None = None
+
+    @line_cell_magic
+    def winnow(self, line: str, cell: str | None = None) -> Any:
+        try:
+            args = self._parser.parse_args(_split(line))
+        except _HelpShown:
+            return None
+        if args.command in CELL_COMMANDS and cell is None:
+            raise WinnowError(
+                f"{args.command} takes the cell body: use %%winnow {line.strip()}", "invalid_argument"
+            )
+        if args.command not in CELL_COMMANDS and cell is not None:
+            raise WinnowError(
+                f"{args.command} is a line magic: use %winnow {line.strip()}", "invalid_argument"
+            )
+        return getattr(self, f"_{args.command}")(args, cell)
+
+    def _ingest(self, args: argparse.Namespace, cell: None) -> dict[str, Any]:
+        return connect().ingest(args.location, args.dataset, work=args.work, storage=args.storage or None)
+
+    def _embed(self, args: argparse.Namespace, cell: None) -> dict[str, Any]:
+        return connect().embed(args.dataset, **_given(args, "model", "device", "batch_size"))
+
+    def _analyze(self, args: argparse.Namespace, cell: None) -> dict[str, Any]:
+        return connect().analyze(
+            args.dataset, **_given(args, "model", "typicality", "projection", "duplicates")
+        )
+
+    def _select(self, args: argparse.Namespace, cell: str) -> list[str]:
+        self._last_selection = connect().dataset(args.dataset).select(cell, args.tag)
+        return list(self._last_selection)
+
+    def _selected(self, args: argparse.Namespace, cell: None) -> list[str]:
+        if self._last_selection is None:
+            raise WinnowError(
+                "nothing selected yet in this kernel: run a %%winnow select cell first", "not_found"
+            )
+        return list(self._last_selection)
+
+    def _sql(self, args: argparse.Namespace, cell: str) -> Any:
+        result = connect().sql(cell, args.dataset)
+        if result.get("truncated"):
+            print(f"winnow: only the first {len(result['rows'])} rows", file=sys.stderr)
+        return table(result)
+
+
+def table(result: dict[str, Any]) -> Any:
+    """A query's rows as a pandas DataFrame when pandas is installed, else a list of dicts."""
+    try:
+        import pandas
+    except ImportError:
+        return result["rows"]
+    return pandas.DataFrame(result["rows"], columns=result["columns"])
+
+
+def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The options the magic's line gave, so the server's defaults apply to the rest."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def _split(line: str) -> list[str]:
+    try:
+        return shlex.split(line)
+    except ValueError as error:
+        raise WinnowError(f"%winnow: {error}", "invalid_argument") from None
+
+
+def _show_error(
+    shell: InteractiveShell, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None
+) -> list[str]:
+    """Shows a WinnowError as one line, `WinnowError: message`: the message says all there is,
+    a traceback through this package would only bury it. (`_showtraceback` is how IPython, and
+    ipykernel's error output, display a structured traceback.)"""
+    lines = [f"{etype.__name__}: {value}"]
+    shell._showtraceback(etype, value, lines)
+    return lines
+
+
+def load_ipython_extension(ipython: InteractiveShell) -> None:
+    """`%load_ext winnow`: the magics, one-line errors, and the workspace's server started now
+    rather than at the first magic."""
+    ipython.register_magics(WinnowMagics)
+    ipython.set_custom_exc((WinnowError,), _show_error)
+    connect()
