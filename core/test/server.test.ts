@@ -206,6 +206,65 @@ describe('the local server API', () => {
     expect(Number.isFinite(table.getChild('x')!.get(0))).toBe(true);
   }, 120_000);
 
+  it('labels one box at a time: add, change, remove, each a version in the history', async () => {
+    const { ws, server } = await served();
+    const send = async (method: string, path: string, body?: unknown) => {
+      const response = await call(server, path, {
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const value = await response.json();
+      if (!response.ok)
+        throw Object.assign(new Error(value.error.message), { status: response.status, body: value });
+      return value;
+    };
+    const added = await send('POST', '/api/datasets/coco/samples/3/annotations', {
+      task: 'boxes',
+      category: 'cat',
+      box: [10, 20, 100, 50],
+    });
+    expect(added).toMatchObject({
+      sample_id: 3,
+      task: 'boxes',
+      category: 'cat',
+      box: [10, 20, 100, 50],
+      version: 1,
+    });
+    const changed = await send('PATCH', `/api/datasets/coco/annotations/${added.annotation_id}`, {
+      category: 'dog',
+      box: [12, 22, 90, 40],
+    });
+    expect(changed).toMatchObject({ category: 'dog', box: [12, 22, 90, 40], version: 2 });
+    expect(await send('GET', '/api/datasets/coco/samples/3/annotations')).toEqual([changed]);
+    const stored = await json(server, '/api/datasets/coco/query', {
+      sql: "SELECT count(*) AS n FROM annotations WHERE category = 'dog'",
+    });
+    expect(stored.rows).toEqual([{ n: 1 }]);
+    await send('DELETE', `/api/datasets/coco/annotations/${added.annotation_id}`);
+    expect(await send('GET', '/api/datasets/coco/samples/3/annotations')).toEqual([]);
+    // The history is a base table, not a user view: read it from the store.
+    const history = {
+      rows: await ws.db.all(
+        'SELECT version, operation, box::DOUBLE[] AS box FROM winnow.annotation_history ORDER BY version',
+      ),
+    };
+    expect(history.rows).toEqual([
+      { version: 1, operation: 'add', box: [10, 20, 100, 50] },
+      { version: 2, operation: 'update', box: [12, 22, 90, 40] },
+      { version: 3, operation: 'delete', box: [12, 22, 90, 40] },
+    ]);
+    await expect(
+      send('POST', '/api/datasets/coco/samples/3/annotations', {
+        task: 'boxes',
+        category: 'cat',
+        box: [0, 0, 0, 5],
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+    await expect(
+      send('POST', '/api/datasets/coco/samples/999999/annotations', { task: 'boxes', category: 'cat' }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+
   it('cancels a running job and a queued one', async () => {
     process.env.WINNOW_MODEL_DIR = MODELS;
     const { server } = await served();

@@ -5,6 +5,7 @@ import { embedDataset } from '../embed/run.js';
 import { searchDataset } from '../embed/search.js';
 import { WinnowError } from '../errors.js';
 import { ingest } from '../ingest/ingest.js';
+import { Labels } from '../labels/labels.js';
 import { runQuery } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
 import { checkSelectionConfig } from '../select/config.js';
@@ -89,6 +90,29 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
         type,
       );
     }),
+    route('GET', '/api/datasets/:dataset/samples/:id/annotations', async (context) =>
+      new Labels(ws, await dataset(context)).list(sampleId(context)),
+    ),
+    route('POST', '/api/datasets/:dataset/samples/:id/annotations', async (context) => {
+      const body = await context.json();
+      const box = body.box as number[] | undefined;
+      return new Labels(ws, await dataset(context)).add(sampleId(context), {
+        task: text(body, 'task'),
+        category: text(body, 'category'),
+        box,
+      });
+    }),
+    route('PATCH', '/api/datasets/:dataset/annotations/:annotation', async (context) => {
+      const body = await context.json();
+      const change = {
+        category: body.category as string | undefined,
+        box: body.box as number[] | null | undefined,
+      };
+      return new Labels(ws, await dataset(context)).update(annotationId(context), change);
+    }),
+    route('DELETE', '/api/datasets/:dataset/annotations/:annotation', async (context) =>
+      new Labels(ws, await dataset(context)).delete(annotationId(context)),
+    ),
     route('POST', '/api/jobs', async (context) => startJob(ws, jobs, await context.json())),
     route('GET', '/api/jobs/:id', async (context) => jobs.get(context.params.id!)),
     route('DELETE', '/api/jobs/:id', async (context) => jobs.cancel(context.params.id!)),
@@ -256,4 +280,8 @@ function optionalInteger(value: unknown, field: string): number | undefined {
 
 function sampleId(context: RequestContext): number {
   return optionalInteger(context.params.id, 'sample id')!;
+}
+
+function annotationId(context: RequestContext): number {
+  return optionalInteger(context.params.annotation, 'annotation id')!;
 }

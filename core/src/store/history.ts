@@ -54,3 +54,22 @@ export function parseAt(at: string | undefined): number | Date | undefined {
   }
   return time;
 }
+
+/**
+ * Copies the task's annotations that `where` picks into its history under `version`, as added,
+ * updated or deleted: the history is append-only, so any earlier labeling can be read back.
+ */
+export async function recordAnnotationHistory(
+  db: Database,
+  taskId: number,
+  version: number,
+  operation: 'add' | 'update' | 'delete',
+  where: string,
+): Promise<void> {
+  await db.run(
+    `INSERT INTO winnow.annotation_history
+       (task_id, version, annotation_id, operation, sample_id, category_id, box, segmentation, keypoints)
+     SELECT ${Number(taskId)}, ${Number(version)}, annotation_id, '${operation}', sample_id, category_id, box, segmentation, keypoints
+     FROM winnow.annotations WHERE ${where}`,
+  );
+}

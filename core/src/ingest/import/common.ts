@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { InputError, type LongTaskOptions, throwIfAborted, WinnowError } from '../../errors.js';
 import type { Database } from '../../store/db.js';
 import { refreshPredictionScores } from '../../store/derived.js';
+import { recordAnnotationHistory } from '../../store/history.js';
 import { finishRun, startRun } from '../../store/runs.js';
 import type { Dataset, Workspace } from '../../store/workspace.js';
 
@@ -393,34 +394,19 @@ export async function writeLabels(db: Database, write: LabelWrite): Promise<numb
   const deleted = await db.value<number>('SELECT count(*) FROM winnow.annotations WHERE task_id = ?', [
     taskId,
   ]);
-  await copyToHistory(db, taskId, version, 'delete', `task_id = ${taskId}`);
+  await recordAnnotationHistory(db, taskId, version, 'delete', `task_id = ${taskId}`);
   await db.run('DELETE FROM winnow.annotations WHERE task_id = ?', [taskId]);
   const written = await db.value<number>(
     `INSERT INTO winnow.annotations (annotation_id, sample_id, task_id, category_id, box, segmentation, keypoints, version)
      SELECT nextval('winnow.annotation_ids'), sample_id, ${taskId}, category_id, box, segmentation, keypoints, ${version}
      FROM (${labelsSelect(write.boxes)})`,
   );
-  await copyToHistory(db, taskId, version, 'add', `task_id = ${taskId} AND version = ${version}`);
+  await recordAnnotationHistory(db, taskId, version, 'add', `task_id = ${taskId} AND version = ${version}`);
   await db.run(
     "INSERT INTO winnow.annotation_versions (task_id, version, operation, detail) VALUES (?, ?, 'import', ?)",
     [taskId, version, JSON.stringify({ ...write.detail, added: written, deleted })],
   );
   return written;
-}
-
-async function copyToHistory(
-  db: Database,
-  taskId: number,
-  version: number,
-  operation: 'add' | 'delete',
-  where: string,
-): Promise<void> {
-  await db.run(
-    `INSERT INTO winnow.annotation_history
-       (task_id, version, annotation_id, operation, sample_id, category_id, box, segmentation, keypoints)
-     SELECT ${taskId}, ${version}, annotation_id, '${operation}', sample_id, category_id, box, segmentation, keypoints
-     FROM winnow.annotations WHERE ${where}`,
-  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,199 @@
+import { WinnowError } from '../errors.js';
+import type { Database } from '../store/db.js';
+import { recordAnnotationHistory } from '../store/history.js';
+import type { Dataset, Workspace } from '../store/workspace.js';
+
+/** One human label on a sample: a class (with a box for detection). */
+export interface Annotation {
+  annotation_id: number;
+  sample_id: number;
+  task: string;
+  category: string;
+  /** [x, y, width, height] in pixels, for detection labels. */
+  box: number[] | null;
+  version: number;
+}
+
+export interface NewAnnotation {
+  task: string;
+  category: string;
+  box?: number[];
+}
+
+/**
+ * Labeling one annotation at a time, as the label panel does: each add, change or removal is a
+ * new version of its task's annotations, recorded in the append-only history with what the
+ * annotation was (so undo is a further change, and every earlier state can be read back).
+ * A task is created on first use (detection when the label has a box, else classification),
+ * and so is a class name the task does not have yet.
+ */
+export class Labels {
+  private readonly db: Database;
+
+  constructor(
+    ws: Workspace,
+    private readonly dataset: Dataset,
+  ) {
+    this.db = ws.db;
+  }
+
+  async list(sampleId: number): Promise<Annotation[]> {
+    return this.db.all<Annotation>(
+      `${SELECT} WHERE a.sample_id = ? AND t.dataset_id = ? ORDER BY t.name, a.annotation_id`,
+      [sampleId, this.dataset.id],
+    );
+  }
+
+  async add(sampleId: number, label: NewAnnotation): Promise<Annotation> {
+    const box = checkBox(label.box);
+    return this.db.transaction(async () => {
+      await this.checkSample(sampleId);
+      const taskId = await this.task(label.task, box ? 'object-detection' : 'classification');
+      const categoryId = await this.category(taskId, label.category);
+      const version = await this.nextVersion(taskId);
+      const id = await this.db.value<number>(
+        `INSERT INTO winnow.annotations (annotation_id, sample_id, task_id, category_id, box, version)
+         VALUES (nextval('winnow.annotation_ids'), ?, ?, ?, ?::FLOAT[4], ?) RETURNING annotation_id`,
+        [sampleId, taskId, categoryId, box ? JSON.stringify(box) : null, version],
+      );
+      await this.record(taskId, version, 'add', id);
+      return this.get(id);
+    });
+  }
+
+  /** Changes an annotation's class or box (a box of null removes it). */
+  async update(
+    annotationId: number,
+    change: { category?: string; box?: number[] | null },
+  ): Promise<Annotation> {
+    const box = change.box === null ? null : checkBox(change.box);
+    return this.db.transaction(async () => {
+      const current = await this.get(annotationId);
+      const taskId = await this.taskId(current.task);
+      const categoryId =
+        change.category === undefined ? undefined : await this.category(taskId, change.category);
+      const version = await this.nextVersion(taskId);
+      await this.db.run(
+        `UPDATE winnow.annotations SET category_id = coalesce(?, category_id),
+           box = CASE WHEN ? THEN ?::FLOAT[4] ELSE box END, version = ? WHERE annotation_id = ?`,
+        [
+          categoryId ?? null,
+          change.box !== undefined,
+          box ? JSON.stringify(box) : null,
+          version,
+          annotationId,
+        ],
+      );
+      await this.record(taskId, version, 'update', annotationId);
+      return this.get(annotationId);
+    });
+  }
+
+  async delete(annotationId: number): Promise<{ annotation_id: number; version: number }> {
+    return this.db.transaction(async () => {
+      const current = await this.get(annotationId);
+      const taskId = await this.taskId(current.task);
+      const version = await this.nextVersion(taskId);
+      await this.record(taskId, version, 'delete', annotationId);
+      await this.db.run('DELETE FROM winnow.annotations WHERE annotation_id = ?', [annotationId]);
+      return { annotation_id: annotationId, version };
+    });
+  }
+
+  private async get(annotationId: number): Promise<Annotation> {
+    const found = await this.db.one<Annotation>(`${SELECT} WHERE a.annotation_id = ? AND t.dataset_id = ?`, [
+      annotationId,
+      this.dataset.id,
+    ]);
+    if (!found)
+      throw new WinnowError('not_found', `dataset '${this.dataset.name}' has no annotation ${annotationId}`);
+    return { ...found, box: found.box ? Array.from(found.box) : null };
+  }
+
+  private async checkSample(sampleId: number): Promise<void> {
+    const found = await this.db.value<number>(
+      "SELECT count(*) FROM winnow.samples WHERE sample_id = ? AND dataset_id = ? AND status <> 'removed'",
+      [sampleId, this.dataset.id],
+    );
+    if (!Number(found))
+      throw new WinnowError('not_found', `dataset '${this.dataset.name}' has no sample ${sampleId}`);
+  }
+
+  private async taskId(name: string): Promise<number> {
+    const id = await this.db.value<number | null>(
+      'SELECT max(task_id) FROM winnow.tasks WHERE dataset_id = ? AND name = ?',
+      [this.dataset.id, name],
+    );
+    if (id === null)
+      throw new WinnowError('not_found', `dataset '${this.dataset.name}' has no task '${name}'`);
+    return id;
+  }
+
+  private async task(name: string, type: 'object-detection' | 'classification'): Promise<number> {
+    if (!name.trim()) throw new WinnowError('invalid_argument', 'task: give a name');
+    const existing = await this.db.one<{ task_id: number; type: string }>(
+      'SELECT task_id, type FROM winnow.tasks WHERE dataset_id = ? AND name = ?',
+      [this.dataset.id, name],
+    );
+    if (!existing) {
+      return this.db.value<number>(
+        'INSERT INTO winnow.tasks (dataset_id, name, type) VALUES (?, ?, ?) RETURNING task_id',
+        [this.dataset.id, name, type],
+      );
+    }
+    if (existing.type !== type && !(existing.type === 'object-detection' && type === 'classification')) {
+      throw new WinnowError('invalid_argument', `task '${name}' holds ${existing.type} labels: give a box`);
+    }
+    return existing.task_id;
+  }
+
+  private async category(taskId: number, name: string): Promise<number> {
+    if (!name.trim()) throw new WinnowError('invalid_argument', 'category: give a class name');
+    const existing = await this.db.value<number | null>(
+      'SELECT min(category_id) FROM winnow.categories WHERE task_id = ? AND name = ?',
+      [taskId, name],
+    );
+    if (existing !== null) return existing;
+    return this.db.value<number>(
+      `INSERT INTO winnow.categories (task_id, category_id, name)
+       SELECT ?, coalesce(max(category_id) + 1, 0), ? FROM winnow.categories WHERE task_id = ? RETURNING category_id`,
+      [taskId, name, taskId],
+    );
+  }
+
+  private async nextVersion(taskId: number): Promise<number> {
+    return this.db.value<number>(
+      'SELECT coalesce(max(version), 0) + 1 FROM winnow.annotation_versions WHERE task_id = ?',
+      [taskId],
+    );
+  }
+
+  private async record(taskId: number, version: number, operation: 'add' | 'update' | 'delete', id: number) {
+    await recordAnnotationHistory(this.db, taskId, version, operation, `annotation_id = ${Number(id)}`);
+    await this.db.run(
+      'INSERT INTO winnow.annotation_versions (task_id, version, operation, detail) VALUES (?, ?, ?, ?)',
+      [taskId, version, operation, JSON.stringify({ annotation_id: id, source: 'label' })],
+    );
+  }
+}
+
+const SELECT = `SELECT a.annotation_id, a.sample_id, t.name AS task, c.name AS category, a.box::DOUBLE[] AS box, a.version
+FROM winnow.annotations a JOIN winnow.tasks t USING (task_id)
+JOIN winnow.categories c ON c.task_id = a.task_id AND c.category_id = a.category_id`;
+
+/** A box is four finite numbers with a positive width and height. */
+function checkBox(box: unknown): number[] | undefined {
+  if (box === undefined) return undefined;
+  const valid =
+    Array.isArray(box) &&
+    box.length === 4 &&
+    box.every((v) => Number.isFinite(v)) &&
+    box[2] > 0 &&
+    box[3] > 0;
+  if (!valid)
+    throw new WinnowError(
+      'invalid_argument',
+      'box: give [x, y, width, height] in pixels, width and height > 0',
+    );
+  return box as number[];
+}
