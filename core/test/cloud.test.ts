@@ -215,6 +215,57 @@ describe('an S3 input with a separate S3 work location (versitygw on loopback)',
     }
   }, 60_000);
 
+  it('credentials handed to the server in memory reach the bucket and are stored nowhere', async () => {
+    const ws = await Workspace.open(workspace);
+    const local = await startServer(ws);
+    const post = async (path: string, body: unknown) => {
+      const answer = await fetch(`${local.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${local.token}` },
+        body: JSON.stringify(body),
+      });
+      const text = await answer.text();
+      logs.push(text);
+      return { status: answer.status, value: JSON.parse(text) };
+    };
+    try {
+      // Copies: the AWS SDK marks the credential objects it was given (a `$source` field).
+      const keys = ({ accessKeyId, secretAccessKey }: typeof READER) => ({ accessKeyId, secretAccessKey });
+      const held = await post('/api/datasets/memory/credentials', {
+        input: keys(READER),
+        work: keys(WRITER),
+      });
+      expect(held.status, JSON.stringify(held.value)).toBe(200);
+      const endpoint = { endpoint: server.endpoint, pathStyle: true };
+      const job = await post('/api/jobs', {
+        kind: 'ingest',
+        dataset: 'memory',
+        location: 's3://photos/coco/',
+        options: { storage: endpoint, work: 's3://work/memory/', workStorage: endpoint },
+      });
+      const events = await fetch(`${local.url}/api/jobs/${job.value.id}/events`, {
+        headers: { authorization: `Bearer ${local.token}` },
+      });
+      const text = await events.text();
+      logs.push(text);
+      expect(text).toMatch(/"state":"done".*"images":12/);
+      const media = await fetch(
+        `${local.url}/api/datasets/memory/samples/${await firstSample(ws, 'memory')}/media`,
+        {
+          headers: { authorization: `Bearer ${local.token}` },
+          redirect: 'manual',
+        },
+      );
+      expect(media.status).toBe(302);
+      expect((await fetch(media.headers.get('location')!)).status).toBe(200);
+      const bad = await post('/api/datasets/memory/credentials', { input: { password: 'x' } });
+      expect(bad.status).toBe(400);
+    } finally {
+      await local.close();
+      ws.close();
+    }
+  }, 60_000);
+
   it('a wrong secret fails ingest with a one-line error that names the bucket and not the secret', async () => {
     const result = await winnowWithEnv(
       { ...ENV, IN_SECRET: 'winnow-wrong-secret-0d9e8f7a6b' },
@@ -297,6 +348,13 @@ describe('faults against the S3 server', () => {
     }
   }, 60_000);
 });
+
+async function firstSample(ws: Workspace, dataset: string): Promise<number> {
+  return ws.db.value<number>(
+    'SELECT min(sample_id) FROM winnow.samples JOIN winnow.datasets USING (dataset_id) WHERE name = ?',
+    [dataset],
+  );
+}
 
 function rmBucket(name: string): void {
   rmSync(join(server.dataDir, name), { recursive: true, force: true });

@@ -10,8 +10,13 @@ import { runQuery } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
 import { checkSelectionConfig } from '../select/config.js';
 import { runSelection } from '../select/run.js';
-import { openDatasetStorage } from '../storage/open.js';
-import { checkOptions, type DatasourceOptions, parseStorageOptions } from '../storage/options.js';
+import { type DatasetSecrets, openDatasetStorage } from '../storage/open.js';
+import {
+  checkOptions,
+  type DatasourceOptions,
+  parseStorageOptions,
+  type Secrets,
+} from '../storage/options.js';
 import { sampleCounts } from '../store/counts.js';
 import { readVectors } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
@@ -29,6 +34,9 @@ const PAGE_LIMIT = 1000;
  */
 export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
   const dataset = (context: RequestContext) => ws.dataset(decodeURIComponent(context.params.dataset!));
+  /** Credentials handed over for a dataset's locations, kept in this process only, never stored or echoed. */
+  const credentials = new Map<string, DatasetSecrets>();
+  const storageOf = (chosen: Dataset) => openDatasetStorage(chosen, credentials.get(chosen.name));
   return [
     route('GET', '/api/health', async () => ({ workspace: ws.dir, pid: process.pid })),
     route('GET', '/api/datasets', async () =>
@@ -66,7 +74,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
       sendPoints(ws, await dataset(context), context.query.get('projection') ?? undefined, context.response),
     ),
     route('GET', '/api/datasets/:dataset/samples/:id/thumbnail', async (context) => {
-      const { work } = await openDatasetStorage(await dataset(context));
+      const { work } = await storageOf(await dataset(context));
       const path = `thumbnails/${sampleId(context)}.jpg`;
       return sendObject(context.response, await work.signedUrl(path), () => work.read(path), 'image/jpeg');
     }),
@@ -81,7 +89,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
           'not_found',
           `dataset '${chosen.name}' has no image or video ${sampleId(context)}`,
         );
-      const { input } = await openDatasetStorage(chosen);
+      const { input } = await storageOf(chosen);
       const type = MEDIA_TYPES[sample.format ?? ''] ?? 'application/octet-stream';
       return sendObject(
         context.response,
@@ -113,7 +121,12 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     route('DELETE', '/api/datasets/:dataset/annotations/:annotation', async (context) =>
       new Labels(ws, await dataset(context)).delete(annotationId(context)),
     ),
-    route('POST', '/api/jobs', async (context) => startJob(ws, jobs, await context.json())),
+    route('POST', '/api/datasets/:dataset/credentials', async (context) => {
+      const name = decodeURIComponent(context.params.dataset!);
+      credentials.set(name, checkSecrets(await context.json()));
+      return { dataset: name, held: 'in memory, for the life of this server' };
+    }),
+    route('POST', '/api/jobs', async (context) => startJob(ws, jobs, credentials, await context.json())),
     route('GET', '/api/jobs/:id', async (context) => jobs.get(context.params.id!)),
     route('DELETE', '/api/jobs/:id', async (context) => jobs.cancel(context.params.id!)),
     route('GET', '/api/jobs/:id/events', async (context) => streamEvents(jobs, context)),
@@ -206,10 +219,18 @@ async function sendObject(
   return RESPONDED;
 }
 
-function startJob(ws: Workspace, jobs: Jobs, body: Record<string, unknown>) {
+function startJob(
+  ws: Workspace,
+  jobs: Jobs,
+  credentials: Map<string, DatasetSecrets>,
+  body: Record<string, unknown>,
+) {
   const kind = text(body, 'kind');
   const name = text(body, 'dataset');
-  const options = (body.options ?? {}) as Record<string, unknown>;
+  const options: Record<string, unknown> & { secrets?: DatasetSecrets } = {
+    ...(body.options as Record<string, unknown>),
+    secrets: credentials.get(name),
+  };
   const needDataset = () => ws.dataset(name);
   const work: Record<string, Parameters<Jobs['start']>[2]> = {
     ingest: (signal, onProgress) =>
@@ -228,6 +249,7 @@ function startJob(ws: Workspace, jobs: Jobs, body: Record<string, unknown>) {
     select: async (signal, onProgress) =>
       runSelection(ws, await needDataset(), checkSelectionConfig(body.config, 'config'), {
         tag: text(body, 'tag'),
+        secrets: options.secrets?.work,
         signal,
         onProgress,
       }),
@@ -260,6 +282,38 @@ async function streamEvents(jobs: Jobs, context: RequestContext) {
 function storageOptions(value: unknown, field: string): DatasourceOptions | undefined {
   if (value === undefined) return undefined;
   return Array.isArray(value) ? parseStorageOptions(value.map(String), field) : checkOptions(value, field);
+}
+
+const SECRET_FIELDS = [
+  'accessKeyId',
+  'secretAccessKey',
+  'sessionToken',
+  'sasToken',
+  'connectionString',
+  'accountKey',
+  'serviceAccount',
+] as const;
+
+/** `{input?: Secrets, work?: Secrets}` with string values only; an unknown field is named, a value never. */
+function checkSecrets(body: Record<string, unknown>): DatasetSecrets {
+  const held: DatasetSecrets = {};
+  for (const [purpose, given] of Object.entries(body)) {
+    if (purpose !== 'input' && purpose !== 'work') {
+      throw new WinnowError('invalid_argument', `credentials: '${purpose}' is not input or work`);
+    }
+    const secrets: Secrets = {};
+    for (const [field, value] of Object.entries((given ?? {}) as Record<string, unknown>)) {
+      if (!(SECRET_FIELDS as readonly string[]).includes(field) || typeof value !== 'string') {
+        throw new WinnowError(
+          'invalid_argument',
+          `credentials.${purpose}.${field}: expected one of ${SECRET_FIELDS.join(', ')}, as a string`,
+        );
+      }
+      secrets[field as (typeof SECRET_FIELDS)[number]] = value;
+    }
+    held[purpose] = secrets;
+  }
+  return held;
 }
 
 function text(body: Record<string, unknown>, field: string): string {
