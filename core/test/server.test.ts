@@ -172,6 +172,27 @@ describe('the local server API', () => {
     await expect(json(server, '/api/datasets/nope/samples')).rejects.toMatchObject({ status: 404 });
   });
 
+  it("counts a field's values for the query bar's charts, under the query's condition", async () => {
+    const { server } = await served();
+    const widths = await json(server, '/api/datasets/coco/facets?field=width&bins=10');
+    expect(widths).toMatchObject({ field: 'width', kind: 'histogram' });
+    expect(widths.counts).toHaveLength(10);
+    expect(widths.counts.reduce((a: number, b: number) => a + b, 0)).toBe(128);
+    const narrow = await json(
+      server,
+      `/api/datasets/coco/facets?field=width&where=${encodeURIComponent('width < 640')}`,
+    );
+    expect(narrow.hi).toBeLessThan(640);
+    expect(await json(server, '/api/datasets/coco/facets?field=format')).toEqual({
+      field: 'format',
+      kind: 'counts',
+      values: [{ value: 'jpeg', count: 128 }],
+    });
+    await expect(json(server, '/api/datasets/coco/facets?field=secret_column')).rejects.toMatchObject({
+      status: 400,
+    });
+  });
+
   it('runs embed and analyze as jobs with progress; serves thumbnails, media and the points as Arrow', async () => {
     process.env.WINNOW_MODEL_DIR = MODELS;
     const { server } = await served();

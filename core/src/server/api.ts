@@ -21,6 +21,7 @@ import { sampleCounts } from '../store/counts.js';
 import { readVectors } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { Tags } from '../tags/tags.js';
+import { facet } from './facets.js';
 import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
 import type { Jobs } from './jobs.js';
 
@@ -58,6 +59,13 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
         dataset: await dataset(context),
         maxRows: optionalInteger(body.max_rows, 'max_rows'),
       });
+    }),
+    route('GET', '/api/datasets/:dataset/facets', async (context) => {
+      const { query } = context;
+      const field = query.get('field');
+      if (!field) throw new WinnowError('invalid_argument', 'field: name the field to count');
+      const bins = optionalInteger(query.get('bins') ?? undefined, 'bins');
+      return facet(ws, await dataset(context), field, query.get('where')?.trim() || undefined, bins);
     }),
     route('GET', '/api/datasets/:dataset/tags', async (context) =>
       new Tags(ws, await dataset(context)).list(),
