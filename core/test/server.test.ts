@@ -170,6 +170,13 @@ describe('the local server API', () => {
       body: { error: { code: 'refused_sql' } },
     });
     await expect(json(server, '/api/datasets/nope/samples')).rejects.toMatchObject({ status: 404 });
+    // Nothing outside the dataset is read on a client's word.
+    await expect(json(server, '/api/datasets/coco/search', { image: '/etc/hostname' })).rejects.toMatchObject(
+      {
+        status: 400,
+        body: { error: { message: expect.stringMatching(/^image: not taken by the server/) } },
+      },
+    );
   });
 
   it("counts a field's values for the query bar's charts, under the query's condition", async () => {

@@ -76,6 +76,14 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     }),
     route('POST', '/api/datasets/:dataset/search', async (context) => {
       const body = await context.json();
+      // A file path would let any client read pictures anywhere on this machine: the server
+      // searches by text or by a sample of the dataset only.
+      if (body.image !== undefined) {
+        throw new WinnowError(
+          'invalid_argument',
+          'image: not taken by the server; search by text or by a sample',
+        );
+      }
       return searchDataset(ws, await dataset(context), body);
     }),
     route('GET', '/api/datasets/:dataset/points', async (context) =>
