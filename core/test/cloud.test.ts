@@ -328,6 +328,27 @@ describe('faults against the S3 server', () => {
     }
   }, 60_000);
 
+  it('a bad video in a bucket is recorded corrupt without the signed URL ffprobe read it through', async () => {
+    await server.createBucket('videos');
+    // An MP4 box header and nothing playable after it: ffprobe fails on it, naming its input.
+    const broken = Buffer.concat([Buffer.from('000000186674797069736f6d', 'hex'), Buffer.alloc(4000, 7)]);
+    await server.put('videos', 'broken.mp4', broken);
+    const ws = await Workspace.open(join(tempDir(), '.winnow'));
+    try {
+      const summary = await ingest(ws, 's3://videos/', {
+        dataset: 'v',
+        storage: { endpoint: server.endpoint, pathStyle: true },
+        secrets: { input: server.root },
+      });
+      expect(summary).toMatchObject({ videos: 1, corrupt: 1 });
+      const [reason] = summary.corrupt_files.map((f) => f.reason);
+      expect(reason).toMatch(/^unreadable video: /);
+      expect(reason).not.toMatch(/X-Amz|http:/);
+    } finally {
+      ws.close();
+    }
+  }, 60_000);
+
   it('throttling (503 SlowDown once for every request) is retried with backoff until the ingest completes', async () => {
     await server.createBucket('throttled');
     for (const name of IMAGES)

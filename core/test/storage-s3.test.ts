@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage } from '../src/storage/open.js';
+import { withToolInput } from '../src/storage/tool-input.js';
 import type { FileEntry } from '../src/storage/types.js';
 import { type S3Server, startS3Server } from './servers/s3.js';
 import { storageConformance } from './storage-conformance.js';
@@ -128,6 +129,25 @@ describe('S3 storage (versitygw on loopback)', () => {
     await expect(listing).rejects.toMatchObject({ code: 'not_found' });
     await expect(listing).rejects.toThrow(`s3://${name}/`);
     expect(pages).toEqual([['f0.jpg', 'f1.jpg']]);
+  });
+
+  it('hands a tool a signed URL and puts the object URL in its place in any error', async () => {
+    const name = await freshBucket();
+    await server.put(name, 'v/clip.mp4', 'not a video');
+    const storage = await openStorage(
+      { kind: 's3', uri: `s3://${name}/`, options: options() },
+      { secrets: server.root },
+    );
+    let given = '';
+    const failing = withToolInput(storage, 'v/clip.mp4', async (input) => {
+      given = input;
+      throw new Error(`${input}: Server returned 403 Forbidden`);
+    });
+    await expect(failing).rejects.toThrow(`s3://${name}/v/clip.mp4: Server returned 403 Forbidden`);
+    expect(given).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/);
+    expect(await withToolInput(storage, 'v/clip.mp4', async (input) => (await fetch(input)).text())).toBe(
+      'not a video',
+    );
   });
 
   it('obs:// needs an endpoint', async () => {

@@ -1,12 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { type LongTaskOptions, throwIfAborted } from '../errors.js';
 import { type DatasetSecrets, openDatasetStorage } from '../storage/open.js';
+import { withToolInput } from '../storage/tool-input.js';
 import type { ReadableStorage } from '../storage/types.js';
 import { requirePermissions, verifyInput, verifyWork } from '../storage/verify.js';
-import { objectUri, type WorkArea } from '../storage/work.js';
+import type { WorkArea } from '../storage/work.js';
 import {
   embeddingTable,
   ensureModel,
@@ -319,41 +320,22 @@ async function storeVectors(job: Job, embedded: Pick<Embedded, 'ids' | 'rows' | 
 
 /**
  * Frames → samples, thumbnails and embeddings; the video's embedding is their mean. ffmpeg reads
- * the video where it is (a bucket's through a signed URL) and writes the frames to a local
- * temporary folder; each is stored under `.winnow/frames/<video id>/` as it is embedded.
+ * the video where it is (a bucket's through a signed URL, see withToolInput) and writes the
+ * frames to a local temporary folder; each is stored under `.winnow/frames/<video id>/` as it is
+ * embedded.
  */
 async function embedVideo(job: Job, video: PendingSample): Promise<Embedded> {
   const dir = await mkdtemp(join(tmpdir(), 'winnow-frames-'));
   try {
-    const extracted = await extractFromSource(job.input, video.path, dir, job.config.frames);
-    return await storeVideo(job, video, extracted);
+    const extracted = await withToolInput(
+      job.input,
+      video.path,
+      (input) => extractFrames(input, dir, job.config.frames),
+      { download: true },
+    );
+    return await storeVideo(job, video, extracted ?? []);
   } finally {
     await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Runs ffmpeg on the video: a folder's file, a bucket's signed URL, or (a store that signs no URL)
- * a downloaded copy. A signed URL never reaches a message: the object's URL stands in for it.
- */
-async function extractFromSource(
-  input: ReadableStorage,
-  path: string,
-  dir: string,
-  sampling: FrameSampling,
-): Promise<ExtractedFrame[]> {
-  const where = objectUri(input, path);
-  if (input.kind === 'local') return extractFrames(where, dir, sampling);
-  let source = await input.signedUrl(path);
-  if (!source) {
-    source = join(dir, `source-${basename(path)}`);
-    await writeFile(source, await input.read(path));
-  }
-  try {
-    return await extractFrames(source, join(dir, 'frames'), sampling);
-  } catch (error) {
-    const message = (error as Error).message.split(source).join(where);
-    throw Object.assign(error as Error, { message });
   }
 }
 

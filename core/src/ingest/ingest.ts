@@ -2,6 +2,7 @@ import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js'
 import { LocalStorage } from '../storage/local.js';
 import { type DatasetSecrets, type DatasourceRef, datasourceRef, openStorage } from '../storage/open.js';
 import type { DatasourceOptions } from '../storage/options.js';
+import { withToolInput } from '../storage/tool-input.js';
 import { requirePermissions, verifyInput } from '../storage/verify.js';
 import { WORK_DIR } from '../storage/work.js';
 import { sampleCounts } from '../store/counts.js';
@@ -287,8 +288,10 @@ async function probeVideos(
   const worker = async () => {
     for (let item = queue.shift(); item && !state.ffprobeMissing; item = queue.shift()) {
       try {
-        const input = await source.videoInput(item.row.path);
-        if (input) Object.assign(item.result, await probeVideo(ffprobe, input));
+        const info = await withToolInput(source.storage, item.row.path, (input) =>
+          probeVideo(ffprobe, input),
+        );
+        if (info) Object.assign(item.result, info);
       } catch (error) {
         if (error instanceof FfprobeMissing) {
           if (state.ffprobeMissing) return;

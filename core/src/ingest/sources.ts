@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { WinnowError } from '../errors.js';
 import type { LocalStorage, StatResult } from '../storage/local.js';
 import type { FileEntry, ReadableStorage } from '../storage/types.js';
@@ -21,11 +20,11 @@ export interface ListingNotes {
  */
 export interface IngestSource {
   readonly uri: string;
+  /** Where the files are (videos are handed from there to ffprobe). */
+  readonly storage: ReadableStorage;
   list(notes: ListingNotes, signal?: AbortSignal): AsyncIterable<FileEntry[]>;
   /** Format, size in pixels and completeness of each file, from its first and last bytes. */
   probe(files: [path: string, size: number][]): Promise<ProbeResult[]>;
-  /** What ffprobe opens for a video (a path or a signed URL); undefined when it cannot be opened. */
-  videoInput(path: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -36,7 +35,7 @@ export class LocalSource implements IngestSource {
   readonly uri: string;
 
   constructor(
-    private readonly storage: LocalStorage,
+    readonly storage: LocalStorage,
     threads?: number,
   ) {
     this.uri = storage.uri;
@@ -65,10 +64,6 @@ export class LocalSource implements IngestSource {
     return (await Promise.all(batches)).flat();
   }
 
-  async videoInput(path: string): Promise<string> {
-    return join(this.storage.realRoot, path);
-  }
-
   close(): Promise<void> {
     return this.pool.close();
   }
@@ -81,7 +76,7 @@ export class BucketSource implements IngestSource {
   readonly uri: string;
 
   constructor(
-    private readonly storage: ReadableStorage,
+    readonly storage: ReadableStorage,
     private readonly pageSize?: number,
   ) {
     this.uri = storage.uri;
@@ -122,10 +117,6 @@ export class BucketSource implements IngestSource {
         reason: `unreadable: ${(error as Error).message}`,
       };
     }
-  }
-
-  videoInput(path: string): Promise<string | undefined> {
-    return this.storage.signedUrl(path);
   }
 
   async close(): Promise<void> {}
