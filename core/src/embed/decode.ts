@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { WinnowError } from '../errors.js';
+import { unreadableObject } from '../storage/failure.js';
 import { WorkerPool, workerScript } from '../util/worker-pool.js';
 import type { ModelConfig } from './model.js';
 import { inputSize } from './preprocess.js';
@@ -100,9 +101,9 @@ export class DecodePool {
     try {
       bytes = await item.read();
     } catch (error) {
-      const code = error instanceof WinnowError ? error.code : undefined;
-      if (code !== 'not_found' && code !== 'permission_denied') throw error;
-      return { error: `unreadable: ${(error as Error).message}` };
+      const reason = unreadableObject(error);
+      if (reason === undefined) throw error;
+      return { error: reason };
     }
     return this.pool.run({ bytes, slot }, movable(bytes) ? [bytes.buffer] : []);
   }

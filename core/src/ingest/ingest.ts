@@ -10,6 +10,7 @@ import type { Database } from '../store/db.js';
 import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { untagSamples } from '../tags/tags.js';
+import { mapLimited } from '../util/concurrency.js';
 import { formatByName } from './formats.js';
 import type { ProbeResult } from './probe.js';
 import { BucketSource, type IngestSource, type ListingNotes, LocalSource } from './sources.js';
@@ -284,31 +285,22 @@ async function probeVideos(
   const videos = rows
     .map((row, i) => ({ row, result: probed[i]! }))
     .filter(({ row, result }) => result.status === 'ok' && formatByName(row.path)?.kind === 'video');
-  const queue = [...videos];
-  const worker = async () => {
-    for (let item = queue.shift(); item && !state.ffprobeMissing; item = queue.shift()) {
-      try {
-        const info = await withToolInput(source.storage, item.row.path, (input) =>
-          probeVideo(ffprobe, input),
+  await mapLimited(videos, VIDEO_CONCURRENCY, async ({ row, result }) => {
+    if (state.ffprobeMissing) return;
+    try {
+      const info = await withToolInput(source.storage, row.path, (input) => probeVideo(ffprobe, input));
+      if (info) Object.assign(result, info);
+    } catch (error) {
+      if (!(error instanceof FfprobeMissing)) {
+        Object.assign(result, { status: 'corrupt', reason: `unreadable video: ${(error as Error).message}` });
+      } else if (!state.ffprobeMissing) {
+        state.ffprobeMissing = true;
+        state.warnings.push(
+          `ffprobe not found (${ffprobe}): videos are indexed without duration, fps and size; install ffmpeg or set WINNOW_FFPROBE`,
         );
-        if (info) Object.assign(item.result, info);
-      } catch (error) {
-        if (error instanceof FfprobeMissing) {
-          if (state.ffprobeMissing) return;
-          state.ffprobeMissing = true;
-          state.warnings.push(
-            `ffprobe not found (${ffprobe}): videos are indexed without duration, fps and size; install ffmpeg or set WINNOW_FFPROBE`,
-          );
-        } else {
-          Object.assign(item.result, {
-            status: 'corrupt',
-            reason: `unreadable video: ${(error as Error).message}`,
-          });
-        }
       }
     }
-  };
-  await Promise.all(Array.from({ length: VIDEO_CONCURRENCY }, worker));
+  });
 }
 
 async function mergePage(

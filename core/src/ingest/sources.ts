@@ -1,6 +1,7 @@
-import { WinnowError } from '../errors.js';
+import { unreadableObject } from '../storage/failure.js';
 import type { LocalStorage, StatResult } from '../storage/local.js';
 import type { FileEntry, ReadableStorage } from '../storage/types.js';
+import { mapLimited } from '../util/concurrency.js';
 import { WorkerPool, workerScript } from '../util/worker-pool.js';
 import { formatByName } from './formats.js';
 import type { LocalRequest } from './local-worker.js';
@@ -86,17 +87,8 @@ export class BucketSource implements IngestSource {
     return this.storage.list({ signal, pageSize: this.pageSize });
   }
 
-  async probe(files: [string, number][]): Promise<ProbeResult[]> {
-    const results: ProbeResult[] = new Array(files.length);
-    let next = 0;
-    const reader = async () => {
-      for (let i = next++; i < files.length; i = next++) {
-        const [path, size] = files[i]!;
-        results[i] = await this.probeObject(path, size);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(BUCKET_READS, files.length) }, reader));
-    return results;
+  probe(files: [string, number][]): Promise<ProbeResult[]> {
+    return mapLimited(files, BUCKET_READS, ([path, size]) => this.probeObject(path, size));
   }
 
   /**
@@ -107,15 +99,9 @@ export class BucketSource implements IngestSource {
     try {
       return await probeFile(path, size, (offset, length) => this.storage.read(path, { offset, length }));
     } catch (error) {
-      const code = error instanceof WinnowError ? error.code : undefined;
-      if (code !== 'not_found' && code !== 'permission_denied') throw error;
-      return {
-        format: null,
-        width: null,
-        height: null,
-        status: 'corrupt',
-        reason: `unreadable: ${(error as Error).message}`,
-      };
+      const reason = unreadableObject(error);
+      if (reason === undefined) throw error;
+      return { format: null, width: null, height: null, status: 'corrupt', reason };
     }
   }
 

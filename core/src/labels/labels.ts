@@ -107,7 +107,7 @@ export class Labels {
     ]);
     if (!found)
       throw new WinnowError('not_found', `dataset '${this.dataset.name}' has no annotation ${annotationId}`);
-    return { ...found, box: found.box ? Array.from(found.box) : null };
+    return found;
   }
 
   private async checkSample(sampleId: number): Promise<void> {
@@ -120,21 +120,21 @@ export class Labels {
   }
 
   private async taskId(name: string): Promise<number> {
-    const id = await this.db.value<number | null>(
-      'SELECT max(task_id) FROM winnow.tasks WHERE dataset_id = ? AND name = ?',
-      [this.dataset.id, name],
-    );
-    if (id === null)
-      throw new WinnowError('not_found', `dataset '${this.dataset.name}' has no task '${name}'`);
-    return id;
+    const found = await this.findTask(name);
+    if (!found) throw new WinnowError('not_found', `dataset '${this.dataset.name}' has no task '${name}'`);
+    return found.task_id;
+  }
+
+  private findTask(name: string): Promise<{ task_id: number; type: string } | undefined> {
+    return this.db.one('SELECT task_id, type FROM winnow.tasks WHERE dataset_id = ? AND name = ?', [
+      this.dataset.id,
+      name,
+    ]);
   }
 
   private async task(name: string, type: 'object-detection' | 'classification'): Promise<number> {
     if (!name.trim()) throw new WinnowError('invalid_argument', 'task: give a name');
-    const existing = await this.db.one<{ task_id: number; type: string }>(
-      'SELECT task_id, type FROM winnow.tasks WHERE dataset_id = ? AND name = ?',
-      [this.dataset.id, name],
-    );
+    const existing = await this.findTask(name);
     if (!existing) {
       return this.db.value<number>(
         'INSERT INTO winnow.tasks (dataset_id, name, type) VALUES (?, ?, ?) RETURNING task_id',

@@ -37,7 +37,21 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
   const dataset = (context: RequestContext) => ws.dataset(decodeURIComponent(context.params.dataset!));
   /** Credentials handed over for a dataset's locations, kept in this process only, never stored or echoed. */
   const credentials = new Map<string, DatasetSecrets>();
-  const storageOf = (chosen: Dataset) => openDatasetStorage(chosen, credentials.get(chosen.name));
+  /**
+   * Each dataset's locations, opened once: a grid asks for a hundred thumbnails at a time, and a
+   * bucket client per request would pay for its credentials and connections every time.
+   */
+  const opened = new Map<string, ReturnType<typeof openDatasetStorage>>();
+  const storageOf = (chosen: Dataset) => {
+    const key = JSON.stringify([chosen.name, chosen.input, chosen.work]);
+    let storage = opened.get(key);
+    if (!storage) {
+      storage = openDatasetStorage(chosen, credentials.get(chosen.name));
+      opened.set(key, storage);
+      storage.catch(() => opened.delete(key));
+    }
+    return storage;
+  };
   return [
     route('GET', '/api/health', async () => ({ workspace: ws.dir, pid: process.pid })),
     route('GET', '/api/datasets', async () =>
@@ -140,6 +154,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     route('POST', '/api/datasets/:dataset/credentials', async (context) => {
       const name = decodeURIComponent(context.params.dataset!);
       credentials.set(name, checkSecrets(await context.json()));
+      opened.clear();
       return { dataset: name, held: 'in memory, for the life of this server' };
     }),
     route('POST', '/api/jobs', async (context) => startJob(ws, jobs, credentials, await context.json())),

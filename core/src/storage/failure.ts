@@ -73,3 +73,16 @@ export async function withRetries<T>(
 
 /** HTTP statuses a store answers when busy or failing for a moment: worth another try. */
 export const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/**
+ * Why one object could not be read, when that is the object's own fault (it vanished, or may not
+ * be read): the caller records it against that object and goes on. Anything else (the store is
+ * unreachable, the credentials are refused, the run was cancelled) returns undefined: it stops
+ * the run, since every other object would fail the same way.
+ */
+export function unreadableObject(error: unknown): string | undefined {
+  if (!(error instanceof WinnowError)) return undefined;
+  return error.code === 'not_found' || error.code === 'permission_denied'
+    ? `unreadable: ${error.message}`
+    : undefined;
+}
