@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterEach, describe, expect, it } from 'vitest';
+import { importYolo } from '../src/ingest/import/index.js';
 import { ingest } from '../src/ingest/index.js';
 import { findRunning, runtimeFile } from '../src/server/runtime.js';
 import { type LocalServer, startServer } from '../src/server/server.js';
@@ -40,6 +41,18 @@ async function json(server: LocalServer, path: string, body?: unknown): Promise<
     path,
     body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) },
   );
+  const value = await response.json();
+  if (!response.ok)
+    throw Object.assign(new Error(value.error?.message), { status: response.status, body: value });
+  return value;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the answers' shapes are what the assertions check
+async function send(server: LocalServer, method: string, path: string, body?: unknown): Promise<any> {
+  const response = await call(server, path, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const value = await response.json();
   if (!response.ok)
     throw Object.assign(new Error(value.error?.message), { status: response.status, body: value });
@@ -291,6 +304,72 @@ describe('the local server API', () => {
     await expect(
       send('POST', '/api/datasets/coco/samples/999999/annotations', { task: 'boxes', category: 'cat' }),
     ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("serves the views: sorted pages, samples by id, a sample's detail, colour columns, tag changes", async () => {
+    const { ws, server } = await served();
+    const coco = await ws.dataset('coco');
+    await importYolo(ws, coco, join(COCO128, 'labels'), {
+      classes: join(COCO128, 'classes.yaml'),
+      as: 'predictions',
+      task: 'det',
+    });
+    const bySize = await json(server, '/api/datasets/coco/samples?limit=5&order=size%20desc');
+    const sizes = bySize.samples.map((s: { size: number }) => s.size);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    const largest = await ws.db.value('SELECT max(size) FROM winnow.samples');
+    expect(sizes[0]).toBe(Number(largest));
+    await expect(json(server, '/api/datasets/coco/samples?order=reason%3B%20drop')).rejects.toMatchObject({
+      status: 400,
+    });
+
+    const byId = await json(server, '/api/datasets/coco/samples/by-id', { ids: [7, 3, 999999, 5] });
+    expect(byId.samples.map((s: { sample_id: number }) => s.sample_id)).toEqual([7, 3, 5]);
+    await expect(
+      json(server, '/api/datasets/coco/samples/by-id', { ids: ['1; drop'] }),
+    ).rejects.toMatchObject({
+      status: 400,
+    });
+
+    const detail = await json(server, '/api/datasets/coco/samples/1');
+    expect(detail.sample).toMatchObject({ sample_id: 1, filename: '000000000009.jpg' });
+    expect(detail.predictions.length).toBeGreaterThan(0);
+    expect(detail.predictions[0]).toMatchObject({ task: 'det', box: expect.any(Array) });
+    expect(detail).toMatchObject({ annotations: [], tags: [] });
+
+    const tagged = await send(server, 'PATCH', '/api/datasets/coco/tags/review', { add: [1, 2, 3] });
+    expect(tagged).toMatchObject({ name: 'review', size: 3 });
+    expect(await send(server, 'PATCH', '/api/datasets/coco/tags/review', { remove: [2] })).toMatchObject({
+      size: 2,
+    });
+    expect((await json(server, '/api/datasets/coco/samples/1')).tags).toEqual(['review']);
+
+    const width = tableFromIPC(
+      new Uint8Array(await (await call(server, '/api/datasets/coco/colors?by=width')).arrayBuffer()),
+    );
+    expect(width.numRows).toBe(128);
+    expect(width.getChild('value')!.get(0)).toBe(detail.sample.width);
+    const classes = tableFromIPC(
+      new Uint8Array(
+        await (await call(server, '/api/datasets/coco/colors?by=prediction.category')).arrayBuffer(),
+      ),
+    );
+    const sql = async (query: string) =>
+      (await json(server, '/api/datasets/coco/query', { sql: query })).rows;
+    const [best] = await sql('SELECT arg_max(category, coalesce(score, 0)) AS c FROM predictions WHERE sample_id = 1');
+    expect(classes.getChild('value')!.get(0)).toBe(best.c);
+    const counts = new Map<string | null, number>();
+    for (const value of classes.getChild('value')!) counts.set(value, (counts.get(value) ?? 0) + 1);
+    const [people] = await sql(
+      `SELECT count(*) AS n FROM (SELECT sample_id, arg_max(category, coalesce(score, 0)) AS c FROM predictions GROUP BY 1) WHERE c = 'person'`,
+    );
+    const expectedPeople = people.n;
+    expect(counts.get('person')).toBe(Number(expectedPeople));
+    const tags = tableFromIPC(
+      new Uint8Array(await (await call(server, '/api/datasets/coco/colors?by=tag')).arrayBuffer()),
+    );
+    expect([...tags.getChild('value')!].filter((v) => v === 'review')).toHaveLength(2);
+    expect((await call(server, '/api/datasets/coco/colors?by=nothing')).status).toBe(400);
   });
 
   it('cancels a running job and a queued one', async () => {

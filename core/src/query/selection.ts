@@ -19,6 +19,8 @@ export interface Selection {
   files?: string[];
   /** The samples a run produced (added by an ingest, chosen by a selection). */
   run?: string;
+  /** Sample ids, as the views hand them over. */
+  ids?: number[];
 }
 
 export interface Materialized {
@@ -30,7 +32,7 @@ export interface Materialized {
   unmatchedCount: number;
 }
 
-const SOURCES = ['all', 'tag', 'filter', 'sql', 'files', 'run'] as const;
+const SOURCES = ['all', 'tag', 'filter', 'sql', 'files', 'run', 'ids'] as const;
 
 /** The one source a selection names (the CLI's options bear the same names). */
 export function selectionSource(selection: Selection): (typeof SOURCES)[number] {
@@ -46,7 +48,8 @@ export function selectionSource(selection: Selection): (typeof SOURCES)[number] 
 
 export function describeSelection(selection: Selection): Record<string, unknown> {
   const kind = selectionSource(selection);
-  return kind === 'files' ? { files: selection.files!.length } : { [kind]: selection[kind] };
+  if (kind === 'files' || kind === 'ids') return { [kind]: selection[kind]!.length };
+  return { [kind]: selection[kind] };
 }
 
 export async function materializeSelection(
@@ -87,6 +90,11 @@ export async function materializeSelection(
     await create('SELECT sample_id FROM winnow.run_samples WHERE run_id = ?', [selection.run]);
   } else if (selection.sql !== undefined) {
     ({ unmatched, unmatchedCount } = await stageIds(ws, dataset, selection.sql, table));
+  } else if (selection.ids !== undefined) {
+    if (!Array.isArray(selection.ids) || !selection.ids.every((id) => Number.isSafeInteger(id))) {
+      throw new WinnowError('invalid_argument', 'ids: expected a list of sample ids');
+    }
+    await stageSampleIds(ws, dataset, selection.ids, table);
   } else if (selection.files !== undefined) {
     const paths = selection.files.map((file) => toDatasetPath(dataset, file));
     ({ unmatched, unmatchedCount } = await stageFiles(ws, dataset, paths, table));
@@ -114,8 +122,19 @@ async function stageIds(
     const paths = result.rows.map((row) => String(row.filename));
     return stageFiles(ws, dataset, paths, table);
   }
+  await stageSampleIds(
+    ws,
+    dataset,
+    result.rows.map((row) => Number(row.sample_id)),
+    table,
+  );
+  return { unmatched: [], unmatchedCount: 0 };
+}
+
+/** Stages sample ids; ids that name no current sample of the dataset are left out. */
+async function stageSampleIds(ws: Workspace, dataset: Dataset, ids: number[], table: string): Promise<void> {
   const stage = await ws.db.stage(`${table}_input`, { sample_id: 'INTEGER' });
-  for (const row of result.rows) stage.append([row.sample_id]);
+  for (const id of ids) stage.append([id]);
   stage.close();
   await ws.db.run(
     `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT DISTINCT i.sample_id FROM temp.${table}_input i
@@ -123,7 +142,6 @@ async function stageIds(
     [dataset.id],
   );
   await stage.drop();
-  return { unmatched: [], unmatchedCount: 0 };
 }
 
 /** Stages paths as the store keys them; returns those that name no current sample. */

@@ -21,11 +21,11 @@ import { sampleCounts } from '../store/counts.js';
 import { readVectors } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { Tags } from '../tags/tags.js';
+import { sendColors } from './colors.js';
 import { facet } from './facets.js';
 import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
 import type { Jobs } from './jobs.js';
-
-const PAGE_LIMIT = 1000;
+import { PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 
 /**
  * The JSON API over one workspace: datasets, pages of samples (a read-only SQL condition
@@ -64,8 +64,20 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
         })),
       ),
     ),
-    route('GET', '/api/datasets/:dataset/samples', async (context) =>
-      samplePage(ws, await dataset(context), context.query),
+    route('GET', '/api/datasets/:dataset/samples', async (context) => {
+      const { query } = context;
+      return samplePage(ws, await dataset(context), {
+        offset: optionalInteger(query.get('offset') ?? undefined, 'offset') ?? 0,
+        limit: Math.min(PAGE_LIMIT, optionalInteger(query.get('limit') ?? undefined, 'limit') ?? 100),
+        where: query.get('where')?.trim() || 'true',
+        order: query.get('order') ?? undefined,
+      });
+    }),
+    route('POST', '/api/datasets/:dataset/samples/by-id', async (context) =>
+      samplesById(ws, await dataset(context), (await context.json()).ids),
+    ),
+    route('GET', '/api/datasets/:dataset/samples/:id', async (context) =>
+      sampleDetail(ws, await dataset(context), sampleId(context)),
     ),
     route('POST', '/api/datasets/:dataset/query', async (context) => {
       const body = await context.json();
@@ -88,6 +100,9 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
       const body = await context.json();
       return new Tags(ws, await dataset(context)).create(text(body, 'name'), body.selection as Selection);
     }),
+    route('PATCH', '/api/datasets/:dataset/tags/:tag', async (context) =>
+      changeTag(ws, await dataset(context), decodeURIComponent(context.params.tag!), await context.json()),
+    ),
     route('POST', '/api/datasets/:dataset/search', async (context) => {
       const body = await context.json();
       // A file path would let any client read pictures anywhere on this machine: the server
@@ -103,6 +118,11 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     route('GET', '/api/datasets/:dataset/points', async (context) =>
       sendPoints(ws, await dataset(context), context.query.get('projection') ?? undefined, context.response),
     ),
+    route('GET', '/api/datasets/:dataset/colors', async (context) => {
+      const by = context.query.get('by');
+      if (!by) throw new WinnowError('invalid_argument', 'by: name the field to colour by');
+      return sendColors(ws, await dataset(context), by, context.response);
+    }),
     route('GET', '/api/datasets/:dataset/samples/:id/thumbnail', async (context) => {
       const { work } = await storageOf(await dataset(context));
       const path = `thumbnails/${sampleId(context)}.jpg`;
@@ -174,23 +194,6 @@ const MEDIA_TYPES: Record<string, string> = {
   mov: 'video/quicktime',
   avi: 'video/x-msvideo',
 };
-
-async function samplePage(ws: Workspace, dataset: Dataset, query: URLSearchParams) {
-  const offset = optionalInteger(query.get('offset') ?? undefined, 'offset') ?? 0;
-  const limit = Math.min(PAGE_LIMIT, optionalInteger(query.get('limit') ?? undefined, 'limit') ?? 100);
-  const where = query.get('where')?.trim() || 'true';
-  const scope = { dataset, timeoutMs: 10_000 };
-  const [count, page] = await Promise.all([
-    runQuery(ws, `SELECT count(*) AS total FROM samples WHERE (${where})`, scope),
-    runQuery(
-      ws,
-      `SELECT sample_id, kind, filename, format, width, height, status, reason FROM samples WHERE (${where})
-       ORDER BY sample_id LIMIT ${limit} OFFSET ${offset}`,
-      scope,
-    ),
-  ]);
-  return { total: Number(count.rows[0]?.total ?? 0), offset, limit, samples: page.rows };
-}
 
 /**
  * A projection's points as Arrow IPC: sample_id (int32), x and y (float32), 12 bytes a point.
@@ -292,6 +295,21 @@ function startJob(
       `kind: '${kind}' is not one of ${Object.keys(work).join(', ')}`,
     );
   return jobs.start(kind, name, run);
+}
+
+/**
+ * Adds samples to a tag and removes others from it, as the label panel and the grid do; the tag
+ * is created on first use. Each change is a new version of the tag, with history.
+ */
+async function changeTag(ws: Workspace, chosen: Dataset, name: string, body: Record<string, unknown>) {
+  const tags = new Tags(ws, chosen);
+  const add = body.add === undefined ? [] : sampleIds(body.add, 'add');
+  const remove = body.remove === undefined ? [] : sampleIds(body.remove, 'remove');
+  const exists = (await tags.list()).some((tag) => tag.name === name);
+  if (!exists) await tags.create(name, { ids: add });
+  else if (add.length > 0) await tags.add(name, { ids: add });
+  if (exists && remove.length > 0) await tags.remove(name, { ids: remove });
+  return (await tags.list()).find((tag) => tag.name === name);
 }
 
 /** Server-sent events: `progress` while the job runs, then one `end` with its state and result. */

@@ -1,0 +1,99 @@
+import { WinnowError } from '../errors.js';
+import { Labels } from '../labels/labels.js';
+import { runQuery } from '../query/run.js';
+import type { Dataset, Workspace } from '../store/workspace.js';
+
+export const PAGE_LIMIT = 1000;
+
+const SAMPLE_COLUMNS = 'sample_id, kind, filename, format, size, width, height, status, reason';
+/** The columns a page may be sorted by: each has an index-friendly meaning and no user SQL. */
+const SORTABLE = ['sample_id', 'filename', 'size', 'mtime', 'width', 'height', 'duration', 'added_at'];
+
+export interface PageQuery {
+  offset: number;
+  limit: number;
+  /** A read-only SQL condition over the `samples` view. */
+  where: string;
+  /** `column` or `column desc`, a column of SORTABLE. */
+  order?: string;
+}
+
+/** A page of the samples meeting `where`, with their total. */
+export async function samplePage(ws: Workspace, dataset: Dataset, page: PageQuery) {
+  const scope = { dataset, timeoutMs: 10_000 };
+  const [count, rows] = await Promise.all([
+    runQuery(ws, `SELECT count(*) AS total FROM samples WHERE (${page.where})`, scope),
+    runQuery(
+      ws,
+      `SELECT ${SAMPLE_COLUMNS} FROM samples WHERE (${page.where})
+       ORDER BY ${orderBy(page.order)} LIMIT ${page.limit} OFFSET ${page.offset}`,
+      scope,
+    ),
+  ]);
+  return {
+    total: Number(count.rows[0]?.total ?? 0),
+    offset: page.offset,
+    limit: page.limit,
+    samples: rows.rows,
+  };
+}
+
+function orderBy(order: string | undefined): string {
+  if (!order) return 'sample_id';
+  const [column, direction = 'asc', ...rest] = order.trim().toLowerCase().split(/\s+/);
+  if (!SORTABLE.includes(column!) || !['asc', 'desc'].includes(direction) || rest.length > 0) {
+    throw new WinnowError(
+      'invalid_argument',
+      `order: expected one of ${SORTABLE.join(', ')}, then asc or desc`,
+    );
+  }
+  // The id breaks ties, so pages of an order never overlap or skip.
+  return `${column} ${direction} NULLS LAST, sample_id`;
+}
+
+/** Samples by id in the order given (ids that name no current sample are left out). */
+export async function samplesById(ws: Workspace, dataset: Dataset, given: unknown) {
+  const ids = sampleIds(given, 'ids');
+  if (ids.length > PAGE_LIMIT) {
+    throw new WinnowError('invalid_argument', `ids: at most ${PAGE_LIMIT} at a time, got ${ids.length}`);
+  }
+  if (ids.length === 0) return { samples: [] };
+  const result = await runQuery(
+    ws,
+    `SELECT ${SAMPLE_COLUMNS} FROM samples WHERE sample_id IN (${ids.join(', ')})`,
+    { dataset, timeoutMs: 10_000 },
+  );
+  const byId = new Map(result.rows.map((row) => [Number(row.sample_id), row]));
+  return { samples: ids.flatMap((id) => byId.get(id) ?? []) };
+}
+
+/** One sample with what the detail panel shows: its predictions, its human labels and its tags. */
+export async function sampleDetail(ws: Workspace, dataset: Dataset, sampleId: number) {
+  const scope = { dataset, timeoutMs: 10_000 };
+  const [sample, predictions, tags] = await Promise.all([
+    runQuery(ws, `SELECT ${SAMPLE_COLUMNS} FROM samples WHERE sample_id = ${sampleId}`, scope),
+    runQuery(
+      ws,
+      `SELECT task, category, score, box FROM predictions WHERE sample_id = ${sampleId} ORDER BY task, score DESC NULLS LAST`,
+      scope,
+    ),
+    runQuery(ws, `SELECT tag FROM tag_members WHERE sample_id = ${sampleId} ORDER BY tag`, scope),
+  ]);
+  if (sample.rows.length === 0) {
+    throw new WinnowError('not_found', `dataset '${dataset.name}' has no sample ${sampleId}`);
+  }
+  return {
+    sample: sample.rows[0],
+    predictions: predictions.rows,
+    annotations: await new Labels(ws, dataset).list(sampleId),
+    tags: tags.rows.map((row) => String(row.tag)),
+  };
+}
+
+/** A list of sample ids as given in a request body: integers only, so they may enter SQL as text. */
+export function sampleIds(given: unknown, field: string): number[] {
+  if (!Array.isArray(given) || !given.every((id) => Number.isSafeInteger(id) && id >= 0)) {
+    throw new WinnowError('invalid_argument', `${field}: expected a list of sample ids`);
+  }
+  return given as number[];
+}
