@@ -9,7 +9,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ALL = ['ingest', 'queries', 'selection', 'neighbours', 'projection', 'embed', 'cloud', 'server'];
+const ALL = [
+  'ingest',
+  'queries',
+  'selection',
+  'neighbours',
+  'projection',
+  'embed',
+  'cloud',
+  'server',
+  'notebook',
+];
 const chosen = process.argv.slice(2).filter((name) => ALL.includes(name));
 const reports = {};
 for (const name of chosen.length ? chosen : ALL) {

@@ -15,56 +15,16 @@
  * bytes a point. Prints one JSON document (progress on stderr) and writes bench/out/server.json.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine, mulberry32, OUT, parseArgs, ROOT } from './lib/common.mjs';
+import { syntheticWorkspace } from './lib/synthetic-workspace.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const N = Number(args.samples ?? 1_000_000);
 const RUNS = Number(args.runs ?? 50);
 const PAGE = 100;
-const DIR = join(OUT, `server-${N}`, '.winnow');
 const log = (...parts) => console.error('[bench:server]', ...parts);
-const GENERATOR_VERSION = 1;
-
-/** A workspace with one dataset of N image samples and a 2-D projection of all of them. */
-async function ensureWorkspace() {
-  const stamp = join(DIR, `generated-v${GENERATOR_VERSION}`);
-  if (existsSync(stamp)) return;
-  rmSync(DIR, { recursive: true, force: true });
-  mkdirSync(DIR, { recursive: true });
-  const { Workspace } = await import(new URL('../core/dist/index.js', import.meta.url).href);
-  const ws = await Workspace.open(DIR);
-  try {
-    const dataset = await ws.createDataset('bench', {
-      kind: 'local',
-      uri: join(OUT, `server-${N}`, 'images'),
-    });
-    log(`generating ${N} samples and their projection`);
-    await ws.db.run(
-      `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, size, mtime, width, height, status)
-       SELECT i + 1, ?, 'image', printf('class-%02d/%08d.jpg', i % 20, i), 'jpeg', 20000 + (i * 7919) % 200000,
-              TIMESTAMP '2026-01-01' + to_seconds(i), 320 + (i * 31) % 961, 240 + (i * 17) % 721, 'ok'
-       FROM range(${N}) t(i)`,
-      [dataset.id],
-    );
-    await ws.db.run(`SELECT setval('winnow.sample_ids', ${N})`).catch(() => undefined);
-    const projection = await ws.db.value(
-      `INSERT INTO winnow.projections (projection_id, dataset_id, model_id, name, method)
-       VALUES (nextval('winnow.projection_ids'), ?, 0, 'bench-layout', 'synthetic') RETURNING projection_id`,
-      [dataset.id],
-    );
-    await ws.db.run(
-      `INSERT INTO winnow.coordinates SELECT ?, i + 1, (cos(i) * (i % 997) / 997)::FLOAT, (sin(i) * (i % 991) / 991)::FLOAT
-       FROM range(${N}) t(i)`,
-      [projection],
-    );
-    await ws.db.run('CHECKPOINT');
-  } finally {
-    ws.close();
-  }
-  writeFileSync(stamp, '');
-}
 
 async function startServe() {
   const child = spawn(
@@ -120,7 +80,7 @@ async function timed(name, server, makePath) {
   };
 }
 
-await ensureWorkspace();
+const DIR = await syntheticWorkspace(N);
 const server = await startServe();
 try {
   const rand = mulberry32(42); // every run asks the same questions

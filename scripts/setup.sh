@@ -10,6 +10,8 @@ want_test_packages=false
 install_debian_packages() {
   local missing=()
   command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+  # The end-to-end tests drive JupyterLab and the views in Debian's Chromium.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "setup: please install: ${missing[*]} (the tests use them)" >&2
@@ -20,25 +22,32 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# The projection tests run the reference PaCMAP (Python package `pacmap`) beside the native one;
-# the search tests write a tiny ONNX text tower with the `onnx` package.
-TEST_VENV=.venv-test
-# The kernel package's tests (extension-jupyter/tests) run the magics in a real kernel through nbclient.
-TEST_PYTHON_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2 pytest==9.2.0 nbclient==0.11.0 nbformat==5.11.1
-  ipykernel==7.4.0 PyYAML==6.0.4 pandas==3.1.1)
-install_test_python() {
-  if [ -x "$TEST_VENV/bin/python" ] &&
-    "$TEST_VENV/bin/python" -c 'import numpy, pacmap, onnx, pytest, nbclient, nbformat, ipykernel, yaml, pandas' >/dev/null 2>&1; then
+# One Python environment, .venv: JupyterLab and the kernel package `winnow` for the demo notebook;
+# with --test also what the tests use (the reference `pacmap` beside the native one, `onnx` to write
+# a tiny text tower, pytest for the kernel package).
+PYTHON_VENV=.venv
+NOTEBOOK_PACKAGES=(jupyterlab==4.5.11 ipywidgets==8.1.9 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
+  PyYAML==6.0.4 pandas==3.1.1 hatchling==1.27.0)
+NOTEBOOK_IMPORTS='jupyterlab, ipywidgets, nbclient, nbformat, ipykernel, yaml, pandas, hatchling'
+TEST_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2 pytest==9.2.0)
+TEST_IMPORTS='numpy, pacmap, onnx, pytest'
+install_python_packages() {
+  local packages=("${NOTEBOOK_PACKAGES[@]}") imports=$NOTEBOOK_IMPORTS
+  if $want_test_packages; then
+    packages+=("${TEST_PACKAGES[@]}")
+    imports="$imports, $TEST_IMPORTS"
+  fi
+  if [ -x "$PYTHON_VENV/bin/python" ] && "$PYTHON_VENV/bin/python" -c "import $imports" >/dev/null 2>&1; then
     return 0
   fi
   local python=${PYTHON:-python3}
   if ! command -v "$python" >/dev/null 2>&1; then
-    echo "setup: the tests need Python 3 (for the reference pacmap package): please install python3" >&2
-    return 0
+    echo "setup: the notebook needs Python 3 (3.9 or newer): please install python3" >&2
+    exit 1
   fi
-  echo "setup: creating $TEST_VENV (${TEST_PYTHON_PACKAGES[*]})" >&2
-  "$python" -m venv "$TEST_VENV"
-  "$TEST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${TEST_PYTHON_PACKAGES[@]}"
+  echo "setup: installing Python packages into $PYTHON_VENV (${packages[*]})" >&2
+  [ -x "$PYTHON_VENV/bin/python" ] || "$python" -m venv "$PYTHON_VENV"
+  "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
 }
 
 # The storage tests run real servers on loopback: versitygw (S3, checks signatures and bucket
@@ -73,6 +82,20 @@ install_npm_packages() {
   fi
 }
 
+# The JupyterLab extension (the views, bundled by @jupyterlab/builder) and the kernel package that
+# carries it, installed into .venv from the wheel a user would install: rebuilt when a source changed.
+build_notebook_extension() {
+  local stamp=$PYTHON_VENV/.winnow-extension
+  if [ -f "$stamp" ] && [ -z "$(find widgets/src extension-jupyter/src extension-jupyter/winnow extension-jupyter/pyproject.toml \
+    -newer "$stamp" -not -path '*/labextension/*' -not -name '*.pyc' 2>/dev/null | head -1)" ]; then
+    return 0
+  fi
+  echo "setup: building the JupyterLab extension and installing the winnow package into $PYTHON_VENV" >&2
+  npm run build --silent -w winnow-jupyter >/dev/null
+  "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check ./extension-jupyter
+  touch "$stamp"
+}
+
 # The native core (Rust, napi-rs): rebuilt when its binary is missing or older than its sources.
 build_native() {
   local binaries=(native/*.node)
@@ -89,8 +112,9 @@ build_native() {
 }
 
 $want_test_packages && install_debian_packages
-$want_test_packages && install_test_python
+install_python_packages
 $want_test_packages && build_test_servers
 install_npm_packages
 build_native
 npx tsc -b
+build_notebook_extension

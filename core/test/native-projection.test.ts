@@ -1,5 +1,5 @@
 // Tests of the native 2-D projection (PaCMAP) through the built Node binding, against the
-// reference Python package `pacmap` 0.9.1 run as a child process from .venv-test/ (created by
+// reference Python package `pacmap` 0.9.1 run as a child process from .venv/ (created by
 // `scripts/setup.sh --test`). Build the binding first: `npm run build -w native`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { pacmap, placePoints } from '../../native/index.js';
 import { type InvalidCall, itRejectsEach, rng } from './native-helpers.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PYTHON = join(ROOT, '.venv-test', 'bin', 'python');
+const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 const REFERENCE = join(ROOT, 'core', 'test', 'python', 'pacmap_reference.py');
 
 function normal(next: () => number): () => number {
@@ -113,7 +113,7 @@ function referencePacmap(x: Float32Array, dim: number, seed: number): Float32Arr
   writeFileSync(src, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
   execFileSync(PYTHON, [REFERENCE, src, String(x.length / dim), String(dim), dst, String(seed)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NUMBA_CACHE_DIR: join(ROOT, '.venv-test', 'numba-cache') },
+    env: { ...process.env, NUMBA_CACHE_DIR: join(ROOT, '.venv', 'numba-cache') },
   });
   const bytes = readFileSync(dst);
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);

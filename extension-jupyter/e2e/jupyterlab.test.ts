@@ -1,0 +1,277 @@
+/**
+ * The notebook experience end to end, in a real JupyterLab (from .venv, with the winnow wheel and
+ * its prebuilt extension installed by `scripts/setup.sh`) driven by Debian's Chromium: open the
+ * example notebook, run all cells, see the scatter draw its points, lasso a region, see the grid
+ * follow, get those filenames from `%winnow selected`, draw a box and find it stored.
+ *
+ * The browser may reach JupyterLab and nothing else: every other request is aborted, so the views
+ * can only work through the widget comm, as with a remote kernel whose server the browser cannot
+ * reach. Screenshots go to extension-jupyter/e2e/artifacts/.
+ */
+/** biome-ignore-all lint/suspicious/noExplicitAny: JupyterLab's app object, read inside the page, has no types there */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/lib/chromium.mjs';
+import { freePort, stopProcess, waitForPort } from '../../scripts/lib/loopback.mjs';
+
+const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
+const COCO128 = join(REPOSITORY, '../shared/datasets/coco128');
+const VENV_BIN = join(REPOSITORY, '.venv/bin');
+const ARTIFACTS = join(REPOSITORY, 'extension-jupyter/e2e/artifacts');
+const NOTEBOOK = 'curate-coco128.ipynb';
+const IMAGES = 40;
+
+let root: string;
+let jupyter: ChildProcess;
+let browser: Browser;
+let page: Page;
+let labUrl: string;
+const blocked: string[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'winnow-lab-'));
+  const images = join(root, 'images');
+  mkdirSync(images);
+  for (const file of readdirSync(join(COCO128, 'images')).sort().slice(0, IMAGES)) {
+    copyFileSync(join(COCO128, 'images', file), join(images, file));
+  }
+  copyFileSync(join(REPOSITORY, 'extension-jupyter/examples', NOTEBOOK), join(root, NOTEBOOK));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const port = await freePort();
+  const token = randomBytes(24).toString('hex');
+  jupyter = spawn(
+    join(VENV_BIN, 'jupyter'),
+    [
+      'lab',
+      '--no-browser',
+      '--ServerApp.ip=127.0.0.1',
+      `--ServerApp.port=${port}`,
+      `--IdentityProvider.token=${token}`,
+      `--ServerApp.root_dir=${root}`,
+      `--LabApp.workspaces_dir=${join(root, 'lab-workspaces')}`,
+      '--LabApp.expose_app_in_browser=True',
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        PATH: `${VENV_BIN}:${process.env.PATH}`,
+        JUPYTER_CONFIG_DIR: join(root, 'jupyter-config'),
+        JUPYTER_DATA_DIR: join(root, 'jupyter-data'),
+        JUPYTER_RUNTIME_DIR: join(root, 'jupyter-runtime'),
+        WINNOW_WORKSPACE: join(root, '.winnow'),
+        WINNOW_COMMAND: join(REPOSITORY, 'core/bin/winnow.js'),
+        WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models'),
+        WINNOW_DEMO_IMAGES: images,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let log = '';
+  jupyter.stderr!.on('data', (chunk) => {
+    log = (log + chunk).slice(-4000);
+  });
+  await waitForPort(port, jupyter, 60_000).catch((error) => {
+    throw new Error(`${error.message}\n${log}`);
+  });
+  labUrl = `http://127.0.0.1:${port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport: { width: 1500, height: 1100 } });
+  // The browser reaches JupyterLab only: the views must go through the kernel's comm.
+  await context.route('**/*', (route) => {
+    if (route.request().url().startsWith(labUrl)) return route.continue();
+    blocked.push(route.request().url());
+    return route.abort();
+  });
+  page = await context.newPage();
+  await page.goto(`${labUrl}/lab/tree/${NOTEBOOK}?token=${token}`);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  stopWinnowServer();
+  if (jupyter) await stopProcess(jupyter);
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+/** The kernel started the workspace's server; nothing may outlive the test. */
+function stopWinnowServer() {
+  const runtime = join(root, '.winnow', 'server.json');
+  if (!existsSync(runtime)) return;
+  try {
+    process.kill(JSON.parse(readFileSync(runtime, 'utf8')).pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}
+
+function winnowServer(): { url: string; token: string } {
+  return JSON.parse(readFileSync(join(root, '.winnow', 'server.json'), 'utf8'));
+}
+
+async function sql(query: string, dataset = 'coco128') {
+  const { url, token } = winnowServer();
+  const response = await fetch(`${url}/api/datasets/${dataset}/query`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ sql: query }),
+  });
+  return (await response.json()).rows as Record<string, unknown>[];
+}
+
+/** Runs JupyterLab commands on the notebook through the app JupyterLab exposes in the page. */
+function lab<T>(script: (app: any, notebook: any) => T): Promise<T> {
+  return page.evaluate(
+    `(${script.toString()})(window.jupyterapp, window.jupyterapp.shell.currentWidget)`,
+  ) as Promise<T>;
+}
+
+/** Waits until every code cell ran and the kernel is idle; fails with the first error a cell raised. */
+async function waitForCells(timeoutMs: number): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const panel = (window as any).jupyterapp?.shell?.currentWidget;
+      const kernel = panel?.sessionContext?.session?.kernel;
+      if (kernel?.status !== 'idle') return false;
+      const cells = panel.content.widgets.filter((cell: any) => cell.model.type === 'code');
+      return cells.every(
+        (cell: any) => cell.model.executionCount !== null && !cell.promptNode?.textContent?.includes('*'),
+      );
+    },
+    undefined,
+    { timeout: timeoutMs, polling: 500 },
+  );
+  const errors = await lab((_app, panel) =>
+    panel.content.widgets
+      .flatMap((cell: any) => (cell.model.type === 'code' ? cell.model.outputs.toJSON() : []))
+      .filter((output: any) => output.output_type === 'error')
+      .map((output: any) => `${output.ename}: ${output.evalue}`),
+  );
+  expect(errors).toEqual([]);
+}
+
+/** Runs the code cell whose source starts with `prefix` and returns what it printed and showed. */
+async function runCell(prefix: string): Promise<string> {
+  const index = await lab(
+    new Function(
+      'app',
+      'panel',
+      `return panel.content.widgets.findIndex((c) => c.model.sharedModel.getSource().startsWith(${JSON.stringify(prefix)}))`,
+    ) as (app: any, panel: any) => number,
+  );
+  expect(index).toBeGreaterThanOrEqual(0);
+  const before = await page.evaluate(
+    (i) => (window as any).jupyterapp.shell.currentWidget.content.widgets[i].model.executionCount,
+    index,
+  );
+  await page.evaluate((i) => {
+    const app = (window as any).jupyterapp;
+    app.shell.currentWidget.content.activeCellIndex = i;
+    return app.commands.execute('notebook:run-cell');
+  }, index);
+  await page.waitForFunction(
+    ([i, count]) => {
+      const cell = (window as any).jupyterapp.shell.currentWidget.content.widgets[i];
+      return cell.model.executionCount !== null && cell.model.executionCount !== count;
+    },
+    [index, before] as const,
+    { timeout: 60_000 },
+  );
+  await waitForCells(60_000);
+  return page.evaluate(
+    (i) =>
+      (window as any).jupyterapp.shell.currentWidget.content.widgets[i].model.outputs
+        .toJSON()
+        .map((output: any) => (output.text ?? output.data?.['text/plain'] ?? '') as string)
+        .join(''),
+    index,
+  );
+}
+
+function outputOf(prefix: string): Locator {
+  return page.locator('.jp-CodeCell', { hasText: prefix }).locator('.jp-OutputArea');
+}
+
+describe('the example notebook in JupyterLab', () => {
+  it('runs every cell, draws the scatter, and a lasso comes back as filenames', async () => {
+    await page.waitForFunction(
+      () => (window as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel,
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    await lab((app) => app.commands.execute('notebook:run-all-cells'));
+    await waitForCells(600_000);
+    await page.screenshot({ path: join(ARTIFACTS, 'notebook-run.png'), fullPage: true });
+
+    const scatter = outputOf('%winnow show scatter').locator('[data-points-drawn]');
+    await expect
+      .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
+      .toBe(String(IMAGES));
+    await scatter.scrollIntoViewIfNeeded();
+    await outputOf('%winnow show scatter').screenshot({ path: join(ARTIFACTS, 'scatter.png') });
+
+    // A lasso around the middle of the plot.
+    await outputOf('%winnow show scatter').locator('[data-action="lasso"]').click();
+    const canvas = scatter.locator('canvas').first();
+    const box = (await canvas.boundingBox())!;
+    const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+    const polygon = [at(0.2, 0.2), at(0.8, 0.15), at(0.85, 0.8), at(0.25, 0.85)];
+    await page.mouse.move(...polygon[0]!);
+    await page.mouse.down();
+    for (const point of [...polygon.slice(1), polygon[0]!]) await page.mouse.move(...point, { steps: 8 });
+    await page.mouse.up();
+    const tiles = outputOf('%winnow show scatter').locator('.winnow-grid [data-sample-id]');
+    await expect.poll(() => tiles.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await outputOf('%winnow show scatter').screenshot({ path: join(ARTIFACTS, 'scatter-lasso.png') });
+
+    // The grid shows the selection in id order: its count, and its first tiles are the first files.
+    const gridCount = await outputOf('%winnow show scatter').locator('.winnow-grid-count').textContent();
+    const selectedInGrid = Number(/([\d,]+) selected/.exec(gridCount ?? '')?.[1]?.replace(/,/g, ''));
+    expect(selectedInGrid).toBeGreaterThan(0);
+    expect(selectedInGrid).toBeLessThan(IMAGES);
+    const printed = await runCell('lassoed = %winnow selected');
+    expect(Number(/(\d+) selected/.exec(printed)?.[1])).toBe(selectedInGrid);
+    const tileIds = await tiles.evaluateAll((nodes) =>
+      nodes.map((n) => Number(n.getAttribute('data-sample-id'))),
+    );
+    const firstFiles = await sql(
+      `SELECT filename FROM samples WHERE sample_id IN (${tileIds.join(',')}) ORDER BY sample_id LIMIT 5`,
+    );
+    const shown = [...printed.matchAll(/'([^']+)'/g)].map((match) => match[1]!);
+    expect(shown).toEqual(firstFiles.map(({ filename }) => join(root, 'images', String(filename))));
+
+    // The selection cell's 20 picks are files that exist.
+    const picked = await sql("SELECT count(*) AS n FROM tag_members WHERE tag = 'diverse-20'");
+    expect(Number(picked[0]!.n)).toBe(20);
+    expect(blocked.filter((url) => url.includes(new URL(winnowServer().url).host))).toEqual([]);
+    expect(await page.content()).not.toContain(winnowServer().token);
+  }, 900_000);
+
+  it('draws a box in the label view and finds it stored', async () => {
+    const label = outputOf('%winnow show label');
+    await label.scrollIntoViewIfNeeded();
+    const image = label.locator('.winnow-label-stage');
+    await expect.poll(() => image.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await label.locator('[data-action="draw"]').click();
+    const area = (await image.first().boundingBox())!;
+    await page.mouse.move(area.x + area.width * 0.3, area.y + area.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(area.x + area.width * 0.6, area.y + area.height * 0.7, { steps: 10 });
+    await page.mouse.up();
+    await expect.poll(() => label.locator('[data-annotation-id]').count(), { timeout: 30_000 }).toBe(1);
+    await label.screenshot({ path: join(ARTIFACTS, 'label-box.png') });
+    const stored = await sql('SELECT box FROM annotations');
+    expect(stored).toHaveLength(1);
+    const printed = await runCell('%%winnow sql');
+    expect(printed).toMatch(/1\s*$/m);
+  }, 300_000);
+});

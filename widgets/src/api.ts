@@ -1,0 +1,279 @@
+import { type Table, tableFromIPC } from 'apache-arrow';
+import type { ApiRequest, Transport } from './transport.js';
+
+/** A server error as the views show it: the server's one-line message and its code. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface Sample {
+  sample_id: number;
+  kind: string;
+  filename: string;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  status: string;
+  reason: string | null;
+  [field: string]: unknown;
+}
+
+export interface SamplePage {
+  total: number;
+  offset: number;
+  limit: number;
+  samples: Sample[];
+}
+
+export interface Label {
+  task: string;
+  category: string;
+  /** [x, y, width, height] in pixels, or null for a class label. */
+  box: number[] | null;
+}
+
+export interface Prediction extends Label {
+  score: number | null;
+}
+
+export interface Annotation extends Label {
+  annotation_id: number;
+  sample_id: number;
+  version: number;
+}
+
+export interface SampleDetail {
+  sample: Sample;
+  predictions: Prediction[];
+  annotations: Annotation[];
+  tags: string[];
+}
+
+export interface Tag {
+  name: string;
+  count: number;
+  [field: string]: unknown;
+}
+
+export type Facet =
+  | { kind: 'histogram'; field: string; lo: number; hi: number; counts: number[] }
+  | { kind: 'counts'; field: string; values: { value: string | null; count: number }[] };
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface Job {
+  id: string;
+  kind: string;
+  dataset: string;
+  state: JobState;
+  progress?: { phase: string; done: number; total?: number };
+  result?: unknown;
+  /** Why it failed, in one line (the server's JobInfo.error). */
+  error?: string;
+}
+
+export interface PageQuery {
+  offset?: number;
+  limit?: number;
+  /** A read-only SQL condition over the `samples` view. */
+  where?: string;
+  /** A sample column, optionally followed by `desc`, e.g. `size desc`. */
+  order?: string;
+}
+
+/** The typed API of the local server over any transport. Images come back as object URLs. */
+export class Api {
+  private readonly images = new ImageCache(512);
+
+  constructor(private readonly transport: Transport) {}
+
+  async json<T>(method: ApiRequest['method'], path: string, body?: unknown): Promise<T> {
+    const response = await this.transport.request({ method, path, body });
+    const text = new TextDecoder().decode(response.body);
+    if (response.status >= 400) throw errorOf(response.status, text);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async arrow(path: string): Promise<Table> {
+    const response = await this.transport.request({ method: 'GET', path });
+    if (response.status >= 400) throw errorOf(response.status, new TextDecoder().decode(response.body));
+    return tableFromIPC(new Uint8Array(response.body));
+  }
+
+  /** An object URL of an image answer (thumbnail or media), cached; null when there is none. */
+  async imageUrl(path: string): Promise<string | null> {
+    const cached = this.images.get(path);
+    if (cached !== undefined) return cached;
+    const response = await this.transport.request({ method: 'GET', path });
+    if (response.status >= 400) return null;
+    const url = URL.createObjectURL(new Blob([response.body], { type: response.contentType }));
+    this.images.set(path, url);
+    return url;
+  }
+
+  datasetPath(dataset: string, rest = ''): string {
+    return `/api/datasets/${encodeURIComponent(dataset)}${rest}`;
+  }
+
+  samples(dataset: string, query: PageQuery = {}): Promise<SamplePage> {
+    return this.json('GET', this.datasetPath(dataset, `/samples?${searchOf(query)}`));
+  }
+
+  /** Samples by id, in the order given (at most 1,000). */
+  samplesById(dataset: string, ids: ArrayLike<number>): Promise<{ samples: Sample[] }> {
+    return this.json('POST', this.datasetPath(dataset, '/samples/by-id'), { ids: Array.from(ids) });
+  }
+
+  sample(dataset: string, id: number): Promise<SampleDetail> {
+    return this.json('GET', this.datasetPath(dataset, `/samples/${id}`));
+  }
+
+  thumbnail(dataset: string, id: number): Promise<string | null> {
+    return this.imageUrl(this.datasetPath(dataset, `/samples/${id}/thumbnail`));
+  }
+
+  media(dataset: string, id: number): Promise<string | null> {
+    return this.imageUrl(this.datasetPath(dataset, `/samples/${id}/media`));
+  }
+
+  /** The 2-D points: `sample_id` int32, `x` and `y` float32. */
+  points(dataset: string, projection?: string): Promise<Table> {
+    const query = projection ? `?projection=${encodeURIComponent(projection)}` : '';
+    return this.arrow(this.datasetPath(dataset, `/points${query}`));
+  }
+
+  /**
+   * A colour column: `sample_id` int32 and `value`, float32 for a numeric field (typicality, width,
+   * height, size…) or a dictionary of strings for a categorical one (kind, format, status,
+   * prediction.category, annotation.category, tag).
+   */
+  colors(dataset: string, by: string): Promise<Table> {
+    return this.arrow(this.datasetPath(dataset, `/colors?by=${encodeURIComponent(by)}`));
+  }
+
+  facet(dataset: string, field: string, where?: string, bins?: number): Promise<Facet> {
+    const search = new URLSearchParams({ field });
+    if (where) search.set('where', where);
+    if (bins) search.set('bins', String(bins));
+    return this.json('GET', this.datasetPath(dataset, `/facets?${search}`));
+  }
+
+  query(dataset: string, sql: string, maxRows?: number) {
+    return this.json<{ columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }>(
+      'POST',
+      this.datasetPath(dataset, '/query'),
+      { sql, max_rows: maxRows },
+    );
+  }
+
+  tags(dataset: string): Promise<Tag[]> {
+    return this.json('GET', this.datasetPath(dataset, '/tags'));
+  }
+
+  /** A new tag from a selection: `{ids}`, `{sql}`, `{filter}`, `{tag}` or `{all: true}`. */
+  createTag(dataset: string, name: string, selection: Record<string, unknown>): Promise<Tag> {
+    return this.json('POST', this.datasetPath(dataset, '/tags'), { name, selection });
+  }
+
+  /** Adds samples to a tag and removes others from it (the tag is created on first use). */
+  changeTag(dataset: string, name: string, change: { add?: number[]; remove?: number[] }): Promise<Tag> {
+    return this.json('PATCH', this.datasetPath(dataset, `/tags/${encodeURIComponent(name)}`), change);
+  }
+
+  addAnnotation(dataset: string, sampleId: number, label: Label): Promise<Annotation> {
+    // A class label goes without a box: the server refuses `box: null` on an add.
+    const { box, ...classLabel } = label;
+    const body = box ? label : classLabel;
+    return this.json('POST', this.datasetPath(dataset, `/samples/${sampleId}/annotations`), body);
+  }
+
+  changeAnnotation(
+    dataset: string,
+    annotationId: number,
+    change: { category?: string; box?: number[] },
+  ): Promise<Annotation> {
+    return this.json('PATCH', this.datasetPath(dataset, `/annotations/${annotationId}`), change);
+  }
+
+  deleteAnnotation(dataset: string, annotationId: number): Promise<unknown> {
+    return this.json('DELETE', this.datasetPath(dataset, `/annotations/${annotationId}`));
+  }
+
+  startJob(kind: string, dataset: string, fields: Record<string, unknown>): Promise<Job> {
+    return this.json('POST', '/api/jobs', { kind, dataset, ...fields });
+  }
+
+  job(id: string): Promise<Job> {
+    return this.json('GET', `/api/jobs/${encodeURIComponent(id)}`);
+  }
+
+  cancelJob(id: string): Promise<Job> {
+    return this.json('DELETE', `/api/jobs/${encodeURIComponent(id)}`);
+  }
+
+  /** Polls a job until it ends (polling works over every transport, server-sent events do not). */
+  async followJob(id: string, onProgress: (job: Job) => void, intervalMs = 300): Promise<Job> {
+    for (;;) {
+      const job = await this.job(id);
+      onProgress(job);
+      if (job.state !== 'queued' && job.state !== 'running') return job;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  dispose(): void {
+    this.images.clear();
+  }
+}
+
+function searchOf(query: PageQuery): URLSearchParams {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  return search;
+}
+
+function errorOf(status: number, text: string): ApiError {
+  try {
+    const { error } = JSON.parse(text) as { error: { code: string; message: string } };
+    return new ApiError(error.message, error.code, status);
+  } catch {
+    return new ApiError(text.slice(0, 200) || `HTTP ${status}`, 'error', status);
+  }
+}
+
+/** Object URLs of the most recent images; the oldest is revoked when the cache is full. */
+class ImageCache {
+  private readonly urls = new Map<string, string | null>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): string | null | undefined {
+    const url = this.urls.get(key);
+    if (url !== undefined) {
+      this.urls.delete(key);
+      this.urls.set(key, url);
+    }
+    return url;
+  }
+
+  set(key: string, url: string | null): void {
+    this.urls.set(key, url);
+    if (this.urls.size <= this.capacity) return;
+    const [oldest, oldUrl] = this.urls.entries().next().value as [string, string | null];
+    this.urls.delete(oldest);
+    if (oldUrl) URL.revokeObjectURL(oldUrl);
+  }
+
+  clear(): void {
+    for (const url of this.urls.values()) if (url) URL.revokeObjectURL(url);
+    this.urls.clear();
+  }
+}

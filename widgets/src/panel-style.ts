@@ -1,0 +1,60 @@
+/**
+ * Each panel brings its own stylesheet and registers it once per page: the panels mount in
+ * JupyterLab, VS Code webviews and plain test pages, and none of them has a build step for CSS.
+ */
+export function ensureStyle(id: string, css: string): void {
+  if (document.getElementById(id)) return;
+  const style = document.createElement('style');
+  style.id = id;
+  style.textContent = css;
+  document.head.append(style);
+}
+
+/**
+ * The colours every panel draws with, defined once on `.winnow-panel`: JupyterLab's variables
+ * first, then VS Code's, then a light fallback, so the panels follow either host's theme.
+ */
+export const panelBaseStyles = `
+.winnow-panel {
+  --winnow-fg: var(--jp-ui-font-color1, var(--vscode-foreground, #222));
+  --winnow-fg-muted: var(--jp-ui-font-color2, var(--vscode-descriptionForeground, #666));
+  --winnow-bg: var(--jp-layout-color1, var(--vscode-editor-background, #fff));
+  --winnow-bg-raised: var(--jp-layout-color2, var(--vscode-sideBar-background, #f3f3f3));
+  --winnow-border: var(--jp-border-color1, var(--vscode-panel-border, #ccc));
+  --winnow-accent: var(--jp-brand-color1, var(--vscode-focusBorder, #1976d2));
+  --winnow-error: var(--jp-error-color1, var(--vscode-errorForeground, #c62828));
+  --winnow-input-bg: var(--jp-input-background, var(--vscode-input-background, #fff));
+  --winnow-font: var(--jp-ui-font-family, var(--vscode-font-family, system-ui, sans-serif));
+  color: var(--winnow-fg);
+  background: var(--winnow-bg);
+  font-family: var(--winnow-font);
+  font-size: 12px;
+}
+.winnow-panel [hidden] { display: none !important; }
+.winnow-panel, .winnow-panel *, .winnow-panel *::before, .winnow-panel *::after { box-sizing: border-box; }
+.winnow-panel input, .winnow-panel select, .winnow-panel textarea, .winnow-panel button {
+  font: inherit;
+  color: var(--winnow-fg);
+  background: var(--winnow-input-bg);
+  border: 1px solid var(--winnow-border);
+  border-radius: 3px;
+  padding: 2px 6px;
+}
+.winnow-panel button { cursor: pointer; background: var(--winnow-bg-raised); }
+.winnow-panel button:disabled { opacity: 0.5; cursor: default; }
+.winnow-panel button[aria-pressed='true'] { border-color: var(--winnow-accent); color: var(--winnow-accent); }
+.winnow-error { color: var(--winnow-error); min-height: 1.4em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.winnow-chip {
+  display: inline-flex; align-items: center; gap: 4px;
+  padding: 1px 4px 1px 8px; border-radius: 10px;
+  border: 1px solid var(--winnow-border); background: var(--winnow-bg-raised);
+}
+.winnow-chip button { border: none; background: none; padding: 0 4px; line-height: 1; }
+.winnow-row { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+`;
+
+/** Registers the shared colours and this panel's own rules. */
+export function ensurePanelStyles(id: string, css: string): void {
+  ensureStyle('winnow-panel-base', panelBaseStyles);
+  ensureStyle(id, css);
+}
