@@ -7,6 +7,7 @@ import { importYolo } from '../src/ingest/import/index.js';
 import { ingest } from '../src/ingest/index.js';
 import { findRunning, runtimeFile } from '../src/server/runtime.js';
 import { type LocalServer, startServer } from '../src/server/server.js';
+import { embeddingTable, findModel } from '../src/store/embeddings.js';
 import type { Workspace } from '../src/store/workspace.js';
 import { COCO128, REPOSITORY, tempDir, tempWorkspace, winnow } from './helpers.js';
 
@@ -213,9 +214,9 @@ describe('the local server API', () => {
     });
   });
 
-  it('runs embed and analyze as jobs with progress; serves thumbnails, media and the points as Arrow', async () => {
+  it('runs embed and analyze as jobs with progress; serves thumbnails, media, points and embeddings as Arrow', async () => {
     process.env.WINNOW_MODEL_DIR = MODELS;
-    const { server } = await served();
+    const { ws, server } = await served();
     const embedded = await runJob(server, {
       kind: 'embed',
       dataset: 'coco',
@@ -245,6 +246,17 @@ describe('the local server API', () => {
       'y:Float32',
     ]);
     expect(Number.isFinite(table.getChild('x')!.get(0))).toBe(true);
+    const embeddings = tableFromIPC(
+      new Uint8Array(await (await call(server, '/api/datasets/coco/embeddings')).arrayBuffer()),
+    );
+    expect(embeddings.numRows).toBe(128);
+    const vector = embeddings.getChild('vector')!.get(0)!.toArray() as Float32Array;
+    const stored = await ws.db.value<{ items: number[] }>(
+      `SELECT vector::FLOAT[] FROM ${embeddingTable(await findModel(ws.db, await ws.dataset('coco')))} WHERE sample_id = ?`,
+      [embeddings.getChild('sample_id')!.get(0)],
+    );
+    expect(Array.from(vector)).toEqual(Array.from(stored as unknown as number[]).map(Math.fround));
+    expect((await call(server, '/api/datasets/coco/embeddings?model=nope')).status).toBe(404);
   }, 120_000);
 
   it('labels one box at a time: add, change, remove, each a version in the history', async () => {

@@ -1,5 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import {
+  Field,
+  FixedSizeList,
+  Float32,
+  makeData,
+  makeVector,
+  Table,
+  tableFromArrays,
+  tableToIPC,
+} from 'apache-arrow';
 import { analyze } from '../analyze/analyze.js';
 import { embedDataset } from '../embed/run.js';
 import { searchDataset } from '../embed/search.js';
@@ -18,6 +27,7 @@ import {
   type Secrets,
 } from '../storage/options.js';
 import { sampleCounts } from '../store/counts.js';
+import { embeddingTable, findModel } from '../store/embeddings.js';
 import { readVectors } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { Tags } from '../tags/tags.js';
@@ -117,6 +127,9 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     }),
     route('GET', '/api/datasets/:dataset/points', async (context) =>
       sendPoints(ws, await dataset(context), context.query.get('projection') ?? undefined, context.response),
+    ),
+    route('GET', '/api/datasets/:dataset/embeddings', async (context) =>
+      sendEmbeddings(ws, await dataset(context), context.query.get('model') ?? undefined, context.response),
     ),
     route('GET', '/api/datasets/:dataset/colors', async (context) => {
       const by = context.query.get('by');
@@ -236,6 +249,38 @@ async function sendPoints(
   }
   const table = tableFromArrays({ sample_id: ids, x, y });
   sendBytes(response, tableToIPC(table, 'stream'), 'application/vnd.apache.arrow.stream');
+  return RESPONDED;
+}
+
+/**
+ * A model's embeddings as Arrow IPC, on request (a notebook's own analysis, a second view):
+ * `sample_id` int32 and `vector`, a fixed-size list of float32, in sample id order.
+ */
+async function sendEmbeddings(
+  ws: Workspace,
+  dataset: Dataset,
+  name: string | undefined,
+  response: ServerResponse,
+) {
+  const model = await findModel(ws.db, dataset, name);
+  const table = embeddingTable(model);
+  const count = Number(await ws.db.value(`SELECT count(*) FROM ${table}`));
+  const { ids, vectors } = await readVectors(
+    ws.db,
+    `SELECT sample_id, vector FROM ${table} ORDER BY sample_id`,
+    [],
+    model.dim,
+    count,
+  );
+  const type = new FixedSizeList(model.dim, new Field('value', new Float32(), false));
+  const vector = makeVector(
+    makeData({ type, length: count, nullCount: 0, child: makeData({ type: new Float32(), data: vectors }) }),
+  );
+  sendBytes(
+    response,
+    tableToIPC(new Table({ sample_id: makeVector(ids), vector }), 'stream'),
+    'application/vnd.apache.arrow.stream',
+  );
   return RESPONDED;
 }
 
