@@ -1,22 +1,31 @@
 #!/usr/bin/env node
 /**
- * Notebook benchmark: the time from running `%winnow show scatter` in JupyterLab to the scatter's
- * points drawn, in headless Chromium (software WebGL: SwiftShader), at 100k and 1M points of the
- * synthetic workspace (bench/lib/synthetic-workspace.mjs). The widget's requests go through the
- * kernel's comm to the workspace's server, as in any notebook. Each size runs --runs times (default
- * 3) in a fresh cell output after one warm-up; also reports the bytes a point the server sends.
+ * Notebook benchmark: the time from running the cell that shows an embedding scatter in JupyterLab
+ * to its points drawn, in headless Chromium (software WebGL: SwiftShader), at 100k and 1M points
+ * of the synthetic workspace (bench/lib/synthetic-workspace.mjs), side by side with Apple's
+ * Embedding Atlas (its Jupyter widget, `EmbeddingAtlasWidget`, on the same x/y columns).
  *
- *   node bench/notebook.mjs [--sizes 100000,1000000] [--runs N]
+ *   node bench/notebook.mjs [--sizes 100000,1000000] [--runs N] [--peer | --no-peer]
  *
- * Needs .venv with JupyterLab and the winnow package (bash scripts/setup.sh) and /usr/bin/chromium.
- * Prints one JSON document (progress on stderr) and writes bench/out/notebook.json.
+ * - Winnow: `%winnow show scatter --dataset bench`; the widget's requests go through the kernel's
+ *   comm to the workspace's server, as in any notebook. Two clocks: the widget's own
+ *   `winnow:points-drawn` mark, and the clock both products share.
+ * - Embedding Atlas: `EmbeddingAtlasWidget(df, row_id=…, x=…, y=…)` over a pandas DataFrame of the
+ *   same coordinates, read from the workspace's DuckDB file in an earlier, untimed cell.
+ * - The shared clock: from the run command to the first screenshot of the output's largest canvas
+ *   with at least 2 % of its pixels unlike its corner, screenshots taken back to back.
+ * Each size runs --runs times (default 3) after one warm-up in the same page. Runs in its own
+ * Python environment, bench/.venv-notebook (JupyterLab, this repository's winnow package and
+ * embedding-atlas, made on first use). Prints one JSON document (progress on stderr) and writes
+ * bench/out/notebook.json.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import sharp from 'sharp';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/lib/chromium.mjs';
 import { freePort, stopProcess, waitForPort } from '../scripts/lib/loopback.mjs';
 import { machine, OUT, parseArgs, ROOT } from './lib/common.mjs';
@@ -27,17 +36,60 @@ const SIZES = String(args.sizes ?? '100000,1000000')
   .split(',')
   .map(Number);
 const RUNS = Number(args.runs ?? 3);
-const VENV_BIN = join(ROOT, '.venv/bin');
+const WITH_PEER = !args['no-peer'];
+const VENV = join(ROOT, 'bench/.venv-notebook');
+const VENV_BIN = join(VENV, 'bin');
+const PEER_PACKAGES = [
+  'embedding-atlas==0.26.0',
+  'anywidget==0.11.0',
+  'jupyterlab==4.5.11',
+  'ipywidgets==8.1.9',
+];
+/** Points cover this share of the canvas; a loading message over it covers far less. */
+const DRAWN_SHARE = 0.02;
+/** WebGPU on Chromium's software adapter, offered to both products (Winnow draws with WebGL2). */
+const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+];
 const log = (...parts) => console.error('[bench:notebook]', ...parts);
 
-/** A notebook with one cell per size: load the extension, then show each workspace's scatter. */
-function writeNotebook(dir) {
+/** bench/.venv-notebook with JupyterLab, Embedding Atlas and this repository's winnow package. */
+function ensureVenv() {
+  const stamp = join(VENV, `.packages-${PEER_PACKAGES.join('_')}`);
+  if (existsSync(stamp)) return;
+  log(`creating ${VENV} (${PEER_PACKAGES.join(', ')}, ./extension-jupyter)`);
+  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+  execFileSync(
+    join(VENV_BIN, 'pip'),
+    ['install', '--quiet', '--disable-pip-version-check', ...PEER_PACKAGES, join(ROOT, 'extension-jupyter')],
+    { stdio: 'inherit' },
+  );
+  writeFileSync(stamp, '');
+}
+
+/** The two cells of each product: an untimed set-up, then the one that shows the scatter. */
+function cellsOf(product, workspace) {
+  if (product === 'winnow') return ['%load_ext winnow', '%winnow show scatter --dataset bench'];
+  return [
+    [
+      'import duckdb',
+      'from embedding_atlas.widget import EmbeddingAtlasWidget',
+      `with duckdb.connect(${JSON.stringify(join(workspace, 'workspace.duckdb'))}, read_only=True) as db:`,
+      '    df = db.sql("SELECT sample_id, x, y FROM winnow.coordinates ORDER BY sample_id").df()',
+    ].join('\n'),
+    "EmbeddingAtlasWidget(df, row_id='sample_id', x='x', y='y')",
+  ];
+}
+
+function writeNotebook(dir, cells) {
   const cell = (source) => ({ cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null });
   const notebook = {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-    cells: [cell('%load_ext winnow'), cell('%winnow show scatter --dataset bench')],
+    cells: cells.map(cell),
   };
   writeFileSync(join(dir, 'bench.ipynb'), JSON.stringify(notebook));
 }
@@ -76,76 +128,155 @@ async function startLab(dir, workspace) {
   return { child, url: `http://127.0.0.1:${port}`, token };
 }
 
-/** Runs the show cell and answers the milliseconds from the run command to the points drawn. */
-async function timeShowScatter(page, points) {
-  return page.evaluate(async (expected) => {
+function runCell(page, index) {
+  return page.evaluate(async (i) => {
     const app = window.jupyterapp;
-    const notebook = app.shell.currentWidget.content;
-    performance.clearMarks('winnow:points-drawn');
-    notebook.activeCellIndex = 1;
-    const started = performance.now();
+    app.shell.currentWidget.content.activeCellIndex = i;
+    window.__runStarted = performance.now();
     await app.commands.execute('notebook:run-cell');
-    for (;;) {
-      const drawn = document.querySelector('[data-points-drawn]');
-      const [mark] = performance.getEntriesByName('winnow:points-drawn');
-      if (drawn && mark && Number(drawn.getAttribute('data-points-drawn')) === expected) {
-        return mark.startTime - started;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }, points);
+  }, index);
 }
 
-async function measure(size) {
+async function waitForExecuted(page, index) {
+  await page.waitForFunction(
+    (i) => {
+      const panel = window.jupyterapp.shell.currentWidget;
+      return (
+        panel.content.widgets[i].model.executionCount !== null &&
+        panel.sessionContext.session.kernel.status === 'idle'
+      );
+    },
+    index,
+    { timeout: 600_000, polling: 200 },
+  );
+}
+
+/** Whether the output's largest canvas shows points: enough pixels unlike its corner pixel. */
+async function canvasDrawn(page) {
+  const canvas = await page.evaluateHandle(() => {
+    const all = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output canvas')];
+    return all.sort((a, b) => b.width * b.height - a.width * a.height)[0] ?? null;
+  });
+  const element = canvas.asElement();
+  if (!element || !(await element.boundingBox())) return false;
+  const png = await element.screenshot({ animations: 'disabled' }).catch(() => null);
+  if (!png) return false;
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  const channels = info.channels;
+  const enough = DRAWN_SHARE * info.width * info.height;
+  let unlike = 0;
+  for (let i = 0; i < data.length; i += channels) {
+    const differs =
+      Math.abs(data[i] - data[0]) + Math.abs(data[i + 1] - data[1]) + Math.abs(data[i + 2] - data[2]) > 30;
+    if (differs && ++unlike >= enough) return true;
+  }
+  return false;
+}
+
+/**
+ * What a view says when it cannot draw here: Embedding Atlas needs WebGPU with 16-bit floats in
+ * shaders, which Chromium's software adapter (SwiftShader) lacks.
+ */
+function viewRefusal(page) {
+  return page.evaluate(() => {
+    // Embedding Atlas renders into a shadow root.
+    const texts = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output *')].map(
+      (element) => element.shadowRoot?.textContent ?? '',
+    );
+    return /WebGPU is unavailable[^.]*\./.exec(texts.join(' '))?.[0] ?? null;
+  });
+}
+
+/** One timed show: the shared clock (screenshots) and, for Winnow, its own mark. */
+async function timeShow(page, product, points) {
+  await page.evaluate(() => {
+    performance.clearMarks('winnow:points-drawn');
+    for (const output of document.querySelectorAll('.jp-Notebook .jp-OutputArea-output canvas'))
+      output.remove();
+  });
+  await runCell(page, 1);
+  const deadline = Date.now() + 300_000;
+  while (!(await canvasDrawn(page))) {
+    const refusal = await viewRefusal(page);
+    if (refusal) return { refusal };
+    if (Date.now() > deadline) throw new Error(`${product}: no points drawn after 5 minutes`);
+  }
+  const shared = await page.evaluate(() => performance.now() - window.__runStarted);
+  let own = null;
+  if (product === 'winnow') {
+    own = await page.evaluate(async (expected) => {
+      for (;;) {
+        const drawn = document.querySelector('[data-points-drawn]');
+        const [mark] = performance.getEntriesByName('winnow:points-drawn');
+        if (drawn && mark && Number(drawn.getAttribute('data-points-drawn')) === expected) {
+          return mark.startTime - window.__runStarted;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }, points);
+  }
+  await waitForExecuted(page, 1);
+  return { shared, own };
+}
+
+async function measure(product, size) {
   const workspace = await syntheticWorkspace(size);
   const dir = mkdtempSync(join(tmpdir(), 'winnow-bench-lab-'));
-  writeNotebook(dir);
+  writeNotebook(dir, cellsOf(product, workspace));
   const lab = await startLab(dir, workspace);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...WEBGPU_ARGS],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${lab.url}/lab/tree/bench.ipynb?token=${lab.token}`);
     await page.waitForFunction(
       () => window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel,
       null,
-      {
-        timeout: 120_000,
-      },
-    );
-    await page.evaluate(async () => {
-      const app = window.jupyterapp;
-      app.shell.currentWidget.content.activeCellIndex = 0;
-      await app.commands.execute('notebook:run-cell');
-    });
-    await page.waitForFunction(
-      () => window.jupyterapp.shell.currentWidget.content.widgets[0].model.executionCount !== null,
-      null,
       { timeout: 120_000 },
     );
-    const times = [];
+    await runCell(page, 0);
+    await waitForExecuted(page, 0);
+    const shared = [];
+    const own = [];
     for (let run = 0; run <= RUNS; run++) {
-      const ms = await timeShowScatter(page, size);
-      log(`${size} points: ${Math.round(ms)} ms${run === 0 ? ' (warm-up)' : ''}`);
-      if (run > 0) times.push(Math.round(ms));
+      const time = await timeShow(page, product, size);
+      if (time.refusal) {
+        log(`${product}, ${size} points: not drawn: ${time.refusal}`);
+        return { product, points: size, drawn: false, said: time.refusal };
+      }
+      log(
+        `${product}, ${size} points: ${Math.round(time.shared)} ms${time.own === null ? '' : ` (own mark ${Math.round(time.own)} ms)`}${run === 0 ? ', warm-up' : ''}`,
+      );
+      if (run === 0) continue;
+      shared.push(Math.round(time.shared));
+      if (time.own !== null) own.push(Math.round(time.own));
     }
-    const { url, token } = JSON.parse(readFileSync(join(workspace, 'server.json'), 'utf8'));
-    const response = await fetch(`${url}/api/datasets/bench/points`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const bytes = (await response.arrayBuffer()).byteLength;
-    stopServer(workspace);
-    times.sort((a, b) => a - b);
+    const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     return {
+      product,
       points: size,
-      runs: times,
-      median_ms: times[Math.floor(times.length / 2)],
-      bytes_per_point: bytes / size,
+      drawn: true,
+      runs_ms: shared,
+      median_ms: median(shared),
+      ...(own.length ? { own_mark_runs_ms: own, own_mark_median_ms: median(own) } : {}),
+      ...(product === 'winnow' ? { bytes_per_point: await pointBytes(workspace, size) } : {}),
     };
   } finally {
     await browser.close();
     await stopProcess(lab.child);
+    stopServer(workspace);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function pointBytes(workspace, size) {
+  const { url, token } = JSON.parse(readFileSync(join(workspace, 'server.json'), 'utf8'));
+  const response = await fetch(`${url}/api/datasets/bench/points`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return (await response.arrayBuffer()).byteLength / size;
 }
 
 function stopServer(workspace) {
@@ -156,16 +287,26 @@ function stopServer(workspace) {
   }
 }
 
+ensureVenv();
 const results = [];
-for (const size of SIZES) results.push(await measure(size));
+for (const size of SIZES) {
+  results.push(await measure('winnow', size));
+  if (WITH_PEER) results.push(await measure('embedding-atlas', size));
+}
 const report = {
   benchmark: 'notebook',
   machine: machine(),
   browser: 'Debian Chromium, headless, WebGL on SwiftShader (software)',
   measured:
-    "performance.now() in the page from executing the `%winnow show scatter` cell to the widget's winnow:points-drawn mark (comm relay, Arrow decode, first WebGL frame)",
+    "from executing the scatter's cell to the first screenshot of its largest canvas with points (both products); Winnow's own winnow:points-drawn mark besides",
+  chromium_flags: [...CHROMIUM_ARGS, ...WEBGPU_ARGS],
   results,
-  targets: { bytes_per_point: { target: 16, met: results.every((r) => r.bytes_per_point <= 16) } },
+  targets: {
+    bytes_per_point: {
+      target: 16,
+      met: results.filter((r) => r.product === 'winnow').every((r) => r.bytes_per_point <= 16),
+    },
+  },
 };
 mkdirSync(OUT, { recursive: true });
 writeFileSync(join(OUT, 'notebook.json'), `${JSON.stringify(report, null, 2)}\n`);

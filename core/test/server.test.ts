@@ -5,6 +5,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importYolo } from '../src/ingest/import/index.js';
 import { ingest } from '../src/ingest/index.js';
+import { Captions } from '../src/labels/captions.js';
 import { findRunning, runtimeFile } from '../src/server/runtime.js';
 import { type LocalServer, startServer } from '../src/server/server.js';
 import { embeddingTable, findModel } from '../src/store/embeddings.js';
@@ -316,6 +317,59 @@ describe('the local server API', () => {
     await expect(
       send('POST', '/api/datasets/coco/samples/999999/annotations', { task: 'boxes', category: 'cat' }),
     ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('captions a sample: set, change, remove, each a version in its history; the detail and SQL show it', async () => {
+    const { ws, server } = await served();
+    const caption = (id: number, value: unknown) =>
+      send(server, 'PUT', `/api/datasets/coco/samples/${id}/caption`, { caption: value });
+    const captionsInSql = async () =>
+      (await json(server, '/api/datasets/coco/query', { sql: 'SELECT * FROM captions' })).rows;
+
+    expect((await json(server, '/api/datasets/coco/samples/3')).caption).toBeNull();
+    expect(await caption(3, '  a cat on a sofa ')).toEqual({
+      sample_id: 3,
+      caption: 'a cat on a sofa',
+      version: 1,
+    });
+    expect(await caption(3, 'two cats on a sofa')).toEqual({
+      sample_id: 3,
+      caption: 'two cats on a sofa',
+      version: 2,
+    });
+    // Saving what is already there (a field left untouched) records nothing.
+    expect(await caption(3, 'two cats on a sofa')).toMatchObject({ version: 2 });
+    expect((await json(server, '/api/datasets/coco/samples/3')).caption).toBe('two cats on a sofa');
+    expect(await captionsInSql()).toEqual([
+      expect.objectContaining({ sample_id: 3, caption: 'two cats on a sofa', version: 2 }),
+    ]);
+
+    expect(await caption(3, '   ')).toEqual({ sample_id: 3, caption: null, version: 3 });
+    expect(await caption(3, null)).toMatchObject({ caption: null, version: 3 });
+    expect((await json(server, '/api/datasets/coco/samples/3')).caption).toBeNull();
+    expect(await captionsInSql()).toEqual([]);
+    const history = await new Captions(ws, await ws.dataset('coco')).history(3);
+    expect(history.map(({ caption, version }) => ({ caption, version }))).toEqual([
+      { caption: 'a cat on a sofa', version: 1 },
+      { caption: 'two cats on a sofa', version: 2 },
+      { caption: null, version: 3 },
+    ]);
+    expect(history.every((change) => change.changed_at instanceof Date)).toBe(true);
+
+    await expect(caption(3, 'x'.repeat(10_001))).rejects.toMatchObject({
+      status: 400,
+      body: { error: { message: 'caption: at most 10,000 characters, got 10,001' } },
+    });
+    // Characters as a reader counts them: 10,000 emoji (20,000 UTF-16 units) are taken.
+    expect(await caption(3, '🐈'.repeat(10_000))).toMatchObject({ version: 4 });
+    await expect(caption(3, 42)).rejects.toMatchObject({ status: 400 });
+    await expect(send(server, 'PUT', '/api/datasets/coco/samples/3/caption', {})).rejects.toMatchObject({
+      status: 400,
+    });
+    await expect(caption(999999, 'a dog')).rejects.toMatchObject({
+      status: 404,
+      body: { error: { message: "dataset 'coco' has no sample 999999" } },
+    });
   });
 
   it("serves the views: sorted pages, samples by id, a sample's detail, colour columns, tag changes", async () => {

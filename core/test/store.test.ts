@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runQuery } from '../src/query/run.js';
 import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../src/store/migrations.js';
-import { Workspace } from '../src/store/workspace.js';
+import { type Dataset, Workspace } from '../src/store/workspace.js';
 import { tempDir } from './helpers.js';
 
 describe('workspace store', () => {
@@ -61,6 +62,29 @@ describe('workspace store', () => {
       },
     ]);
     current.close();
+  });
+
+  it('adds caption history to a workspace made before version 5; `captions` shows each sample its latest', async () => {
+    const dir = join(tempDir(), '.winnow');
+    const old = await Workspace.open(dir, { upToVersion: 4 });
+    expect(await schemaVersion(old.db)).toBe(4);
+    old.close();
+    const ws = await Workspace.open(dir);
+    const cats = await ws.createDataset('cats', { kind: 'local', uri: '/cats' });
+    const dogs = await ws.createDataset('dogs', { kind: 'local', uri: '/dogs' });
+    await ws.db.run(
+      `INSERT INTO winnow.caption_history (dataset_id, sample_id, caption, version) VALUES
+         (${cats.id}, 1, 'a cat', 1), (${cats.id}, 1, 'a grey cat', 2),
+         (${cats.id}, 2, 'a kitten', 1), (${cats.id}, 2, NULL, 2),
+         (${dogs.id}, 3, 'a dog', 1)`,
+    );
+    const captions = (dataset?: Dataset) =>
+      runQuery(ws, 'SELECT sample_id, caption, version FROM captions ORDER BY sample_id', { dataset });
+    // The latest row wins, and a removal is not undone by an earlier caption.
+    expect((await captions(cats)).rows).toEqual([{ sample_id: 1, caption: 'a grey cat', version: 2 }]);
+    expect((await captions(dogs)).rows).toEqual([{ sample_id: 3, caption: 'a dog', version: 1 }]);
+    expect((await captions()).rows).toHaveLength(2);
+    ws.close();
   });
 
   it('keeps overlapping transactions apart: a failing one takes only its own work back', async () => {

@@ -60,7 +60,7 @@ requests = {
     "missing": ("GET", "/api/datasets/nope/samples"),
     "outside": ("GET", "/etc/passwd"),
     "dot-dot": ("GET", "/api/%2e%2e/etc/passwd"),
-    "method": ("PUT", "/api/health"),
+    "method": ("TRACE", "/api/health"),
 }
 for request_id, request in requests.items():
     browser_asks(request_id, *request)
@@ -198,7 +198,7 @@ def test_the_relay_refuses_what_is_not_the_api(replies: dict[str, Any]) -> None:
     for request_id, reason in [
         ("outside", "/api/ paths only"),
         ("dot-dot", ". or .. segment"),
-        ("method", "not 'PUT'"),
+        ("method", "not 'TRACE'"),
     ]:
         answer = replies[request_id]
         assert answer["status"] == 400, answer

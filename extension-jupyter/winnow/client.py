@@ -366,9 +366,11 @@ class Dataset:
     def __repr__(self) -> str:
         return f"<winnow.Dataset {self.name!r}>"
 
-    def select(self, config: str | dict[str, Any], tag: str) -> list[str]:
+    def select(self, config: str | dict[str, Any], tag: str | None = None) -> list[str]:
         """Runs a selection config (a dict, or Lightly Worker YAML) and stores the picks as the new
-        tag; returns their locations (see `locations`), in pick order."""
+        tag (by default `selection-<date>-<time>`); returns their locations (see `locations`), in
+        pick order."""
+        tag = tag or time.strftime("selection-%Y%m%d-%H%M%S")
         result = self.client.job("select", self.name, config=selection_config(config), tag=tag)
         return self.locations(result["filenames"])
 

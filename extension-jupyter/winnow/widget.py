@@ -21,7 +21,7 @@ from .client import VIEWS, Client, WinnowError
 
 MODULE_NAME = "winnow-jupyter"
 MODULE_VERSION = "0.1.0"
-RELAYED_METHODS = {"GET", "POST", "PATCH", "DELETE"}
+RELAYED_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 VIEW_HEIGHT = "560px"
 # Enough for a page of thumbnails at once; a slow request (a query, a large image) holds one thread.
 RELAY_THREADS = 8

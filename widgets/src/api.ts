@@ -52,6 +52,8 @@ export interface SampleDetail {
   sample: Sample;
   predictions: Prediction[];
   annotations: Annotation[];
+  /** Null when the sample has none. */
+  caption: string | null;
   tags: string[];
 }
 
@@ -203,6 +205,15 @@ export class Api {
 
   deleteAnnotation(dataset: string, annotationId: number): Promise<unknown> {
     return this.json('DELETE', this.datasetPath(dataset, `/annotations/${annotationId}`));
+  }
+
+  /** Sets a sample's caption (the server trims it); null or blank removes it. */
+  setCaption(
+    dataset: string,
+    sampleId: number,
+    caption: string | null,
+  ): Promise<{ sample_id: number; caption: string | null; version: number }> {
+    return this.json('PUT', this.datasetPath(dataset, `/samples/${sampleId}/caption`), { caption });
   }
 
   startJob(kind: string, dataset: string, fields: Record<string, unknown>): Promise<Job> {

@@ -1,7 +1,9 @@
 import type { Annotation, SampleDetail } from './api.js';
+import { CaptionField } from './label/caption.js';
 import { type Box, fitSize, type Size } from './label/geometry.js';
 import {
   addedEdit,
+  captionEdit,
   changedEdit,
   deletedEdit,
   type Edit,
@@ -36,13 +38,15 @@ export const labelStyles = `
 .winnow-box-handle[data-handle='ne'], .winnow-box-handle[data-handle='sw'] { cursor: nesw-resize; }
 .winnow-box text { fill: var(--winnow-box-color); paint-order: stroke; stroke: rgba(0, 0, 0, 0.7); pointer-events: none; }
 .winnow-box-draft { fill: none; stroke: var(--winnow-accent); stroke-width: 2; stroke-dasharray: 4 2; vector-effect: non-scaling-stroke; }
+.winnow-label-caption { flex: none; width: 100%; min-height: 3.2em; resize: vertical; }
 .winnow-label-empty { color: var(--winnow-fg-muted); }
 .winnow-label-help { color: var(--winnow-fg-muted); }
 `;
 
 const HELP =
   'b draw a box · drag a box to move it, its corners to resize · Delete remove · Ctrl/⌘-Z undo · ' +
-  'Ctrl/⌘-Shift-Z redo · ←/→ previous/next · 1–9 choose a class';
+  'Ctrl/⌘-Shift-Z redo · ←/→ previous/next · 1–9 choose a class · ' +
+  'the caption is saved when you leave it or with Ctrl/⌘-Enter';
 
 /** Where the shown sample stands among the samples meeting the query (ordered by id). */
 interface Place {
@@ -92,6 +96,9 @@ class LabelPanel {
   });
   private readonly classKeys = h('div', { class: 'winnow-label-help', 'data-role': 'class-keys' });
   private readonly imageClasses = h('span', { class: 'winnow-row', 'data-role': 'image-classes' });
+  private readonly caption = new CaptionField({
+    save: (sampleId, shown, caption) => this.saveCaption(sampleId, shown, caption),
+  });
   private readonly tags = new TagChips({
     add: (name) => this.changeTag(name, 'add'),
     remove: (name) => this.changeTag(name, 'remove'),
@@ -139,6 +146,7 @@ class LabelPanel {
         this.imageClasses,
       ),
       this.stage,
+      this.caption.element,
       this.tags.element,
       h('div', { class: 'winnow-label-help', 'data-role': 'help' }, HELP),
       this.classKeys,
@@ -153,7 +161,7 @@ class LabelPanel {
       state.on('where', () => (state.focus === null ? this.open(null) : this.locate())),
     );
     this.cleanup.listen(this.root, 'keydown', (event) => this.key(event as KeyboardEvent));
-    this.cleanup.listen(this.root, 'pointerdown', () => this.root.focus({ preventScroll: true }));
+    this.cleanup.listen(this.root, 'pointerdown', (event) => this.takeFocus(event));
     this.cleanup.listen(this.image, 'load', () => this.imageLoaded());
     this.cleanup.listen(this.classInput, 'change', () => this.recategorize());
     this.bindButtons();
@@ -227,6 +235,7 @@ class LabelPanel {
     this.image.removeAttribute('src');
     this.imageSize = { width: 0, height: 0 };
     this.renderOverlay();
+    this.caption.show(null, null);
     this.tags.show([]);
     this.imageClasses.replaceChildren();
     this.layout();
@@ -283,6 +292,7 @@ class LabelPanel {
     if (!detail.annotations.some((a) => a.annotation_id === this.selected)) this.selected = null;
     this.renderTitle();
     this.renderOverlay();
+    this.caption.show(sample.sample_id, detail.caption);
     this.tags.show(detail.tags);
     this.imageClasses.replaceChildren(
       ...detail.annotations
@@ -497,6 +507,18 @@ class LabelPanel {
     this.change(async () => addedEdit(sampleId, await this.addLabel(sampleId, label), label));
   }
 
+  /** A caption typed for `sampleId`: undo restores the one the server had before it. */
+  private saveCaption(sampleId: number, shown: string | null, caption: string | null): Promise<unknown> {
+    return this.change(async () => {
+      // The detail is re-read after every queued change, so while it is this sample's it is exact;
+      // the field's `shown` may predate a save still queued.
+      const before = this.detail?.sample.sample_id === sampleId ? this.detail.caption : shown;
+      if (before === caption) return undefined;
+      await this.apply(sampleId, { kind: 'caption', caption });
+      return captionEdit(sampleId, before, caption);
+    });
+  }
+
   private undo(): void {
     this.change(async () => this.revisit(await this.history.undo((id, op) => this.apply(id, op))));
   }
@@ -514,9 +536,18 @@ class LabelPanel {
   /** One operation on the server; answers the new annotation's id for an add. */
   private async apply(sampleId: number, operation: LabelOperation): Promise<number | undefined> {
     const { api, dataset } = this.context;
-    if (operation.kind === 'add') return this.addLabel(sampleId, operation.label);
-    if (operation.kind === 'delete') await api.deleteAnnotation(dataset, operation.annotationId);
-    else await api.changeAnnotation(dataset, operation.annotationId, operation.change);
+    switch (operation.kind) {
+      case 'add':
+        return this.addLabel(sampleId, operation.label);
+      case 'delete':
+        await api.deleteAnnotation(dataset, operation.annotationId);
+        break;
+      case 'change':
+        await api.changeAnnotation(dataset, operation.annotationId, operation.change);
+        break;
+      case 'caption':
+        await api.setCaption(dataset, sampleId, operation.caption);
+    }
     return undefined;
   }
 
@@ -564,6 +595,14 @@ class LabelPanel {
   }
 
   // ---- keys ----------------------------------------------------------------------------------
+
+  /**
+   * A click on the image or a button gives the keys to the panel's shortcuts; a click in a field
+   * leaves the focus there, or the field would lose it (and the caption save) mid-edit.
+   */
+  private takeFocus(event: Event): void {
+    if (!isTyping(event)) this.root.focus({ preventScroll: true });
+  }
 
   private key(event: KeyboardEvent): void {
     if (isTyping(event)) return;

@@ -109,8 +109,8 @@ export async function guarded<T>(errors: ErrorLine, work: () => Promise<T>): Pro
   }
 }
 
-/** Whether a key press is typing into a field (the panels' shortcuts leave those alone). */
-export function isTyping(event: KeyboardEvent): boolean {
+/** Whether a key press or click is in a field the user types in (the panels' shortcuts leave those alone). */
+export function isTyping(event: Event): boolean {
   const target = event.target as HTMLElement | null;
   return !!target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 }

@@ -4,13 +4,13 @@
  * over postMessage, and in a plain page (tests, benchmarks) it goes straight over HTTP.
  */
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ApiRequest {
   method: Method;
   /** Path and query under the server's root, e.g. `/api/datasets/coco/samples?offset=0&limit=100`. */
   path: string;
-  /** A JSON body (POST and PATCH). */
+  /** A JSON body (POST, PUT and PATCH). */
   body?: unknown;
 }
 

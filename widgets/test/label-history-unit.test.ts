@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   addedEdit,
+  captionEdit,
   changedEdit,
   deletedEdit,
   type LabelOperation,
@@ -8,12 +9,17 @@ import {
   UndoHistory,
 } from '../src/label/history.js';
 
-/** A server in memory: annotations by id, new ids counting up, as the real one does. */
+/** A server in memory: annotations by id, new ids counting up, as the real one does; captions by sample. */
 function fakeServer() {
   const annotations = new Map<number, LabelValue>();
+  const captions = new Map<number, string | null>();
   let next = 100;
   const log: string[] = [];
-  const apply = async (_sample: number, op: LabelOperation): Promise<number | undefined> => {
+  const apply = async (sample: number, op: LabelOperation): Promise<number | undefined> => {
+    if (op.kind === 'caption') {
+      captions.set(sample, op.caption);
+      return undefined;
+    }
     log.push(`${op.kind} ${op.annotationId}`);
     if (op.kind === 'add') {
       const id = next++;
@@ -26,7 +32,7 @@ function fakeServer() {
     else annotations.set(op.annotationId, { ...current, ...op.change });
     return undefined;
   };
-  return { annotations, apply, log };
+  return { annotations, captions, apply, log };
 }
 
 const cat: LabelValue = { task: 'detection', category: 'cat', box: [1, 2, 3, 4] };
@@ -69,6 +75,28 @@ describe('undo and redo as further changes on the server', () => {
     expect(server.annotations.get(restored!)?.category).toBe('dog');
   });
 
+  it("undoes a caption by setting the one before, and leaves annotations' ids alone", async () => {
+    const server = fakeServer();
+    const history = new UndoHistory();
+    const id = (await server.apply(7, { kind: 'add', annotationId: 0, label: cat }))!;
+    history.record(addedEdit(7, id, cat));
+    await server.apply(7, { kind: 'caption', caption: 'a cat' });
+    history.record(captionEdit(7, null, 'a cat'));
+    await server.apply(7, { kind: 'caption', caption: 'two cats' });
+    history.record(captionEdit(7, 'a cat', 'two cats'));
+
+    expect(await history.undo(server.apply)).toBe(7);
+    expect(server.captions.get(7)).toBe('a cat');
+    await history.undo(server.apply);
+    expect(server.captions.get(7)).toBeNull();
+    await history.redo(server.apply);
+    expect(server.captions.get(7)).toBe('a cat');
+    await history.undo(server.apply);
+    await history.undo(server.apply);
+    expect(server.annotations.size).toBe(0);
+    expect(server.log).toEqual(['add 0', `delete ${id}`]);
+  });
+
   it('keeps a refused undo on the stack and forgets redos after a new change', async () => {
     const server = fakeServer();
     const history = new UndoHistory();
@@ -93,7 +121,7 @@ describe('undo and redo as further changes on the server', () => {
     for (let i = 0; i < 5; i++) history.record(addedEdit(1, i, cat));
     const undone: number[] = [];
     const apply = async (_sample: number, op: LabelOperation) => {
-      undone.push(op.annotationId);
+      if (op.kind !== 'caption') undone.push(op.annotationId);
       return undefined;
     };
     while (history.canUndo) await history.undo(apply);

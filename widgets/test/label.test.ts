@@ -185,4 +185,42 @@ describe('the label panel stores every change on the server at once', () => {
     expect(await error.evaluate((element) => element.textContent!.includes('\n'))).toBe(false);
     expect(pageErrors).toEqual([]);
   });
+
+  it('saves the caption on leaving the field and on Ctrl+Enter, undoes it, and keeps its keys from the shortcuts', async () => {
+    const sampleId = await shownSample();
+    const caption = page.locator('[data-role=caption]');
+    const stored = async () =>
+      (
+        await json<{ rows: { caption: string; version: number }[] }>('/query', {
+          method: 'POST',
+          body: { sql: `SELECT caption, version FROM captions WHERE sample_id = ${sampleId}` },
+        })
+      ).rows;
+
+    await caption.fill('a giraffe');
+    // Clicking in the field to go on typing must not save the half-typed caption.
+    await caption.click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' eating');
+    await caption.blur();
+    await expect.poll(stored).toEqual([{ caption: 'a giraffe eating', version: 1 }]);
+
+    // In the field, `b` and `1` are text: no draw mode, no class chosen.
+    const classBefore = await page.locator('[data-role=class]').inputValue();
+    await caption.press('b');
+    await caption.press('1');
+    expect(await caption.inputValue()).toMatch(/b1|1b/);
+    expect(await page.locator('[data-action=draw]').getAttribute('aria-pressed')).toBe('false');
+    expect(await page.locator('[data-role=class]').inputValue()).toBe(classBefore);
+
+    await caption.fill('two giraffes');
+    await caption.press('Control+Enter');
+    await expect.poll(stored).toEqual([{ caption: 'two giraffes', version: 2 }]);
+    expect(await caption.inputValue()).toBe('two giraffes');
+
+    await page.click('[data-action=undo]');
+    await expect.poll(stored).toEqual([{ caption: 'a giraffe eating', version: 3 }]);
+    await expect.poll(() => caption.inputValue()).toBe('a giraffe eating');
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -47,7 +47,7 @@ export class Labels {
   async add(sampleId: number, label: NewAnnotation): Promise<Annotation> {
     const box = checkBox(label.box);
     return this.db.transaction(async () => {
-      await this.checkSample(sampleId);
+      await checkSample(this.db, this.dataset, sampleId);
       const taskId = await this.task(label.task, box ? 'object-detection' : 'classification');
       const categoryId = await this.category(taskId, label.category);
       const version = await this.nextVersion(taskId);
@@ -110,15 +110,6 @@ export class Labels {
     return found;
   }
 
-  private async checkSample(sampleId: number): Promise<void> {
-    const found = await this.db.value<number>(
-      "SELECT count(*) FROM winnow.samples WHERE sample_id = ? AND dataset_id = ? AND status <> 'removed'",
-      [sampleId, this.dataset.id],
-    );
-    if (!Number(found))
-      throw new WinnowError('not_found', `dataset '${this.dataset.name}' has no sample ${sampleId}`);
-  }
-
   private async taskId(name: string): Promise<number> {
     const found = await this.findTask(name);
     if (!found) throw new WinnowError('not_found', `dataset '${this.dataset.name}' has no task '${name}'`);
@@ -175,6 +166,16 @@ export class Labels {
       [taskId, version, operation, JSON.stringify({ annotation_id: id, source: 'label' })],
     );
   }
+}
+
+/** Refuses an id that names no current sample of the dataset (a removed file's sample is not one). */
+export async function checkSample(db: Database, dataset: Dataset, sampleId: number): Promise<void> {
+  const found = await db.value<number>(
+    "SELECT count(*) FROM winnow.samples WHERE sample_id = ? AND dataset_id = ? AND status <> 'removed'",
+    [sampleId, dataset.id],
+  );
+  if (!Number(found))
+    throw new WinnowError('not_found', `dataset '${dataset.name}' has no sample ${sampleId}`);
 }
 
 const SELECT = `SELECT a.annotation_id, a.sample_id, t.name AS task, c.name AS category, a.box::DOUBLE[] AS box, a.version

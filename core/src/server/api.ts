@@ -14,6 +14,7 @@ import { embedDataset } from '../embed/run.js';
 import { searchDataset } from '../embed/search.js';
 import { WinnowError } from '../errors.js';
 import { ingest } from '../ingest/ingest.js';
+import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
 import { runQuery } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
@@ -184,6 +185,10 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     route('DELETE', '/api/datasets/:dataset/annotations/:annotation', async (context) =>
       new Labels(ws, await dataset(context)).delete(annotationId(context)),
     ),
+    route('PUT', '/api/datasets/:dataset/samples/:id/caption', async (context) => {
+      const caption = captionOf(await context.json());
+      return new Captions(ws, await dataset(context)).set(sampleId(context), caption);
+    }),
     route('POST', '/api/datasets/:dataset/credentials', async (context) => {
       const name = decodeURIComponent(context.params.dataset!);
       credentials.set(name, checkSecrets(await context.json()));
@@ -415,6 +420,13 @@ function text(body: Record<string, unknown>, field: string): string {
   if (typeof value !== 'string' || !value)
     throw new WinnowError('invalid_argument', `${field}: expected a string`);
   return value;
+}
+
+/** `caption` must be given: a string, or null to remove it (a missing field is a mistake, not a removal). */
+function captionOf(body: Record<string, unknown>): string | null {
+  const { caption } = body;
+  if (caption === null || typeof caption === 'string') return caption;
+  throw new WinnowError('invalid_argument', 'caption: expected a string, or null to remove it');
 }
 
 function optionalInteger(value: unknown, field: string): number | undefined {

@@ -16,7 +16,7 @@ export const RESPONDED = Symbol('responded');
 export type Handler = (context: RequestContext) => Promise<unknown>;
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   pattern: RegExp;
   handler: Handler;
 }

@@ -1,4 +1,5 @@
 import { WinnowError } from '../errors.js';
+import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
 import { runQuery } from '../query/run.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
@@ -67,7 +68,7 @@ export async function samplesById(ws: Workspace, dataset: Dataset, given: unknow
   return { samples: ids.flatMap((id) => byId.get(id) ?? []) };
 }
 
-/** One sample with what the detail panel shows: its predictions, its human labels and its tags. */
+/** One sample with what the detail panel shows: its predictions, human labels, caption and tags. */
 export async function sampleDetail(ws: Workspace, dataset: Dataset, sampleId: number) {
   const scope = { dataset, timeoutMs: 10_000 };
   const [sample, predictions, tags] = await Promise.all([
@@ -86,6 +87,7 @@ export async function sampleDetail(ws: Workspace, dataset: Dataset, sampleId: nu
     sample: sample.rows[0],
     predictions: predictions.rows,
     annotations: await new Labels(ws, dataset).list(sampleId),
+    caption: await new Captions(ws, dataset).get(sampleId),
     tags: tags.rows.map((row) => String(row.tag)),
   };
 }

@@ -265,6 +265,21 @@ CREATE TABLE winnow.duplicate_groups (
 );
 `,
   },
+  {
+    version: 5,
+    description: 'sample captions with an append-only history',
+    // One row per change, never rewritten: the current caption is a sample's latest row, and a
+    // NULL caption records its removal, so every earlier caption can be read back.
+    sql: `
+CREATE TABLE winnow.caption_history (
+  dataset_id INTEGER NOT NULL,
+  sample_id INTEGER NOT NULL,
+  caption VARCHAR,
+  version INTEGER NOT NULL,
+  changed_at TIMESTAMP NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

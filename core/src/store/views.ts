@@ -67,6 +67,12 @@ FROM winnow.annotations a
 JOIN winnow.tasks t USING (task_id)
 LEFT JOIN winnow.categories c ON c.task_id = a.task_id AND c.category_id = a.category_id
 WHERE ${inDataset('t.dataset_id')}`,
+  // A sample's caption is its latest history row; a NULL there is a removal, not a gap to look past.
+  captions: `
+SELECT sample_id, dataset_id, caption, version, changed_at
+FROM (SELECT * FROM winnow.caption_history WHERE ${inDataset('dataset_id')}
+      QUALIFY row_number() OVER (PARTITION BY sample_id ORDER BY version DESC) = 1)
+WHERE caption IS NOT NULL`,
   tags: `
 SELECT t.tag_id, t.dataset_id, t.name AS tag, t.version, t.origin, t.created_at,
   (SELECT count(*) FROM winnow.tag_members m WHERE m.tag_id = t.tag_id) AS size

@@ -1,7 +1,8 @@
 /**
- * Undo and redo of labeling. The server keeps every change in its history, so an undo is not a
- * rollback but one more change: the inverse operation, applied through the API like any other.
- * Re-adding a deleted annotation gives it a new id, so the stacks follow the id from then on.
+ * Undo and redo of labeling (annotations and captions). The server keeps every change in its
+ * history, so an undo is not a rollback but one more change: the inverse operation, applied
+ * through the API like any other. Re-adding a deleted annotation gives it a new id, so the stacks
+ * follow the id from then on.
  */
 
 export interface LabelValue {
@@ -15,11 +16,15 @@ export interface LabelChange {
   box?: number[];
 }
 
-/** One operation on the server's annotations; `add` re-creates the annotation known as `annotationId`. */
+/**
+ * One operation on the server: on an annotation (`add` re-creates the one known as
+ * `annotationId`), or setting the sample's caption (null removes it).
+ */
 export type LabelOperation =
   | { kind: 'add'; annotationId: number; label: LabelValue }
   | { kind: 'delete'; annotationId: number }
-  | { kind: 'change'; annotationId: number; change: LabelChange };
+  | { kind: 'change'; annotationId: number; change: LabelChange }
+  | { kind: 'caption'; caption: string | null };
 
 /** A change the user made on a sample, and the operation that takes it back. */
 export interface Edit {
@@ -61,6 +66,14 @@ export function changedEdit(
     sampleId,
     forward: { kind: 'change', annotationId, change },
     inverse: { kind: 'change', annotationId, change: restore },
+  };
+}
+
+export function captionEdit(sampleId: number, before: string | null, after: string | null): Edit {
+  return {
+    sampleId,
+    forward: { kind: 'caption', caption: after },
+    inverse: { kind: 'caption', caption: before },
   };
 }
 
@@ -117,7 +130,7 @@ export class UndoHistory {
   private renumber(from: number, to: number): void {
     for (const edit of [...this.done, ...this.undone]) {
       for (const operation of [edit.forward, edit.inverse]) {
-        if (operation.annotationId === from) operation.annotationId = to;
+        if ('annotationId' in operation && operation.annotationId === from) operation.annotationId = to;
       }
     }
   }

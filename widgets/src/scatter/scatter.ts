@@ -175,9 +175,24 @@ class Scatter implements Mounted {
       this.fit();
       this.showSelection();
       this.showFocus();
+      void this.addMetadataFields();
       if (this.ctx.state.colorBy) await this.loadColors();
     } catch (error) {
       this.showMessage(`No points to show: ${(error as Error).message}`);
+    }
+  }
+
+  /** The dataset's own metadata keys join the colour choices (typicality is one already). */
+  private async addMetadataFields(): Promise<void> {
+    const { api, dataset } = this.ctx;
+    try {
+      const { rows } = await api.query(dataset, 'SELECT DISTINCT key FROM metadata_fields ORDER BY key');
+      const listed = new Set(COLOR_FIELDS.map(([field]) => field));
+      for (const { key } of rows) {
+        if (!listed.has(String(key))) this.colorSelect.add(new Option(String(key), `metadata.${key}`));
+      }
+    } catch {
+      // The fixed fields stay: metadata keys are a convenience, not worth an error in the plot.
     }
   }
 
