@@ -13,21 +13,21 @@
  * - Embedding Atlas: `EmbeddingAtlasWidget(df, row_id=…, x=…, y=…)` over a pandas DataFrame of the
  *   same coordinates, read from the workspace's DuckDB file in an earlier, untimed cell.
  * - The shared clock: from the run command to the first screenshot of the output's largest canvas
- *   with at least 2 % of its pixels unlike its corner, screenshots taken back to back.
+ *   with at least 2 % of its pixels unlike its background (its most frequent colour), screenshots taken back to back.
  * Each size runs --runs times (default 3) after one warm-up in the same page. Runs in its own
  * Python environment, bench/.venv-notebook (JupyterLab, this repository's winnow package and
  * embedding-atlas, made on first use). Prints one JSON document (progress on stderr) and writes
  * bench/out/notebook.json.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/lib/chromium.mjs';
-import { freePort, stopProcess, waitForPort } from '../scripts/lib/loopback.mjs';
+import { startJupyterLab } from '../scripts/lib/jupyterlab.mjs';
+import { stopProcess } from '../scripts/lib/loopback.mjs';
 import { machine, OUT, parseArgs, ROOT } from './lib/common.mjs';
 import { syntheticWorkspace } from './lib/synthetic-workspace.mjs';
 
@@ -94,38 +94,12 @@ function writeNotebook(dir, cells) {
   writeFileSync(join(dir, 'bench.ipynb'), JSON.stringify(notebook));
 }
 
-async function startLab(dir, workspace) {
-  const port = await freePort();
-  const token = randomBytes(24).toString('hex');
-  const child = spawn(
-    join(VENV_BIN, 'jupyter'),
-    [
-      'lab',
-      '--no-browser',
-      '--ServerApp.ip=127.0.0.1',
-      `--ServerApp.port=${port}`,
-      `--IdentityProvider.token=${token}`,
-      `--ServerApp.root_dir=${dir}`,
-      `--LabApp.workspaces_dir=${join(dir, 'lab-workspaces')}`,
-      '--LabApp.expose_app_in_browser=True',
-      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
-    ],
-    {
-      cwd: dir,
-      env: {
-        ...process.env,
-        PATH: `${VENV_BIN}:${process.env.PATH}`,
-        JUPYTER_CONFIG_DIR: join(dir, 'jupyter-config'),
-        JUPYTER_DATA_DIR: join(dir, 'jupyter-data'),
-        JUPYTER_RUNTIME_DIR: join(dir, 'jupyter-runtime'),
-        WINNOW_WORKSPACE: workspace,
-        WINNOW_COMMAND: join(ROOT, 'core/bin/winnow.js'),
-      },
-      stdio: 'ignore',
-    },
-  );
-  await waitForPort(port, child, 60_000);
-  return { child, url: `http://127.0.0.1:${port}`, token };
+function startLab(dir, workspace) {
+  return startJupyterLab({
+    venvBin: VENV_BIN,
+    root: dir,
+    env: { WINNOW_WORKSPACE: workspace, WINNOW_COMMAND: join(ROOT, 'core/bin/winnow.js') },
+  });
 }
 
 function runCell(page, index) {
@@ -151,7 +125,7 @@ async function waitForExecuted(page, index) {
   );
 }
 
-/** Whether the output's largest canvas shows points: enough pixels unlike its corner pixel. */
+/** Whether the output's largest canvas shows points: enough pixels unlike its background. */
 async function canvasDrawn(page) {
   const canvas = await page.evaluateHandle(() => {
     const all = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output canvas')];
@@ -163,14 +137,32 @@ async function canvasDrawn(page) {
   if (!png) return false;
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
   const channels = info.channels;
+  const background = mostFrequentColor(data, channels);
   const enough = DRAWN_SHARE * info.width * info.height;
   let unlike = 0;
   for (let i = 0; i < data.length; i += channels) {
-    const differs =
-      Math.abs(data[i] - data[0]) + Math.abs(data[i + 1] - data[1]) + Math.abs(data[i + 2] - data[2]) > 30;
-    if (differs && ++unlike >= enough) return true;
+    const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    if (colorDistance(rgb, background) > 30 && ++unlike >= enough) return true;
   }
   return false;
+}
+
+/** The background: the colour most pixels have (a border or a label is never the most). */
+function mostFrequentColor(data, channels) {
+  const counts = new Map();
+  for (let i = 0; i < data.length; i += channels * 7) {
+    const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    counts.set(rgb, (counts.get(rgb) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1])[0][0];
+}
+
+function colorDistance(a, b) {
+  return (
+    Math.abs((a >> 16) - (b >> 16)) +
+    Math.abs(((a >> 8) & 255) - ((b >> 8) & 255)) +
+    Math.abs((a & 255) - (b & 255))
+  );
 }
 
 /**

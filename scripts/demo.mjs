@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ALLOW_ROOT } from './lib/jupyterlab.mjs';
 
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NOTEBOOK = join(REPOSITORY, 'extension-jupyter/examples/curate-coco128.ipynb');
@@ -56,8 +57,7 @@ if (headless) {
       '--no-browser',
       '--ServerApp.ip=127.0.0.1',
       `--ServerApp.root_dir=${DEMO}`,
-      // JupyterLab refuses root unless told; containers often run as root.
-      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+      ...ALLOW_ROOT,
       notebook,
     ]),
   );

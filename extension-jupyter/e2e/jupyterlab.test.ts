@@ -9,8 +9,7 @@
  * reach. Screenshots go to extension-jupyter/e2e/artifacts/.
  */
 /** biome-ignore-all lint/suspicious/noExplicitAny: JupyterLab's app object, read inside the page, has no types there */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/lib/chromium.mjs';
-import { freePort, stopProcess, waitForPort } from '../../scripts/lib/loopback.mjs';
+import { startJupyterLab } from '../../scripts/lib/jupyterlab.mjs';
+import { stopProcess } from '../../scripts/lib/loopback.mjs';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const COCO128 = join(REPOSITORY, '../shared/datasets/coco128');
@@ -43,45 +43,18 @@ beforeAll(async () => {
   }
   copyFileSync(join(REPOSITORY, 'extension-jupyter/examples', NOTEBOOK), join(root, NOTEBOOK));
   mkdirSync(ARTIFACTS, { recursive: true });
-  const port = await freePort();
-  const token = randomBytes(24).toString('hex');
-  jupyter = spawn(
-    join(VENV_BIN, 'jupyter'),
-    [
-      'lab',
-      '--no-browser',
-      '--ServerApp.ip=127.0.0.1',
-      `--ServerApp.port=${port}`,
-      `--IdentityProvider.token=${token}`,
-      `--ServerApp.root_dir=${root}`,
-      `--LabApp.workspaces_dir=${join(root, 'lab-workspaces')}`,
-      '--LabApp.expose_app_in_browser=True',
-      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
-    ],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        PATH: `${VENV_BIN}:${process.env.PATH}`,
-        JUPYTER_CONFIG_DIR: join(root, 'jupyter-config'),
-        JUPYTER_DATA_DIR: join(root, 'jupyter-data'),
-        JUPYTER_RUNTIME_DIR: join(root, 'jupyter-runtime'),
-        WINNOW_WORKSPACE: join(root, '.winnow'),
-        WINNOW_COMMAND: join(REPOSITORY, 'core/bin/winnow.js'),
-        WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models'),
-        WINNOW_DEMO_IMAGES: images,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+  const lab = await startJupyterLab({
+    venvBin: VENV_BIN,
+    root,
+    env: {
+      WINNOW_WORKSPACE: join(root, '.winnow'),
+      WINNOW_COMMAND: join(REPOSITORY, 'core/bin/winnow.js'),
+      WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models'),
+      WINNOW_DEMO_IMAGES: images,
     },
-  );
-  let log = '';
-  jupyter.stderr!.on('data', (chunk) => {
-    log = (log + chunk).slice(-4000);
   });
-  await waitForPort(port, jupyter, 60_000).catch((error) => {
-    throw new Error(`${error.message}\n${log}`);
-  });
-  labUrl = `http://127.0.0.1:${port}`;
+  jupyter = lab.child;
+  labUrl = lab.url;
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: { width: 1500, height: 1100 } });
   // The browser reaches JupyterLab only: the views must go through the kernel's comm.
@@ -91,7 +64,7 @@ beforeAll(async () => {
     return route.abort();
   });
   page = await context.newPage();
-  await page.goto(`${labUrl}/lab/tree/${NOTEBOOK}?token=${token}`);
+  await page.goto(`${labUrl}/lab/tree/${NOTEBOOK}?token=${lab.token}`);
 }, 120_000);
 
 afterAll(async () => {

@@ -6,24 +6,16 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import signal
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 import winnow
+from kernels import IMAGES, WINNOW_JS, execute, kernel_environment, outputs_text
 
-PACKAGE = Path(__file__).resolve().parents[1]
-REPO = PACKAGE.parent
-SHARED = REPO.parent / "shared"
-IMAGES = SHARED / "datasets" / "coco128" / "images"
-KERNEL = "winnow-test"
 
 SELECTION = """\
 n_samples: 20
@@ -60,19 +52,9 @@ ERROR_CELLS = {MISSING_DATASET_CELL, BAD_ARGUMENTS_CELL}
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh workspace, and the environment the kernel (and this process's client) start the server with."""
-    root = tmp_path_factory.mktemp("winnow")
-    directory = root / "workspace"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("WINNOW_COMMAND", f"node {shlex.quote(str(REPO / 'core' / 'bin' / 'winnow.js'))}")
-        env.setenv("WINNOW_WORKSPACE", str(directory))
-        env.setenv("WINNOW_MODEL_DIR", str(SHARED / "models"))
-        env.setenv("JUPYTER_PATH", str(write_kernelspec(root / "jupyter")))
-        env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(PACKAGE), os.environ.get("PYTHONPATH")])))
-        try:
-            yield directory
-        finally:
-            stop_server(directory)
+    """A fresh workspace; the server is started as `node …/winnow.js`."""
+    with kernel_environment(tmp_path_factory.mktemp("winnow"), f"node {shlex.quote(str(WINNOW_JS))}") as directory:
+        yield directory
 
 
 @pytest.fixture(scope="module")
@@ -82,50 +64,7 @@ def notebook(workspace: Path) -> nbformat.NotebookNode:
     book.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
     for index in ERROR_CELLS:
         book.cells[index].metadata["tags"] = ["raises-exception"]
-    client = NotebookClient(
-        book, kernel_name=KERNEL, timeout=600, resources={"metadata": {"path": str(workspace.parent)}}
-    )
-    client.execute()
-    return book
-
-
-def write_kernelspec(jupyter_dir: Path) -> Path:
-    """A kernelspec running this interpreter: the kernel then has the packages pytest has."""
-    spec = jupyter_dir / "kernels" / KERNEL
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": KERNEL, "language": "python"})
-    )
-    return jupyter_dir
-
-
-def stop_server(directory: Path) -> None:
-    """SIGTERM to the server of server.json, then wait until it removes the file on its way out."""
-    runtime = directory / "server.json"
-    if not runtime.exists():
-        return
-    try:
-        os.kill(json.loads(runtime.read_text())["pid"], signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 15
-    while runtime.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not runtime.exists(), "the winnow server did not stop"
-
-
-def outputs_text(cell: nbformat.NotebookNode) -> list[str]:
-    """Every line a cell showed: streams, results and error tracebacks."""
-    lines: list[str] = []
-    for output in cell.outputs:
-        if output.output_type == "stream":
-            lines += output.text.splitlines()
-        elif output.output_type == "error":
-            lines += [line for entry in output.traceback for line in entry.splitlines()]
-        elif "text/plain" in output.get("data", {}):
-            lines += output.data["text/plain"].splitlines()
-    return lines
+    return execute(book, workspace, timeout=600)
 
 
 def test_the_cells_run_and_their_checks_pass(notebook: nbformat.NotebookNode) -> None:

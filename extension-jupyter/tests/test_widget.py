@@ -18,8 +18,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from test_magics import IMAGES, KERNEL, PACKAGE, REPO, SHARED, outputs_text, stop_server, write_kernelspec
+from kernels import IMAGES, WINNOW_JS, execute, kernel_environment, outputs_text
 
 from winnow.client import Client, node_executable, server_command
 
@@ -27,7 +26,6 @@ pytest.importorskip("ipywidgets", reason="the widget needs ipywidgets (pip insta
 
 from winnow.widget import relay  # noqa: E402  (after the skip: it imports ipywidgets)
 
-WINNOW_JS = REPO / "core" / "bin" / "winnow.js"
 IMAGE_COUNT = 8
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -121,17 +119,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     images.mkdir()
     for image in sorted(IMAGES.iterdir())[:IMAGE_COUNT]:
         shutil.copy(image, images)
-    directory = root / "workspace"
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("WINNOW_COMMAND", shlex.quote(str(WINNOW_JS)))
-        env.setenv("WINNOW_WORKSPACE", str(directory))
-        env.setenv("WINNOW_MODEL_DIR", str(SHARED / "models"))
-        env.setenv("JUPYTER_PATH", str(write_kernelspec(root / "jupyter")))
-        env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(PACKAGE), os.environ.get("PYTHONPATH")])))
-        try:
-            yield directory
-        finally:
-            stop_server(directory)
+    with kernel_environment(root, shlex.quote(str(WINNOW_JS))) as directory:
+        yield directory
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +129,7 @@ def notebook(workspace: Path) -> nbformat.NotebookNode:
     setup = SETUP.replace("IMAGES", shlex.quote(str(workspace.parent / "images")))
     cells = [setup, RELAY, SELECTION, SELECT_AFTER_SHOW, SELECTED_AFTER_SELECT, SELECTED_IN_WIDGET_AGAIN]
     book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    client = NotebookClient(
-        book, kernel_name=KERNEL, timeout=300, resources={"metadata": {"path": str(workspace.parent)}}
-    )
-    client.execute()
-    return book
+    return execute(book, workspace, timeout=300)
 
 
 def printed_json(cell: nbformat.NotebookNode) -> Any:

@@ -37,6 +37,8 @@ export interface Harness {
   mount(options: { view: 'scatter' | 'grid' | 'label'; where?: string; pointBudget?: number }): Promise<void>;
   /** A request to the server from Node, with the token (for the tests' expectations). */
   request(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
+  /** The JSON answer of a request under the dataset (`/samples/1`), which must not fail. */
+  datasetJson<T>(path: string, init?: { method?: string; body?: unknown }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       workspace: ws.dir,
       mount: (mountOptions) => mountInPage(page, mountOptions),
       request: (path, init = {}) => serverRequest(server, path, init),
+      async datasetJson<T>(path: string, init = {}) {
+        const response = await serverRequest(server, `/api/datasets/coco${path}`, init);
+        if (response.status >= 400)
+          throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+        return (await response.json()) as T;
+      },
       async close() {
         await browser.close();
         await server.close();

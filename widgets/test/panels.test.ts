@@ -21,10 +21,8 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function json<T>(path: string, init?: { method?: string; body?: unknown }): Promise<T> {
-  const response = await harness.request(`/api/datasets/coco${path}`, init);
-  expect(response.status, path).toBeLessThan(400);
-  return (await response.json()) as T;
+function json<T>(path: string, init?: { method?: string; body?: unknown }): Promise<T> {
+  return harness.datasetJson<T>(path, init);
 }
 
 /** How many samples meet a condition, asked of the server directly. */
