@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // CI asks for a JSON report beside the usual output (.ci/run).
+    reporters: process.env.WINNOW_TEST_REPORT ? ['default', 'json'] : ['default'],
+    outputFile: process.env.WINNOW_TEST_REPORT ? { json: process.env.WINNOW_TEST_REPORT } : undefined,
   },
 });
