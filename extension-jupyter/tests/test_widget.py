@@ -18,8 +18,9 @@ from typing import Any
 
 import nbformat
 import pytest
-from kernels import IMAGES, WINNOW_JS, execute, kernel_environment, outputs_text
+from kernels import IMAGES, WINNOW_JS, execute, kernel_environment, outputs_text, stop_server
 
+import winnow
 from winnow.client import Client, node_executable, server_command
 
 pytest.importorskip("ipywidgets", reason="the widget needs ipywidgets (pip install ./extension-jupyter)")
@@ -207,6 +208,19 @@ def test_the_browsers_selection_comes_back_as_filenames(notebook: nbformat.Noteb
     assert result["from_magic"] == result["selected"]
     assert result["from_python"] == [filenames[2], filenames[7]]
     assert all((IMAGES / name).is_file() for name in filenames)
+
+
+def test_the_relay_finds_the_server_again_after_it_stopped(notebook: nbformat.NotebookNode, workspace: Path) -> None:
+    from winnow.widget import View
+
+    view = View(winnow.connect(), "few")
+    replies: list[dict[str, Any]] = []
+    view.send = lambda content, buffers=None: replies.append(content)  # type: ignore[method-assign]
+    before = json.loads((workspace / "server.json").read_text())["pid"]
+    stop_server(workspace)
+    view._answer({"type": "request", "id": "after-stop", "method": "GET", "path": "/api/health"})
+    assert [(reply["id"], reply["status"]) for reply in replies] == [("after-stop", 200)]
+    assert json.loads((workspace / "server.json").read_text())["pid"] != before
 
 
 def test_a_redirect_is_followed_without_the_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -17,7 +18,7 @@ import ipywidgets
 from ipywidgets.widgets.trait_types import bytes_serialization
 from traitlets import Bytes, Unicode, default
 
-from .client import VIEWS, Client, WinnowError
+from .client import VIEWS, Client, WinnowError, connect
 
 MODULE_NAME = "winnow-jupyter"
 MODULE_VERSION = "0.1.0"
@@ -29,6 +30,7 @@ RELAY_THREADS = 8
 IDS_PER_QUERY = 2000
 
 _relay_pool: ThreadPoolExecutor | None = None
+_reconnecting = threading.Lock()
 
 
 class View(ipywidgets.DOMWidget):
@@ -87,6 +89,13 @@ class View(ipywidgets.DOMWidget):
     def _answer(self, request: dict[str, Any]) -> None:
         try:
             status, content_type, body = relay(self._client, request)
+            if status == 502 and not self._client.alive():
+                # The server went away (stopped, or the machine slept): find or start the
+                # workspace's server again rather than leave the view answered 502 for good.
+                with _reconnecting:
+                    if not self._client.alive():
+                        self._client = connect(self._client.workspace)
+                status, content_type, body = relay(self._client, request)
         except Exception as error:  # whatever went wrong, the view waits for an answer
             status, content_type, body = _error_answer(500, "internal", f"the kernel did not relay: {error}")
         reply = {"type": "response", "id": request.get("id"), "status": status, "content_type": content_type}
