@@ -60,7 +60,14 @@ export class WinnowView extends DOMWidgetView {
         dataset: this.model.get('dataset'),
         ...(where ? { where } : {}),
       },
-      { transport: this.transport!, onSelection: (ids) => this.select(ids) },
+      {
+        transport: this.transport!,
+        onSelection: (ids) => this.select(ids),
+        onWhere: (changed) => {
+          this.model.set('where', changed);
+          this.model.save_changes();
+        },
+      },
     );
   }
 

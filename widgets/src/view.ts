@@ -25,6 +25,8 @@ export interface ViewHost {
   transport: Transport;
   /** Called with the selected sample ids on every change of the selection. */
   onSelection?(ids: Int32Array): void;
+  /** Called with the query (an SQL condition, '' for all) whenever the user changes it. */
+  onWhere?(where: string): void;
 }
 
 export interface MountedView {
@@ -55,9 +57,11 @@ export function mountView(element: HTMLElement, options: ViewOptions, host: View
   element.append(root);
   const parts = layout(root, { api, dataset: options.dataset, state }, options);
   const stopSelection = state.on('selection', () => host.onSelection?.(state.selection));
+  const stopWhere = state.on('where', () => host.onWhere?.(state.where));
   return {
     dispose() {
       stopSelection();
+      stopWhere();
       for (const part of parts.reverse()) part.dispose();
       root.remove();
       api.dispose();

@@ -28,6 +28,8 @@ export interface TestWindow {
   __mounted?: MountedView;
   /** The ids `onSelection` was last called with. */
   __selection?: number[];
+  /** The query `onWhere` was last called with. */
+  __where?: string;
 }
 
 export interface Harness {
@@ -193,6 +195,7 @@ async function mountInPage(
     const w = window as unknown as TestWindow;
     w.__mounted?.dispose();
     w.__selection = undefined;
+    w.__where = undefined;
     const element = document.body.firstChild as HTMLElement;
     element.replaceChildren();
     w.__mounted = w.WinnowWidgets.mountView(
@@ -202,6 +205,9 @@ async function mountInPage(
         transport: w.__transport,
         onSelection: (ids: Int32Array) => {
           w.__selection = Array.from(ids);
+        },
+        onWhere: (where: string) => {
+          w.__where = where;
         },
       },
     );

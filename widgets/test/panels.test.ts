@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from './harness.js';
+import { type Harness, startHarness, type TestWindow } from './harness.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 const IMAGES = 12;
@@ -62,6 +62,8 @@ describe('the query bar and the facets narrow the grid', () => {
     await applySql('width > 500');
     await expect.poll(queryBarCount).toBe(wide);
     await expect.poll(gridCount).toBe(wide);
+    // The host hears of the new query (the notebook syncs it to the widget's `where`).
+    expect(await page.evaluate(() => (window as unknown as TestWindow).__where)).toBe('width > 500');
 
     await applySql('widht > 500');
     const error = page.locator('.winnow-query [data-role=error]');
