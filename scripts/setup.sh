@@ -26,9 +26,9 @@ install_debian_packages() {
 # with --test also what the tests use (the reference `pacmap` beside the native one, `onnx` to write
 # a tiny text tower, pytest for the kernel package).
 PYTHON_VENV=.venv
-NOTEBOOK_PACKAGES=(jupyterlab==4.5.11 ipywidgets==8.1.9 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
+NOTEBOOK_PACKAGES=(jupyterlab==4.5.11 notebook==7.5.0 ipywidgets==8.1.9 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
   PyYAML==6.0.4 pandas==3.1.1 hatchling==1.27.0)
-NOTEBOOK_IMPORTS='jupyterlab, ipywidgets, nbclient, nbformat, ipykernel, yaml, pandas, hatchling'
+NOTEBOOK_IMPORTS='jupyterlab, notebook, ipywidgets, nbclient, nbformat, ipykernel, yaml, pandas, hatchling'
 TEST_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2 pytest==9.2.0)
 TEST_IMPORTS='numpy, pacmap, onnx, pytest'
 install_python_packages() {

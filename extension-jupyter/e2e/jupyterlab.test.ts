@@ -6,11 +6,20 @@
  *
  * The browser may reach JupyterLab and nothing else: every other request is aborted, so the views
  * can only work through the widget comm, as with a remote kernel whose server the browser cannot
- * reach. Screenshots go to extension-jupyter/e2e/artifacts/.
+ * reach. Then the same views in Notebook 7. Screenshots go to extension-jupyter/e2e/artifacts/.
  */
 /** biome-ignore-all lint/suspicious/noExplicitAny: JupyterLab's app object, read inside the page, has no types there */
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +38,7 @@ const IMAGES = 40;
 
 let root: string;
 let jupyter: ChildProcess;
+let notebook7: ChildProcess | undefined;
 let browser: Browser;
 let page: Page;
 let labUrl: string;
@@ -68,6 +78,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (notebook7) await stopProcess(notebook7);
   await browser?.close();
   stopWinnowServer();
   if (jupyter) await stopProcess(jupyter);
@@ -246,5 +257,61 @@ describe('the example notebook in JupyterLab', () => {
     expect(stored).toHaveLength(1);
     const printed = await runCell('%%winnow sql');
     expect(printed).toMatch(/1\s*$/m);
+  }, 300_000);
+});
+
+describe('the same views in Notebook 7', () => {
+  it('shows the scatter of the dataset the lab notebook made, its grid following a box selection', async () => {
+    const book = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      cells: ['%load_ext winnow', '%winnow show scatter --dataset coco128'].map((source) => ({
+        cell_type: 'code',
+        metadata: {},
+        source,
+        outputs: [],
+        execution_count: null,
+      })),
+    };
+    writeFileSync(join(root, 'notebook7.ipynb'), JSON.stringify(book));
+    const server = await startJupyterLab({
+      venvBin: VENV_BIN,
+      root,
+      app: 'notebook',
+      env: {
+        WINNOW_WORKSPACE: join(root, '.winnow'),
+        WINNOW_COMMAND: join(REPOSITORY, 'core/bin/winnow.js'),
+      },
+    });
+    notebook7 = server.child;
+    const context = await browser.newContext({ viewport: { width: 1500, height: 1100 } });
+    await context.route('**/*', (route) =>
+      route.request().url().startsWith(server.url) ? route.continue() : route.abort(),
+    );
+    page = await context.newPage();
+    await page.goto(`${server.url}/notebooks/notebook7.ipynb?token=${server.token}`);
+    await page.waitForFunction(
+      () => (window as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel,
+      undefined,
+      { timeout: 60_000 },
+    );
+    await lab((app) => app.commands.execute('notebook:run-all-cells'));
+    await waitForCells(120_000);
+    const output = outputOf('%winnow show scatter');
+    const scatter = output.locator('[data-points-drawn]');
+    await expect
+      .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
+      .toBe(String(IMAGES));
+    await output.locator('[data-action="box"]').click();
+    const box = (await scatter.locator('canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.9, { steps: 10 });
+    await page.mouse.up();
+    await expect
+      .poll(() => output.locator('.winnow-grid-count').textContent(), { timeout: 30_000 })
+      .toMatch(/selected/);
+    await output.screenshot({ path: join(ARTIFACTS, 'notebook7-scatter.png') });
   }, 300_000);
 });

@@ -13,24 +13,25 @@ import { freePort, waitForPort } from './loopback.mjs';
 export const ALLOW_ROOT = process.getuid?.() === 0 ? ['--allow-root'] : [];
 
 /**
- * Starts `jupyter lab` of the Python environment `venvBin` serving `root`; `env` is added to the
- * kernel's environment. Resolves once it listens: `{child, url, token, log}` (`log()` answers the
- * last lines it wrote, for error messages).
+ * Starts `jupyter lab` (or, with `app: 'notebook'`, Notebook 7) of the Python environment `venvBin`
+ * serving `root`; `env` is added to the kernel's environment. Resolves once it listens: `{child,
+ * url, token, log}` (`log()` answers the last lines it wrote, for error messages).
  */
-export async function startJupyterLab({ venvBin, root, env = {} }) {
+export async function startJupyterLab({ venvBin, root, env = {}, app = 'lab' }) {
+  const appClass = app === 'lab' ? 'LabApp' : 'JupyterNotebookApp';
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
   const child = spawn(
     join(venvBin, 'jupyter'),
     [
-      'lab',
+      app,
       '--no-browser',
       '--ServerApp.ip=127.0.0.1',
       `--ServerApp.port=${port}`,
       `--IdentityProvider.token=${token}`,
       `--ServerApp.root_dir=${root}`,
-      `--LabApp.workspaces_dir=${join(root, 'lab-workspaces')}`,
-      '--LabApp.expose_app_in_browser=True',
+      `--LabServerApp.workspaces_dir=${join(root, 'lab-workspaces')}`,
+      `--${appClass}.expose_app_in_browser=True`,
       ...ALLOW_ROOT,
     ],
     {
