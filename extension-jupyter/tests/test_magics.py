@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -73,9 +75,16 @@ def test_the_cells_run_and_their_checks_pass(notebook: nbformat.NotebookNode) ->
         assert bool(errors) == (index in ERROR_CELLS), (cell.source, outputs_text(cell))
 
 
-def test_a_job_shows_no_progress_where_stderr_is_no_terminal(notebook: nbformat.NotebookNode) -> None:
+def test_a_job_shows_a_progress_bar_in_a_notebook(notebook: nbformat.NotebookNode) -> None:
     cell = notebook.cells[SELECT_CELL]
-    assert [output.output_type for output in cell.outputs] == ["execute_result"]
+    assert [output.output_type for output in cell.outputs] == ["display_data", "execute_result"]
+    assert "application/vnd.jupyter.widget-view+json" in cell.outputs[0]["data"]
+
+
+def test_a_job_shows_no_progress_in_a_script(workspace: Path, notebook: nbformat.NotebookNode) -> None:
+    script = "import winnow, sys\nwinnow.connect().analyze('coco', typicality=True)\nprint('ok')"
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (finished.returncode, finished.stdout, finished.stderr) == (0, "ok\n", "")
 
 
 def test_a_failed_job_is_one_line(notebook: nbformat.NotebookNode) -> None:

@@ -333,12 +333,15 @@ class Client:
         )
 
     def _follow(self, job_id: str, kind: str) -> dict[str, Any]:
-        """Reads the job's server-sent events until its `end`, showing progress on a terminal."""
-        progress = _ProgressLine(kind) if _is_terminal(sys.stderr) else None
+        """Reads the job's server-sent events until its `end`, showing progress in a notebook (a
+        progress bar) or on a terminal (one line)."""
+        progress = _progress_display(kind)
+        ended: dict[str, Any] = {}
         try:
             with self._open("GET", f"/api/jobs/{job_id}/events", None, None) as stream:
                 for event, data in _events(stream):
                     if event == "end":
+                        ended = data
                         return data
                     if progress and event == "progress":
                         progress.show(data)
@@ -346,7 +349,7 @@ class Client:
             raise self._unreachable(error) from None
         finally:
             if progress:
-                progress.close()
+                progress.close(succeeded=ended.get("state") == "done")
         raise WinnowError(f"the server closed the {kind} job's events before its end", "unavailable")
 
     def _cancel(self, job_id: str) -> None:
@@ -457,6 +460,67 @@ def selection_config(config: str | dict[str, Any]) -> dict[str, Any]:
     return config
 
 
+def _progress_display(kind: str) -> _ProgressLine | _ProgressBar | None:
+    """A progress bar in a notebook, a line on a terminal, nothing elsewhere (a script's log)."""
+    if _in_notebook():
+        return _ProgressBar(kind)
+    return _ProgressLine(kind) if _is_terminal(sys.stderr) else None
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel that can show widgets."""
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return False
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class _ProgressBar:
+    """A progress bar in the cell's output, `winnow embed · embed 64/128`; it stays, showing the end."""
+
+    UPDATE_EVERY_S = 0.1
+
+    def __init__(self, kind: str) -> None:
+        import ipywidgets
+
+        self.kind = kind
+        self.bar = ipywidgets.IntProgress(value=0, min=0, max=1, bar_style="info")
+        self.label = ipywidgets.Label()
+        self.shown_at = 0.0
+        self.displayed = False
+
+    def show(self, progress: dict[str, Any]) -> None:
+        # Shown from the first progress on: a job refused at once leaves only its one-line error.
+        if not self.displayed:
+            import ipywidgets
+            from IPython.display import display
+
+            display(ipywidgets.HBox([self.bar, self.label]))
+            self.displayed = True
+        now = time.monotonic()
+        if now - self.shown_at < self.UPDATE_EVERY_S:
+            return
+        self.shown_at = now
+        done, total = int(progress.get("done", 0)), progress.get("total")
+        self.bar.max = max(int(total), 1) if total is not None else max(done, 1)
+        self.bar.value = done
+        count = f"{done:,}/{int(total):,}" if total is not None else f"{done:,}"
+        self.label.value = f"winnow {self.kind}: {progress.get('phase', '')} {count}"
+
+    def close(self, succeeded: bool) -> None:
+        if not self.displayed:
+            return
+        if succeeded:
+            self.bar.value = self.bar.max
+        self.bar.bar_style = "success" if succeeded else "danger"
+        self.label.value = f"winnow {self.kind}: {'done' if succeeded else 'stopped'}"
+
+
+
 class _ProgressLine:
     """One line on stderr, rewritten in place: `winnow embed: embed 64/128`."""
 
@@ -471,7 +535,7 @@ class _ProgressLine:
         sys.stderr.flush()
         self.shown = True
 
-    def close(self) -> None:
+    def close(self, succeeded: bool) -> None:
         if self.shown:
             sys.stderr.write("\n")
             sys.stderr.flush()
