@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import subprocess
+import time
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import nbformat
 import pytest
 
 import winnow
+from winnow.client import Client
 from kernels import IMAGES, WINNOW_JS, execute, kernel_environment, outputs_text
 
 
@@ -129,3 +131,24 @@ def test_server_errors_raise_winnow_error_with_the_code(notebook: nbformat.Noteb
     assert raised.value.code == "not_found"
     assert str(raised.value).startswith("no dataset named 'nope'")
     assert raised.value.__suppress_context__
+
+
+def test_an_interrupt_cancels_the_job_on_the_server(
+    notebook: nbformat.NotebookNode, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = winnow.connect()
+    started: dict[str, str] = {}
+
+    def interrupted_while_following(self: Client, job_id: str, kind: str) -> dict[str, Any]:
+        started["id"] = job_id
+        raise KeyboardInterrupt  # what Ctrl-C (or the notebook's ■) raises while the job runs
+
+    monkeypatch.setattr(Client, "_follow", interrupted_while_following)
+    with pytest.raises(KeyboardInterrupt):
+        client.embed("coco", model="mobilenetv2-int8", device="cpu")
+    deadline = time.monotonic() + 60
+    job = client.request("GET", f"/api/jobs/{started['id']}")
+    while job["state"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        job = client.request("GET", f"/api/jobs/{started['id']}")
+    assert job["state"] == "cancelled", job
