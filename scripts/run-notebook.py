@@ -16,22 +16,36 @@ CELL_TIMEOUT_S = 1800
 
 
 def printed(cell: nbformat.NotebookNode) -> str:
-    return "".join(output.get("text", "") for output in cell.get("outputs", []) if output.get("name") == "stdout")
+    return "".join(
+        output.get("text", "")
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stdout"
+    )
 
 
 def main(source: str, executed: str) -> int:
     notebook = nbformat.read(source, as_version=4)
     with tempfile.TemporaryDirectory(prefix="winnow-kernel-") as sockets:
         # IPC sockets in a private folder: the kernel is reachable by this user only, not over TCP.
-        kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        client = NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": "."}})
+        kernel = KernelManager(
+            kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel")
+        )
+        client = NotebookClient(
+            notebook,
+            km=kernel,
+            timeout=CELL_TIMEOUT_S,
+            resources={"metadata": {"path": "."}},
+        )
         try:
             client.execute()
         except CellExecutionError as error:
             nbformat.write(notebook, executed)
             # The kernel's traceback ends with the exception's one-line message: that is what to show.
             last = [line for line in str(error).splitlines() if line.strip()]
-            print(f"demo: a cell failed ({executed}): {last[-1] if last else error}", file=sys.stderr)
+            print(
+                f"demo: a cell failed ({executed}): {last[-1] if last else error}",
+                file=sys.stderr,
+            )
             return 1
     nbformat.write(notebook, executed)
     for cell in notebook.cells:

@@ -43,7 +43,9 @@ def kernel_environment(root: Path, command: str) -> Iterator[Path]:
 
 def execute(book: nbformat.NotebookNode, workspace: Path, timeout: int) -> nbformat.NotebookNode:
     """Runs the notebook in a kernel of this Python (so it imports this source tree)."""
-    client = NotebookClient(book, kernel_name=KERNEL, timeout=timeout, resources={"metadata": {"path": str(workspace.parent)}})
+    client = NotebookClient(
+        book, kernel_name=KERNEL, timeout=timeout, resources={"metadata": {"path": str(workspace.parent)}}
+    )
     client.execute()
     return book
 
@@ -85,5 +87,3 @@ def outputs_text(cell: nbformat.NotebookNode) -> list[str]:
         elif "text/plain" in output.get("data", {}):
             lines += output.data["text/plain"].splitlines()
     return lines
-
-

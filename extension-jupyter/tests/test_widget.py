@@ -25,7 +25,7 @@ from winnow.client import Client, node_executable, server_command
 
 pytest.importorskip("ipywidgets", reason="the widget needs ipywidgets (pip install ./extension-jupyter)")
 
-from winnow.widget import relay  # noqa: E402  (after the skip: it imports ipywidgets)
+from winnow.widget import relay
 
 IMAGE_COUNT = 8
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -210,7 +210,9 @@ def test_the_browsers_selection_comes_back_as_filenames(notebook: nbformat.Noteb
     assert all((IMAGES / name).is_file() for name in filenames)
 
 
-def test_the_relay_finds_the_server_again_after_it_stopped(notebook: nbformat.NotebookNode, workspace: Path) -> None:
+def test_the_relay_finds_the_server_again_after_it_stopped(
+    notebook: nbformat.NotebookNode, workspace: Path
+) -> None:
     from winnow.widget import View
 
     view = View(winnow.connect(), "few")
@@ -308,7 +310,7 @@ class BucketHandler(RecordingHandler):
         self.wfile.write(body)
 
 
-class loopback_server:  # noqa: N801 (a context manager, used like a function)
+class loopback_server:
     """An HTTP server on a free loopback port, in a thread, for the `with` block."""
 
     def __init__(self, handler: type[http.server.BaseHTTPRequestHandler]) -> None:
@@ -324,6 +326,6 @@ class loopback_server:  # noqa: N801 (a context manager, used like a function)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()

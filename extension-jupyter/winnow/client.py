@@ -520,7 +520,6 @@ class _ProgressBar:
         self.label.value = f"winnow {self.kind}: {'done' if succeeded else 'stopped'}"
 
 
-
 class _ProgressLine:
     """One line on stderr, rewritten in place: `winnow embed: embed 64/128`."""
 

@@ -96,7 +96,7 @@ class View(ipywidgets.DOMWidget):
                     if not self._client.alive():
                         self._client = connect(self._client.workspace)
                 status, content_type, body = relay(self._client, request)
-        except Exception as error:  # whatever went wrong, the view waits for an answer
+        except Exception as error:  # noqa: BLE001  (whatever went wrong, the view waits for an answer)
             status, content_type, body = _error_answer(500, "internal", f"the kernel did not relay: {error}")
         reply = {"type": "response", "id": request.get("id"), "status": status, "content_type": content_type}
         self.send(reply, buffers=[body])
