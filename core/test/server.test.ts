@@ -380,6 +380,9 @@ describe('the local server API', () => {
       as: 'predictions',
       task: 'det',
     });
+    const runs = await json(server, '/api/datasets/coco/runs');
+    expect(runs.map((run: { kind: string }) => run.kind)).toEqual(['import', 'ingest']);
+    expect(runs[1]).toMatchObject({ status: 'done', run_id: expect.any(String) });
     const bySize = await json(server, '/api/datasets/coco/samples?limit=5&order=size%20desc');
     const sizes = bySize.samples.map((s: { size: number }) => s.size);
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));

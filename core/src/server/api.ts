@@ -38,6 +38,9 @@ import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBy
 import type { Jobs } from './jobs.js';
 import { PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 
+/** The newest runs a dataset lists (ingests, imports, selections, analyses). */
+const RUNS_LISTED = 100;
+
 /**
  * The JSON API over one workspace: datasets, pages of samples (a read-only SQL condition
  * filters them), queries, tags, search, 2-D points as Arrow IPC, thumbnails and media (a signed
@@ -114,6 +117,15 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     route('PATCH', '/api/datasets/:dataset/tags/:tag', async (context) =>
       changeTag(ws, await dataset(context), decodeURIComponent(context.params.tag!), await context.json()),
     ),
+    route('GET', '/api/datasets/:dataset/runs', async (context) => {
+      const result = await runQuery(
+        ws,
+        `SELECT run_id, kind, status, config, stats, error, started_at, finished_at FROM runs
+         ORDER BY started_at DESC LIMIT ${RUNS_LISTED}`,
+        { dataset: await dataset(context), timeoutMs: 10_000 },
+      );
+      return result.rows;
+    }),
     route('POST', '/api/datasets/:dataset/search', async (context) => {
       const body = await context.json();
       // A file path would let any client read pictures anywhere on this machine: the server
