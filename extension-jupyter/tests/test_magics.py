@@ -45,7 +45,10 @@ CELLS = [
     "%winnow embed --dataset nope",
     "%winnow embed --model squeezenet1.1",
     "after_errors = 'the kernel goes on'",
+    "ingested",
+    "analyzed",
 ]
+SUMMARY_CELLS = (13, 14)
 SELECT_CELL = 4
 MISSING_DATASET_CELL = 10
 BAD_ARGUMENTS_CELL = 11
@@ -89,6 +92,13 @@ def test_a_job_shows_no_progress_in_a_script(workspace: Path, notebook: nbformat
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert (finished.returncode, finished.stdout, finished.stderr) == (0, "ok\n", "")
+
+
+def test_a_summary_shows_as_one_line(notebook: nbformat.NotebookNode) -> None:
+    ingested, analyzed = (outputs_text(notebook.cells[index]) for index in SUMMARY_CELLS)
+    assert len(ingested) == 1 and ingested[0].startswith("ingested coco: 128 samples (128 images, 0 videos)")
+    assert analyzed == [analyzed[0]] and analyzed[0].startswith("analyzed coco: typicality as metadata")
+    assert "near-duplicate groups" in analyzed[0]
 
 
 def test_a_failed_job_is_one_line(notebook: nbformat.NotebookNode) -> None:

@@ -21,6 +21,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import yaml
 
+from .summary import Summary
+
 if TYPE_CHECKING:
     from .widget import View
 
@@ -253,19 +255,19 @@ class Client:
             options["work"] = _location(work)
         if storage:
             options["storage"] = storage
-        return self.job("ingest", dataset, location=_location(location), options=options)
+        return Summary("ingest", self.job("ingest", dataset, location=_location(location), options=options))
 
     def embed(self, dataset: str, **options: Any) -> dict[str, Any]:
         """Embeds what has no embedding of the model yet; returns the summary.
 
         Options as the API's (`model`, `device`, `batch_size`…), snake_case welcome."""
-        return self.job("embed", dataset, options=_camel_keys(options))
+        return Summary("embed", self.job("embed", dataset, options=_camel_keys(options)))
 
     def analyze(self, dataset: str, **options: Any) -> dict[str, Any]:
         """Typicality, a 2-D projection, near-duplicate groups; returns the summary.
 
         Options: `typicality`, `projection` (True or a name), `duplicates` (a distance), `model`, `seed`."""
-        return self.job("analyze", dataset, options=_camel_keys(options))
+        return Summary("analyze", self.job("analyze", dataset, options=_camel_keys(options)))
 
     def job(self, kind: str, dataset: str, **fields: Any) -> Any:
         """Starts a job and waits for its end: its result, or WinnowError. Ctrl-C (a kernel
