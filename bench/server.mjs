@@ -50,21 +50,34 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function timed(name, server, makePath) {
-  const get = async (path) => {
+function timed(name, server, makePath) {
+  return timedRequests(name, server, (i) => [makePath(i), {}]);
+}
+
+function timedPost(name, server, path, makeBody) {
+  return timedRequests(name, server, () => [
+    path,
+    { method: 'POST', body: JSON.stringify(makeBody()), headers: { 'content-type': 'application/json' } },
+  ]);
+}
+
+/** Runs RUNS requests (after one warm-up) made by `makeRequest(i)` = [path, init]; their percentiles. */
+async function timedRequests(name, server, makeRequest) {
+  const get = async ([path, init]) => {
     const started = performance.now();
     const response = await fetch(`${server.url}${path}`, {
-      headers: { authorization: `Bearer ${server.token}` },
+      ...init,
+      headers: { authorization: `Bearer ${server.token}`, ...init.headers },
     });
     const bytes = (await response.arrayBuffer()).byteLength;
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     return { ms: performance.now() - started, bytes };
   };
-  await get(makePath(-1));
+  await get(makeRequest(-1));
   const times = [];
   let bytes = 0;
   for (let i = 0; i < RUNS; i++) {
-    const answer = await get(makePath(i));
+    const answer = await get(makeRequest(i));
     times.push(answer.ms);
     bytes = answer.bytes;
   }
@@ -94,6 +107,20 @@ try {
     const where = `width > ${320 + Math.floor(rand() * 900)} AND height < ${300 + Math.floor(rand() * 600)}`;
     return `${base}?offset=0&limit=${PAGE}&where=${encodeURIComponent(where)}`;
   });
+  const sorted = await timed(
+    'sorted grid page',
+    server,
+    () =>
+      `${base}?offset=${Math.floor(rand() * (N - PAGE))}&limit=${PAGE}&order=${encodeURIComponent('size desc')}`,
+  );
+  const selectionPage = await timedPost('grid page of a selection (by id)', server, `${base}/by-id`, () => ({
+    ids: Array.from({ length: PAGE }, () => 1 + Math.floor(rand() * N)).sort((a, b) => a - b),
+  }));
+  const colors = await timed(
+    'colour column (Arrow IPC)',
+    server,
+    () => '/api/datasets/bench/colors?by=width',
+  );
   const points = await timed('points (Arrow IPC)', server, () => '/api/datasets/bench/points');
   const report = {
     benchmark: 'server',
@@ -103,10 +130,15 @@ try {
     client: 'fetch from another process on loopback; the server is `winnow serve` (DuckDB threads: default)',
     grid_page: grid,
     filter_change: filter,
+    sorted_grid_page: sorted,
+    selection_grid_page: selectionPage,
+    color_column: { ...colors, bytes_per_point: Math.round((colors.bytes / N) * 100) / 100 },
     points: { ...points, bytes_per_point: Math.round((points.bytes / N) * 100) / 100 },
     targets: {
       grid_page_p95_ms: { target: 100, met: grid.p95_ms <= 100 },
       filter_change_p95_ms: { target: 100, met: filter.p95_ms <= 100 },
+      sorted_grid_page_p95_ms: { target: 100, met: sorted.p95_ms <= 100 },
+      selection_grid_page_p95_ms: { target: 100, met: selectionPage.p95_ms <= 100 },
       bytes_per_point: { target: 16, met: points.bytes / N <= 16 },
     },
   };

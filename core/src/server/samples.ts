@@ -22,12 +22,16 @@ export interface PageQuery {
 /** A page of the samples meeting `where`, with their total. */
 export async function samplePage(ws: Workspace, dataset: Dataset, page: PageQuery) {
   const scope = { dataset, timeoutMs: 10_000 };
+  const order = orderBy(page.order);
+  // The page's ids first, then their columns: sorting ids alone is several times faster than
+  // carrying filenames through the sort (bench/server.mjs).
   const [count, rows] = await Promise.all([
     runQuery(ws, `SELECT count(*) AS total FROM samples WHERE (${page.where})`, scope),
     runQuery(
       ws,
-      `SELECT ${SAMPLE_COLUMNS} FROM samples WHERE (${page.where})
-       ORDER BY ${orderBy(page.order)} LIMIT ${page.limit} OFFSET ${page.offset}`,
+      `WITH page AS (SELECT sample_id FROM samples WHERE (${page.where})
+         ORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset})
+       SELECT ${SAMPLE_COLUMNS} FROM samples WHERE sample_id IN (SELECT sample_id FROM page) ORDER BY ${order}`,
       scope,
     ),
   ]);
