@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importYolo } from '../src/ingest/import/index.js';
 import { ingest } from '../src/ingest/index.js';
@@ -380,6 +381,13 @@ describe('the local server API', () => {
       as: 'predictions',
       task: 'det',
     });
+    // Not embedded yet: the thumbnail is made on the first request, and kept in the work area.
+    const thumbnail = await call(server, '/api/datasets/coco/samples/2/thumbnail');
+    expect(thumbnail.headers.get('content-type')).toBe('image/jpeg');
+    const made = await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata();
+    expect(Math.max(made.width!, made.height!)).toBe(256);
+    expect(existsSync(join(coco.work.uri, '.winnow', 'thumbnails', '2.jpg'))).toBe(true);
+    expect((await call(server, '/api/datasets/coco/samples/999999/thumbnail')).status).toBe(404);
     const runs = await json(server, '/api/datasets/coco/runs');
     expect(runs.map((run: { kind: string }) => run.kind)).toEqual(['import', 'ingest']);
     expect(runs[1]).toMatchObject({ status: 'done', run_id: expect.any(String) });

@@ -86,6 +86,16 @@ export async function decodeImage(
   }
 }
 
+/** An image's thumbnail alone (JPEG, longest side `size`), for a sample not embedded yet. */
+export async function makeThumbnail(bytes: Uint8Array, size: number, name = 'image'): Promise<Uint8Array> {
+  try {
+    const image = openImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return await thumbnailOf(srgb(image.rotate()), size);
+  } catch (error) {
+    throw new DecodeError(name, `cannot decode: ${firstLineOf(error)}`);
+  }
+}
+
 /** One image's input tensor (see decodeImage), without a thumbnail. */
 export async function imageTensor(
   source: string | Uint8Array,

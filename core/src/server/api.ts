@@ -37,6 +37,7 @@ import { facet } from './facets.js';
 import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
 import type { Jobs } from './jobs.js';
 import { PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
+import { Thumbnails } from './thumbnails.js';
 
 /** The newest runs a dataset lists (ingests, imports, selections, analyses). */
 const RUNS_LISTED = 100;
@@ -56,6 +57,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
    * bucket client per request would pay for its credentials and connections every time.
    */
   const opened = new Map<string, ReturnType<typeof openDatasetStorage>>();
+  const thumbnails = new Thumbnails(ws);
   const storageOf = (chosen: Dataset) => {
     const key = JSON.stringify([chosen.name, chosen.input, chosen.work]);
     let storage = opened.get(key);
@@ -150,8 +152,9 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
       return sendColors(ws, await dataset(context), by, context.response);
     }),
     route('GET', '/api/datasets/:dataset/samples/:id/thumbnail', async (context) => {
-      const { work } = await storageOf(await dataset(context));
-      const path = `thumbnails/${sampleId(context)}.jpg`;
+      const chosen = await dataset(context);
+      const { input, work } = await storageOf(chosen);
+      const path = await thumbnails.ensure(chosen, sampleId(context), input, work);
       return sendObject(context.response, await work.signedUrl(path), () => work.read(path), 'image/jpeg');
     }),
     route('GET', '/api/datasets/:dataset/samples/:id/media', async (context) => {

@@ -30,6 +30,10 @@ export class WorkArea {
     return this.storage.read(`${WORK_DIR}/${path}`);
   }
 
+  async exists(path: string): Promise<boolean> {
+    return (await this.storage.stat(`${WORK_DIR}/${path}`)) !== undefined;
+  }
+
   delete(path: string): Promise<void> {
     return this.storage.delete(`${WORK_DIR}/${path}`);
   }
