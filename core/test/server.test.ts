@@ -451,6 +451,34 @@ describe('the local server API', () => {
     expect((await call(server, '/api/datasets/coco/colors?by=nothing')).status).toBe(400);
   });
 
+  it('imports labels as a job, and names a field it does not take', async () => {
+    const { server } = await served();
+    const imported = await runJob(server, {
+      kind: 'import',
+      dataset: 'coco',
+      source: {
+        yolo: join(COCO128, 'labels'),
+        classes: join(COCO128, 'classes.yaml'),
+        as: 'annotations',
+        task: 'yolo',
+      },
+    });
+    expect(imported.end).toMatchObject({
+      state: 'done',
+      result: { kind: 'yolo', target: 'annotations', task: 'yolo' },
+    });
+    const boxes = await json(server, '/api/datasets/coco/query', {
+      sql: "SELECT count(*) AS n FROM annotations WHERE task = 'yolo'",
+    });
+    expect(boxes.rows[0].n).toBe(imported.end.result.records);
+    const refused = await runJob(server, {
+      kind: 'import',
+      dataset: 'coco',
+      source: { yolo: 'x', password: 'y' },
+    });
+    expect(refused.end).toMatchObject({ state: 'failed', error: expect.stringContaining('source.password') });
+  });
+
   it('cancels a running job and a queued one', async () => {
     process.env.WINNOW_MODEL_DIR = MODELS;
     const { server } = await served();

@@ -47,8 +47,12 @@ CELLS = [
     "after_errors = 'the kernel goes on'",
     "ingested",
     "analyzed",
+    f"imported = %winnow import --dataset coco --yolo {shlex.quote(str(IMAGES.parent / 'labels'))} "
+    f"--classes {shlex.quote(str(IMAGES.parent / 'classes.yaml'))} --as annotations --task human\n"
+    "assert imported['target'] == 'annotations' and imported['records'] > 0, imported\n"
+    "imported",
 ]
-SUMMARY_CELLS = (13, 14)
+SUMMARY_CELLS = (13, 14, 15)
 SELECT_CELL = 4
 MISSING_DATASET_CELL = 10
 BAD_ARGUMENTS_CELL = 11
@@ -95,7 +99,9 @@ def test_a_job_shows_no_progress_in_a_script(workspace: Path, notebook: nbformat
 
 
 def test_a_summary_shows_as_one_line(notebook: nbformat.NotebookNode) -> None:
-    ingested, analyzed = (outputs_text(notebook.cells[index]) for index in SUMMARY_CELLS)
+    ingested, analyzed, imported = (outputs_text(notebook.cells[index]) for index in SUMMARY_CELLS)
+    assert imported[-1].startswith("imported "), imported  # after its progress bar
+    assert "yolo records for" in imported[-1] and "as annotations of task human" in imported[-1]
     assert len(ingested) == 1 and ingested[0].startswith("ingested coco: 128 samples (128 images, 0 videos)")
     assert analyzed == [analyzed[0]] and analyzed[0].startswith("analyzed coco: typicality as metadata")
     assert "near-duplicate groups" in analyzed[0]

@@ -263,6 +263,16 @@ class Client:
         Options as the API's (`model`, `device`, `batch_size`…), snake_case welcome."""
         return Summary("embed", self.job("embed", dataset, options=_camel_keys(options)))
 
+    def import_labels(self, dataset: str, **source: Any) -> dict[str, Any]:
+        """Labels, metadata or embeddings for a dataset, as `winnow import` takes them: exactly one of
+        `yolo` (with `classes`), `coco`, `lightly_metadata`, `lightly_predictions`, `metadata`,
+        `embeddings`; `as_` or `as` (predictions or annotations), `task`, `model`, `filenames`, `key`.
+        Paths are read by the server, on this machine. Returns the import summary."""
+        if "as_" in source:
+            source["as"] = source.pop("as_")
+        located = {name: value if name in _NOT_PATHS else _location(value) for name, value in source.items()}
+        return Summary("import", self.job("import", dataset, source=_camel_keys(located)))
+
     def analyze(self, dataset: str, **options: Any) -> dict[str, Any]:
         """Typicality, a 2-D projection, near-duplicate groups; returns the summary.
 
@@ -573,6 +583,10 @@ def _is_terminal(stream: Any) -> bool:
 
 def _quote(name: str) -> str:
     return urllib.parse.quote(name, safe="")
+
+
+# The import options that are names, not paths to make absolute.
+_NOT_PATHS = {"as", "task", "model", "key"}
 
 
 def _location(location: str) -> str:

@@ -19,6 +19,20 @@ if TYPE_CHECKING:
     from .widget import View
 
 CELL_COMMANDS = {"select", "sql"}
+IMPORT_OPTIONS = (
+    "yolo",
+    "coco",
+    "lightly_metadata",
+    "lightly_predictions",
+    "metadata",
+    "embeddings",
+    "classes",
+    "as_",
+    "task",
+    "model",
+    "filenames",
+    "key",
+)
 
 
 class _HelpShown(Exception):
@@ -66,6 +80,32 @@ def build_parser() -> _ArgumentParser:
     analyze.add_argument("--typicality", nargs="?", const=True, metavar="KEY")
     analyze.add_argument("--projection", nargs="?", const=True, metavar="NAME")
     analyze.add_argument("--duplicates", type=float, metavar="DISTANCE")
+
+    imported = commands.add_parser(
+        "import", help="labels, metadata or embeddings for a dataset (the options of `winnow import`)"
+    )
+    imported.add_argument("--dataset", required=True)
+    sources = imported.add_mutually_exclusive_group(required=True)
+    sources.add_argument(
+        "--yolo", metavar="FOLDER", help="YOLO label folder (one .txt per image); needs --classes"
+    )
+    sources.add_argument("--coco", metavar="FILE", help="COCO instances JSON")
+    sources.add_argument("--lightly-metadata", metavar="FOLDER")
+    sources.add_argument("--lightly-predictions", metavar="FOLDER")
+    sources.add_argument(
+        "--metadata", metavar="FILE", help="a table keyed by filename: CSV, Parquet or JSON lines"
+    )
+    sources.add_argument(
+        "--embeddings", metavar="FILE", help="CSV, Parquet, JSON lines, or .npy with --filenames"
+    )
+    imported.add_argument("--classes", metavar="FILE", help="class names for --yolo")
+    imported.add_argument("--as", dest="as_", choices=["predictions", "annotations"])
+    imported.add_argument("--task")
+    imported.add_argument("--model", help="for --embeddings: the model they belong to")
+    imported.add_argument("--filenames", metavar="FILE", help="for an --embeddings .npy file")
+    imported.add_argument(
+        "--key", metavar="COLUMN", help="for --metadata and --embeddings: the filename column"
+    )
 
     select = commands.add_parser("select", help="(cell) run the YAML selection config of the cell body")
     select.add_argument("--dataset", required=True)
@@ -124,6 +164,12 @@ class WinnowMagics(Magics):
         return connect().analyze(
             args.dataset, **_given(args, "model", "typicality", "projection", "duplicates")
         )
+
+    def _import(self, args: argparse.Namespace, cell: None) -> dict[str, Any]:
+        source = _given(args, *IMPORT_OPTIONS)
+        if "as_" in source:
+            source["as"] = source.pop("as_")
+        return connect().import_labels(args.dataset, **source)
 
     def _select(self, args: argparse.Namespace, cell: str) -> list[str]:
         files = connect().dataset(args.dataset).select(cell, args.tag)

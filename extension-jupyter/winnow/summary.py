@@ -38,7 +38,22 @@ def _analyze(s: dict[str, Any]) -> str:
     return f"analyzed {s['dataset']}: " + "; ".join(parts)
 
 
-_LINES: dict[str, Callable[[dict[str, Any]], str]] = {"ingest": _ingest, "embed": _embed, "analyze": _analyze}
+def _import(s: dict[str, Any]) -> str:
+    target = f" as {s['target']} of task {s['task']}" if s.get("target") else ""
+    line = f"imported {s['records']:,} {s['kind']} records for {s['samples']:,} samples of {s['dataset']}{target}"
+    if s.get("unmatched_count"):
+        line += (
+            f"; {s['unmatched_count']:,} name no sample of the dataset, e.g. {', '.join(s['unmatched'][:3])}"
+        )
+    return line
+
+
+_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "ingest": _ingest,
+    "embed": _embed,
+    "analyze": _analyze,
+    "import": _import,
+}
 
 
 class Summary(dict):  # type: ignore[type-arg]

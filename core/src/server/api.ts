@@ -13,6 +13,7 @@ import { analyze } from '../analyze/analyze.js';
 import { embedDataset } from '../embed/run.js';
 import { searchDataset } from '../embed/search.js';
 import { WinnowError } from '../errors.js';
+import { type ImportSource, runImport } from '../ingest/import/index.js';
 import { ingest } from '../ingest/ingest.js';
 import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
@@ -345,6 +346,8 @@ function startJob(
       embedDataset(ws, await needDataset(), { ...options, signal, onProgress }),
     analyze: async (signal, onProgress) =>
       analyze(ws, await needDataset(), { ...options, signal, onProgress }),
+    import: async (signal, onProgress) =>
+      runImport(ws, await needDataset(), importSource(body.source), { signal, onProgress }),
     select: async (signal, onProgress) =>
       runSelection(ws, await needDataset(), checkSelectionConfig(body.config, 'config'), {
         tag: text(body, 'tag'),
@@ -390,6 +393,36 @@ async function streamEvents(jobs: Jobs, context: RequestContext) {
   });
   request.on('close', stop);
   return RESPONDED;
+}
+
+const IMPORT_FIELDS = [
+  'yolo',
+  'classes',
+  'coco',
+  'lightlyMetadata',
+  'lightlyPredictions',
+  'metadata',
+  'embeddings',
+  'model',
+  'filenames',
+  'key',
+  'as',
+  'task',
+] as const;
+
+/** An import job's `source`: string fields of ImportSource only, each named when it is not one. */
+function importSource(value: unknown): ImportSource {
+  const source: Record<string, string> = {};
+  for (const [field, given] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+    if (!(IMPORT_FIELDS as readonly string[]).includes(field) || typeof given !== 'string') {
+      throw new WinnowError(
+        'invalid_argument',
+        `source.${field}: expected one of ${IMPORT_FIELDS.join(', ')}, as a string`,
+      );
+    }
+    source[field] = given;
+  }
+  return source as ImportSource;
 }
 
 /** Storage options as the CLI writes them (`["endpoint=…", "path-style"]`) or as an object. */

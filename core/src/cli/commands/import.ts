@@ -1,33 +1,10 @@
 import type { Command } from 'commander';
-import { WinnowError } from '../../errors.js';
-import {
-  type ImportSummary,
-  importCoco,
-  importEmbeddings,
-  importLightlyMetadata,
-  importLightlyPredictions,
-  importMetadataTable,
-  importYolo,
-} from '../../ingest/import/index.js';
+import { type ImportSource, type ImportSummary, runImport } from '../../ingest/import/index.js';
 import { withWorkspace } from '../context.js';
 
-interface ImportOptions {
+interface ImportOptions extends ImportSource {
   dataset: string;
-  yolo?: string;
-  classes?: string;
-  coco?: string;
-  lightlyMetadata?: string;
-  lightlyPredictions?: string;
-  metadata?: string;
-  embeddings?: string;
-  model?: string;
-  filenames?: string;
-  key?: string;
-  as: 'predictions' | 'annotations';
-  task?: string;
 }
-
-const SOURCES = ['yolo', 'coco', 'lightlyMetadata', 'lightlyPredictions', 'metadata', 'embeddings'] as const;
 
 export function registerImport(program: Command): void {
   program
@@ -56,37 +33,11 @@ export function registerImport(program: Command): void {
     .option('--task <name>', 'for --yolo and --coco: the task name (default: from the file name)')
     .action((options: ImportOptions, command: Command) =>
       withWorkspace(command, async ({ ws, out, dataset, signal }) => {
-        const given = SOURCES.filter((source) => options[source] !== undefined);
-        if (given.length !== 1) {
-          throw new WinnowError(
-            'invalid_argument',
-            'give exactly one of --yolo, --coco, --lightly-metadata, --lightly-predictions, --metadata, --embeddings',
-          );
-        }
-        if (options.as !== 'predictions' && options.as !== 'annotations') {
-          throw new WinnowError('invalid_argument', `--as '${options.as}': use predictions or annotations`);
-        }
-        const ds = await dataset(options.dataset);
-        const summary: ImportSummary = await out.withProgress(async (onProgress) => {
-          const common = { signal, onProgress };
-          const labels = { ...common, as: options.as, task: options.task };
-          if (options.yolo !== undefined) {
-            if (!options.classes) throw new WinnowError('invalid_argument', '--yolo needs --classes <file>');
-            return importYolo(ws, ds, options.yolo, { ...labels, classes: options.classes });
-          }
-          if (options.coco !== undefined) return importCoco(ws, ds, options.coco, labels);
-          if (options.lightlyMetadata !== undefined) {
-            return importLightlyMetadata(ws, ds, options.lightlyMetadata, common);
-          }
-          if (options.lightlyPredictions !== undefined) {
-            return importLightlyPredictions(ws, ds, options.lightlyPredictions, common);
-          }
-          if (options.embeddings !== undefined) {
-            const { model, filenames, key } = options;
-            return importEmbeddings(ws, ds, options.embeddings, { ...common, model, filenames, key });
-          }
-          return importMetadataTable(ws, ds, options.metadata!, { ...common, key: options.key });
-        });
+        const { dataset: name, ...source } = options;
+        const ds = await dataset(name);
+        const summary: ImportSummary = await out.withProgress((onProgress) =>
+          runImport(ws, ds, source, { signal, onProgress }),
+        );
         out.result(summary, describeImport);
       }),
     );
