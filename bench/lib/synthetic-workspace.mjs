@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fillSynthetic } from '../../scripts/lib/synthetic.mjs';
 import { OUT } from './common.mjs';
 
 const GENERATOR_VERSION = 1;
@@ -24,24 +25,7 @@ export async function syntheticWorkspace(N) {
       uri: join(OUT, `server-${N}`, 'images'),
     });
     console.error(`[bench] generating ${N} samples and their projection`);
-    await ws.db.run(
-      `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, size, mtime, width, height, status)
-       SELECT i + 1, ?, 'image', printf('class-%02d/%08d.jpg', i % 20, i), 'jpeg', 20000 + (i * 7919) % 200000,
-              TIMESTAMP '2026-01-01' + to_seconds(i), 320 + (i * 31) % 961, 240 + (i * 17) % 721, 'ok'
-       FROM range(${N}) t(i)`,
-      [dataset.id],
-    );
-    await ws.db.run(`SELECT setval('winnow.sample_ids', ${N})`).catch(() => undefined);
-    const projection = await ws.db.value(
-      `INSERT INTO winnow.projections (projection_id, dataset_id, model_id, name, method)
-       VALUES (nextval('winnow.projection_ids'), ?, 0, 'bench-layout', 'synthetic') RETURNING projection_id`,
-      [dataset.id],
-    );
-    await ws.db.run(
-      `INSERT INTO winnow.coordinates SELECT ?, i + 1, (cos(i) * (i % 997) / 997)::FLOAT, (sin(i) * (i % 991) / 991)::FLOAT
-       FROM range(${N}) t(i)`,
-      [projection],
-    );
+    await fillSynthetic(ws, dataset, N, 'bench-layout');
     await ws.db.run('CHECKPOINT');
   } finally {
     ws.close();

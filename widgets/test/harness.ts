@@ -13,6 +13,7 @@ import { analyze, embedDataset, ingest, Workspace } from '../../core/dist/index.
 import { importYolo } from '../../core/dist/ingest/import/index.js';
 import { type LocalServer, startServer } from '../../core/dist/server/server.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/lib/chromium.mjs';
+import { fillSynthetic } from '../../scripts/lib/synthetic.mjs';
 import { bundleWidgets } from '../scripts/bundle.mjs';
 import type { Transport } from '../src/transport.js';
 import type { MountedView } from '../src/view.js';
@@ -36,7 +37,12 @@ export interface Harness {
   page: Page;
   dataset: string;
   workspace: string;
-  mount(options: { view: 'scatter' | 'grid' | 'label'; where?: string; pointBudget?: number }): Promise<void>;
+  mount(options: {
+    view: 'scatter' | 'grid' | 'label';
+    where?: string;
+    pointBudget?: number;
+    dataset?: string;
+  }): Promise<void>;
   /** A request to the server from Node, with the token (for the tests' expectations). */
   request(path: string, init?: { method?: string; body?: unknown }): Promise<Response>;
   /** The JSON answer of a request under the dataset (`/samples/1`), which must not fail. */
@@ -49,6 +55,8 @@ export interface HarnessOptions {
   images?: number;
   /** Embed and analyze (typicality and a 2-D projection), for the scatter (default true). */
   withProjection?: boolean;
+  /** Also a dataset `synthetic` of this many samples with a 2-D projection, made with SQL. */
+  syntheticPoints?: number;
 }
 
 let bundled: Promise<string> | undefined;
@@ -67,10 +75,7 @@ function widgetBundle(): Promise<string> {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const root = mkdtempSync(join(tmpdir(), 'winnow-widgets-'));
-  const [{ ws, server }, bundle] = await Promise.all([
-    servedWorkspace(root, options.images ?? 24, options.withProjection ?? true),
-    widgetBundle(),
-  ]);
+  const [{ ws, server }, bundle] = await Promise.all([servedWorkspace(root, options), widgetBundle()]);
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
     const page = await openPage(browser, server, bundle);
@@ -99,7 +104,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
 }
 
-async function servedWorkspace(root: string, images: number, withProjection: boolean) {
+async function servedWorkspace(root: string, options: HarnessOptions) {
+  const { images = 24, withProjection = true, syntheticPoints } = options;
   const imageDir = join(root, 'images');
   mkdirSync(imageDir);
   for (const file of readdirSync(join(COCO128, 'images')).sort().slice(0, images)) {
@@ -117,6 +123,13 @@ async function servedWorkspace(root: string, images: number, withProjection: boo
       process.env.WINNOW_MODEL_DIR ??= join(SHARED, 'models');
       await embedDataset(ws, dataset, { model: 'mobilenetv2-int8', device: 'cpu' });
       await analyze(ws, dataset, { typicality: true, projection: true, seed: 1 });
+    }
+    if (syntheticPoints) {
+      await fillSynthetic(
+        ws,
+        await ws.createDataset('synthetic', { kind: 'local', uri: imageDir }),
+        syntheticPoints,
+      );
     }
     return { ws, server: await startServer(ws) };
   } catch (error) {
@@ -189,7 +202,7 @@ export function pageSelection(page: Page): Promise<number[]> {
 
 async function mountInPage(
   page: Page,
-  options: { view: 'scatter' | 'grid' | 'label'; where?: string; pointBudget?: number },
+  options: { view: 'scatter' | 'grid' | 'label'; where?: string; pointBudget?: number; dataset?: string },
 ): Promise<void> {
   await page.evaluate((options) => {
     const w = window as unknown as TestWindow;

@@ -142,6 +142,14 @@ export class ScatterRenderer {
     gl.bindVertexArray(null);
   }
 
+  /**
+   * Waits until the GPU has drawn what it was given (once, to time a frame): reading a pixel back
+   * must wait for it, where `finish()` may return at once in a browser.
+   */
+  finish(): void {
+    this.gl.readPixels(0, 0, 1, 1, this.gl.RGBA, this.gl.UNSIGNED_BYTE, new Uint8Array(4));
+  }
+
   /** Draws an RGBA image (row 0 at the top) over the whole view. */
   drawImage(rgba: Uint8Array, columns: number, rows: number): void {
     const gl = this.gl;

@@ -3,6 +3,7 @@ import { colorsFromColumn, type Legend, uniformColors } from './colors.js';
 import { binPoints, countInView, heatImage, indicesInView } from './density.js';
 import { attachGestures, type Tool } from './gestures.js';
 import { renderLegend, renderLegendError } from './legend.js';
+import { motionSample, SETTLE_MS } from './motion.js';
 import { type PointSet, pointIndicesOf, pointSetOf, sampleIdsOf } from './points.js';
 import { indicesInPolygon } from './polygon.js';
 import { type PointStyle, ScatterRenderer } from './renderer.js';
@@ -70,6 +71,10 @@ class Scatter implements Mounted {
   private colorRequest = 0;
   private drawnOnce = false;
   private disposed = false;
+  /** The points drawn while the view moves, when a frame of all of them is too slow (motion.ts). */
+  private motionPoints: Uint32Array | null = null;
+  private movingUntil = 0;
+  private settleTimer = 0;
 
   constructor(
     element: HTMLElement,
@@ -96,6 +101,7 @@ class Scatter implements Mounted {
   dispose(): void {
     this.disposed = true;
     cancelAnimationFrame(this.frame);
+    clearTimeout(this.settleTimer);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.tooltip.dispose();
     this.renderer.dispose();
@@ -145,8 +151,8 @@ class Scatter implements Mounted {
       state.on('colorBy', () => void this.loadColors()),
       attachGestures(this.plot, {
         tool: () => this.tool,
-        pan: (dx, dy) => this.setView(this.view && panBy(this.view, dx, dy)),
-        zoom: (sx, sy, factor) => this.setView(this.view && zoomAround(this.view, sx, sy, factor)),
+        pan: (dx, dy) => this.move(this.view && panBy(this.view, dx, dy)),
+        zoom: (sx, sy, factor) => this.move(this.view && zoomAround(this.view, sx, sy, factor)),
         select: (polygon) => this.selectInside(polygon),
         hover: (sx, sy) => this.hover(sx, sy),
         leave: () => this.tooltip.hide(),
@@ -254,6 +260,14 @@ class Scatter implements Mounted {
     this.requestDraw();
   }
 
+  /** A pan or zoom step: drawn at once (a sample while moving, see motion.ts), all once it settles. */
+  private move(view: ViewTransform | null): void {
+    this.movingUntil = performance.now() + SETTLE_MS;
+    clearTimeout(this.settleTimer);
+    this.settleTimer = window.setTimeout(() => this.requestDraw(), SETTLE_MS);
+    this.setView(view);
+  }
+
   private requestDraw(): void {
     if (this.frame || this.disposed) return;
     this.frame = requestAnimationFrame(() => {
@@ -273,7 +287,9 @@ class Scatter implements Mounted {
       this.canvas.height = height;
     }
     this.renderer.clear(width, height);
-    if (points.ids.length <= this.budget) this.drawPoints(points, view, dpr);
+    const moving = this.motionPoints !== null && performance.now() < this.movingUntil;
+    if (points.ids.length <= this.budget)
+      this.drawPoints(points, view, dpr, moving ? this.motionPoints! : undefined);
     // Past the budget only the points in view go to the GPU, or their density while too many.
     else if (countInView(points.xs, points.ys, view) > this.budget) this.drawDensity(points, view, dpr);
     else this.drawPoints(points, view, dpr, indicesInView(points.xs, points.ys, view));
@@ -282,6 +298,7 @@ class Scatter implements Mounted {
   private drawPoints(points: PointSet, view: ViewTransform, dpr: number, subset?: Uint32Array): void {
     const style = pointStyle(points.ids.length, dpr);
     const hasSelection = this.selected.length > 0;
+    const started = performance.now();
     this.renderer.drawPoints(
       view,
       hasSelection ? { size: style.size, alpha: 0.35, fade: 0.7 } : style,
@@ -292,6 +309,11 @@ class Scatter implements Mounted {
     this.root.dataset.pointsDrawn = String(subset ? subset.length : points.ids.length);
     if (!this.drawnOnce) {
       this.drawnOnce = true;
+      // Once, on the first full frame: wait for the GPU to finish it, to know what a frame costs.
+      this.renderer.finish();
+      const frameMs = performance.now() - started;
+      this.root.dataset.frameMs = String(Math.round(frameMs));
+      if (!subset) this.motionPoints = motionSample(points.ids.length, frameMs);
       performance.mark('winnow:points-drawn');
     }
   }
