@@ -55,18 +55,24 @@ const WEBGPU_ARGS = [
 ];
 const log = (...parts) => console.error('[bench:notebook]', ...parts);
 
-/** bench/.venv-notebook with JupyterLab, Embedding Atlas and this repository's winnow package. */
+/**
+ * bench/.venv-notebook with JupyterLab and Embedding Atlas (made once), and this repository's
+ * winnow package as it is now (reinstalled every run: the views under test are the current ones;
+ * `npm run bench` builds them first).
+ */
 function ensureVenv() {
   const stamp = join(VENV, `.packages-${PEER_PACKAGES.join('_')}`);
-  if (existsSync(stamp)) return;
-  log(`creating ${VENV} (${PEER_PACKAGES.join(', ')}, ./extension-jupyter)`);
-  execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
-  execFileSync(
-    join(VENV_BIN, 'pip'),
-    ['install', '--quiet', '--disable-pip-version-check', ...PEER_PACKAGES, join(ROOT, 'extension-jupyter')],
-    { stdio: 'inherit' },
-  );
-  writeFileSync(stamp, '');
+  const pip = (...packages) =>
+    execFileSync(join(VENV_BIN, 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...packages], {
+      stdio: 'inherit',
+    });
+  if (!existsSync(stamp)) {
+    log(`creating ${VENV} (${PEER_PACKAGES.join(', ')})`);
+    execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+    pip(...PEER_PACKAGES);
+    writeFileSync(stamp, '');
+  }
+  pip('--no-deps', '--force-reinstall', join(ROOT, 'extension-jupyter'));
 }
 
 /** The two cells of each product: an untimed set-up, then the one that shows the scatter. */
@@ -211,6 +217,42 @@ async function timeShow(page, product, points) {
   return { shared, own };
 }
 
+/**
+ * Winnow's scatter while panning: from a pointer move (a drag in steps of 20 pixels) to the frame
+ * it draws, 12 steps after 3 untimed ones. Also how many points those frames drew (a motion sample
+ * where a frame of every point is slow, see widgets/src/scatter/motion.ts).
+ */
+async function panLatencies(page) {
+  const plot = await page.locator('.jp-OutputArea-output .winnow-plot').last().boundingBox();
+  const [x, y] = [plot.x + plot.width / 2, plot.y + plot.height / 2];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  const ms = [];
+  let drawn = 0;
+  for (let step = 1; step <= 15; step++) {
+    const before = await page.evaluate(() => {
+      const scatter = [...document.querySelectorAll('.jp-OutputArea-output .winnow-scatter')].at(-1);
+      window.__nextFrame = new Promise((resolve) => {
+        const observer = new MutationObserver(() => {
+          observer.disconnect();
+          // The frame is queued for the GPU here: reading a pixel back waits until it is drawn.
+          const gl = scatter.querySelector('canvas').getContext('webgl2');
+          gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+          resolve({ at: performance.now(), drawn: Number(scatter.dataset.pointsDrawn) });
+        });
+        observer.observe(scatter, { attributeFilter: ['data-points-drawn'] });
+      });
+      return performance.now();
+    });
+    await page.mouse.move(x + 20 * step, y);
+    const frame = await page.evaluate(() => window.__nextFrame);
+    if (step > 3) ms.push(Math.round(frame.at - before));
+    drawn = frame.drawn;
+  }
+  await page.mouse.up();
+  return { ms, drawn };
+}
+
 async function measure(product, size) {
   const workspace = await syntheticWorkspace(size);
   const dir = mkdtempSync(join(tmpdir(), 'winnow-bench-lab-'));
@@ -246,12 +288,20 @@ async function measure(product, size) {
       if (time.own !== null) own.push(Math.round(time.own));
     }
     const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const pan = product === 'winnow' ? await panLatencies(page) : null;
+    if (pan)
+      log(
+        `${product}, ${size} points: pan step to frame, median ${median(pan.ms)} ms (${pan.drawn} points a frame)`,
+      );
     return {
       product,
       points: size,
       drawn: true,
       runs_ms: shared,
       median_ms: median(shared),
+      ...(pan
+        ? { pan_step_to_frame_ms: pan.ms, pan_step_median_ms: median(pan.ms), pan_points_a_frame: pan.drawn }
+        : {}),
       ...(own.length ? { own_mark_runs_ms: own, own_mark_median_ms: median(own) } : {}),
       ...(product === 'winnow' ? { bytes_per_point: await pointBytes(workspace, size) } : {}),
     };
