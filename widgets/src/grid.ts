@@ -372,7 +372,7 @@ class Grid {
     const selected = this.ctx.state.selection.length;
     this.count.textContent = this.showsSelection
       ? `${format(this.total)} selected`
-      : `${format(this.total)} samples${selected > 0 ? ` · ${format(selected)} selected` : ''}`;
+      : `${format(this.total)} ${this.total === 1 ? 'sample' : 'samples'}${selected > 0 ? ` · ${format(selected)} selected` : ''}`;
   }
 
   private indexOf(event: Event): number {

@@ -37,7 +37,7 @@ async function queryBarCount(): Promise<number> {
 /** The grid's count once it has loaded ("12 samples"). */
 async function gridCount(): Promise<number> {
   const count = page.locator('.winnow-grid [data-role=count]');
-  await expect.poll(() => count.textContent()).toMatch(/^\d+ samples/);
+  await expect.poll(() => count.textContent()).toMatch(/^\d+ samples?\b/);
   return Number(/^(\d+)/.exec((await count.textContent())!)![1]);
 }
 
