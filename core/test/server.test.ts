@@ -400,6 +400,20 @@ describe('the local server API', () => {
       status: 400,
     });
 
+    const wide = tableFromIPC(
+      new Uint8Array(
+        await (
+          await call(server, `/api/datasets/coco/ids?where=${encodeURIComponent('width > 500')}`)
+        ).arrayBuffer(),
+      ),
+    );
+    const expectedWide = await ws.db.all<{ sample_id: number }>(
+      'SELECT sample_id FROM winnow.samples WHERE width > 500 ORDER BY sample_id',
+    );
+    expect([...wide.getChild('sample_id')!]).toEqual(expectedWide.map((row) => row.sample_id));
+    expect(
+      (await call(server, `/api/datasets/coco/ids?where=${encodeURIComponent('1; DROP TABLE x')}`)).status,
+    ).toBe(400);
     const byId = await json(server, '/api/datasets/coco/samples/by-id', { ids: [7, 3, 999999, 5] });
     expect(byId.samples.map((s: { sample_id: number }) => s.sample_id)).toEqual([7, 3, 5]);
     await expect(

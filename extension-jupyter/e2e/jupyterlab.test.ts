@@ -261,12 +261,16 @@ describe('the example notebook in JupyterLab', () => {
 });
 
 describe('the same views in Notebook 7', () => {
-  it('shows the scatter of the dataset the lab notebook made, its grid following a box selection', async () => {
+  it('shows the scatter from the Python API; a box selection and the query bar come back to Python', async () => {
     const book = {
       nbformat: 4,
       nbformat_minor: 5,
       metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-      cells: ['%load_ext winnow', '%winnow show scatter --dataset coco128'].map((source) => ({
+      cells: [
+        '%load_ext winnow',
+        'import winnow\nview = winnow.dataset("coco128").scatter()\nview',
+        'print(repr(view.where), len(view.selected), "selected")',
+      ].map((source) => ({
         cell_type: 'code',
         metadata: {},
         source,
@@ -298,7 +302,7 @@ describe('the same views in Notebook 7', () => {
     );
     await lab((app) => app.commands.execute('notebook:run-all-cells'));
     await waitForCells(120_000);
-    const output = outputOf('%winnow show scatter');
+    const output = outputOf('view = winnow.dataset');
     const scatter = output.locator('[data-points-drawn]');
     await expect
       .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
@@ -312,6 +316,16 @@ describe('the same views in Notebook 7', () => {
     await expect
       .poll(() => output.locator('.winnow-grid-count').textContent(), { timeout: 30_000 })
       .toMatch(/selected/);
+    const selected = Number(
+      /(\d+) selected/.exec((await output.locator('.winnow-grid-count').textContent())!)![1],
+    );
+    const condition = output.locator('[data-role="sql"]');
+    await condition.fill('width > 500');
+    await condition.press('Enter');
+    const wide = await sql(`SELECT count(*) AS n FROM samples WHERE width > 500`);
+    await expect.poll(() => output.locator('.winnow-query-count').textContent()).toContain(`${wide[0]!.n}`);
     await output.screenshot({ path: join(ARTIFACTS, 'notebook7-scatter.png') });
+    const printed = await runCell('print(repr(view.where)');
+    expect(printed.trim()).toBe(`'width > 500' ${selected} selected`);
   }, 300_000);
 });

@@ -150,6 +150,12 @@ export class Api {
     return this.arrow(this.datasetPath(dataset, `/points${query}`));
   }
 
+  /** The ids of the samples meeting `where`, in id order (Arrow: `sample_id` int32). */
+  async matchingIds(dataset: string, where: string): Promise<Int32Array> {
+    const table = await this.arrow(this.datasetPath(dataset, `/ids?where=${encodeURIComponent(where)}`));
+    return (table.getChild('sample_id')?.toArray() as Int32Array | undefined) ?? new Int32Array(0);
+  }
+
   /**
    * A colour column: `sample_id` int32 and `value`, float32 for a numeric field (typicality, width,
    * height, size…) or a dictionary of strings for a categorical one (kind, format, status,

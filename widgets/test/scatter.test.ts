@@ -15,7 +15,7 @@ import {
   type ViewTransform,
   zoomAround,
 } from '../src/scatter/transform.js';
-import { type Harness, pageSelection, startHarness } from './harness.js';
+import { type Harness, pageSelection, startHarness, type TestWindow } from './harness.js';
 
 const ARTIFACTS = new URL('./artifacts/', import.meta.url);
 
@@ -218,6 +218,30 @@ describe('the scatter in a browser', () => {
     await grid.locator('.winnow-tile[data-sample-id]').first().click();
     await expect.poll(() => grid.locator('.winnow-tile-focused').count()).toBe(1);
     expect((await selection()).length).toBe(expected.length);
+  });
+
+  it('shows the query: points outside it faint, and a selection takes only points that meet it', async () => {
+    await mountScatter();
+    const answer = await harness.request(`/api/datasets/coco/ids?where=${encodeURIComponent('width > 500')}`);
+    const wide = [
+      ...tableFromIPC(new Uint8Array(await answer.arrayBuffer())).getChild('sample_id')!,
+    ] as number[];
+    expect(wide.length).toBeGreaterThan(0);
+    expect(wide.length).toBeLessThan(points.ids.length);
+    await harness.page.evaluate(() => (window as unknown as TestWindow).__mounted!.setWhere('width > 500'));
+    await expect
+      .poll(() => harness.page.locator('.winnow-scatter').getAttribute('data-in-query'))
+      .toBe(String(wide.length));
+    await harness.page.locator('.winnow-scatter').screenshot({ path: artifact('scatter-query.png') });
+    const box = (await harness.page.locator('.winnow-scatter canvas').boundingBox())!;
+    await harness.page.click('[data-action="box"]');
+    await drag([
+      [box.x + 2, box.y + 2],
+      [box.x + box.width - 2, box.y + box.height - 2],
+    ]);
+    await expect.poll(async () => (await selection()).sort((a, b) => a - b)).toEqual(wide);
+    await harness.page.evaluate(() => (window as unknown as TestWindow).__mounted!.setWhere(''));
+    await expect.poll(() => harness.page.locator('.winnow-scatter').getAttribute('data-in-query')).toBeNull();
   });
 
   it('box-selects (and shift-drag lassos in pan mode); Escape clears', async () => {

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { firstLineOf, WinnowError } from '../errors.js';
 import type { Row } from '../store/db.js';
+import { streamIds } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { checkReadOnly } from './guard.js';
 
@@ -25,18 +26,9 @@ export interface QueryResult {
  * time limit's interrupt cannot touch the engine's writes) and is stopped at the limit.
  */
 export async function runQuery(ws: Workspace, sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-  await checkReadOnly(ws.db, sql);
-  const connection = await ws.db.connect();
-  const timeoutMs = options.timeoutMs ?? 30_000;
   const maxRows = options.maxRows ?? 100_000;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    connection.interrupt();
-  }, timeoutMs);
   const started = performance.now();
-  try {
-    await scope(connection, options.dataset);
+  return withUserQuery(ws, sql, options, async (connection) => {
     const reader = await connection.runAndReadUntil(sql, maxRows + 1);
     const rows = reader.getRowObjectsJS().map(jsonReady);
     return {
@@ -45,6 +37,34 @@ export async function runQuery(ws: Workspace, sql: string, options: QueryOptions
       truncated: rows.length > maxRows,
       milliseconds: Math.round(performance.now() - started),
     };
+  });
+}
+
+/**
+ * The sample ids user SQL selects (its first column, an INTEGER), as one array without an object
+ * per row: what the scatter needs to show a query over a million points. Same rules as runQuery.
+ */
+export function runIdQuery(ws: Workspace, sql: string, options: QueryOptions = {}): Promise<Int32Array> {
+  return withUserQuery(ws, sql, options, (connection) => streamIds(connection, sql));
+}
+
+async function withUserQuery<T>(
+  ws: Workspace,
+  sql: string,
+  options: QueryOptions,
+  read: (connection: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  await checkReadOnly(ws.db, sql);
+  const connection = await ws.db.connect();
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    connection.interrupt();
+  }, timeoutMs);
+  try {
+    await scope(connection, options.dataset);
+    return await read(connection);
   } catch (error) {
     if (timedOut)
       throw new WinnowError('query_timeout', `query stopped after its time limit of ${timeoutMs / 1000} s`);

@@ -37,7 +37,7 @@ import { sendColors } from './colors.js';
 import { facet } from './facets.js';
 import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
 import type { Jobs } from './jobs.js';
-import { PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
+import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 import { Thumbnails } from './thumbnails.js';
 
 /** The newest runs a dataset lists (ingests, imports, selections, analyses). */
@@ -89,6 +89,13 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
         where: query.get('where')?.trim() || 'true',
         order: query.get('order') ?? undefined,
       });
+    }),
+    route('GET', '/api/datasets/:dataset/ids', async (context) => {
+      const where = context.query.get('where')?.trim() || 'true';
+      const ids = await matchingIds(ws, await dataset(context), where);
+      const table = new Table({ sample_id: makeVector(ids) });
+      sendBytes(context.response, tableToIPC(table, 'stream'), 'application/vnd.apache.arrow.stream');
+      return RESPONDED;
     }),
     route('POST', '/api/datasets/:dataset/samples/by-id', async (context) =>
       samplesById(ws, await dataset(context), (await context.json()).ids),

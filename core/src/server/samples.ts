@@ -1,7 +1,7 @@
 import { WinnowError } from '../errors.js';
 import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
-import { runQuery } from '../query/run.js';
+import { runIdQuery, runQuery } from '../query/run.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 
 export const PAGE_LIMIT = 1000;
@@ -54,6 +54,14 @@ function orderBy(order: string | undefined): string {
   }
   // The id breaks ties, so pages of an order never overlap or skip.
   return `${column} ${direction} NULLS LAST, sample_id`;
+}
+
+/** The ids of every sample meeting `where`, in id order (the scatter shows the query with them). */
+export function matchingIds(ws: Workspace, dataset: Dataset, where: string): Promise<Int32Array> {
+  return runIdQuery(ws, `SELECT sample_id FROM samples WHERE (${where}) ORDER BY sample_id`, {
+    dataset,
+    timeoutMs: 10_000,
+  });
 }
 
 /** Samples by id in the order given (ids that name no current sample are left out). */

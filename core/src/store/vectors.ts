@@ -38,6 +38,28 @@ function typedItems<T extends Float32Array | Int32Array>(
   return items as T;
 }
 
+/** The first column (INTEGER) of every row `sql` yields on `connection`, as one array, chunk by chunk. */
+export async function streamIds(connection: DuckDBConnection, sql: string): Promise<Int32Array> {
+  const result = await connection.stream(sql);
+  const chunks: Int32Array[] = [];
+  let total = 0;
+  for (
+    let chunk = await result.fetchChunk();
+    chunk && chunk.rowCount > 0;
+    chunk = await result.fetchChunk()
+  ) {
+    chunks.push(typedItems(chunk.getColumnVector(0), Int32Array, false).slice(0, chunk.rowCount));
+    total += chunk.rowCount;
+  }
+  const ids = new Int32Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    ids.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return ids;
+}
+
 /** Sample ids and their vectors, row i of `vectors` belonging to `ids[i]`. */
 export interface VectorRows {
   ids: Int32Array;

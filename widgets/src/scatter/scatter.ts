@@ -71,6 +71,9 @@ class Scatter implements Mounted {
   private colorRequest = 0;
   private drawnOnce = false;
   private disposed = false;
+  /** The points meeting the query (null: no query); the others are drawn faint and not selectable. */
+  private inQuery: { indices: Uint32Array; mask: Uint8Array } | null = null;
+  private queryRequest = 0;
   /** The points drawn while the view moves, when a frame of all of them is too slow (motion.ts). */
   private motionPoints: Uint32Array | null = null;
   private movingUntil = 0;
@@ -149,6 +152,7 @@ class Scatter implements Mounted {
       state.on('focus', () => this.showFocus()),
       watchPixelRatio(() => this.requestDraw()),
       state.on('colorBy', () => void this.loadColors()),
+      state.on('where', () => void this.loadQuery()),
       attachGestures(this.plot, {
         tool: () => this.tool,
         pan: (dx, dy) => this.move(this.view && panBy(this.view, dx, dy)),
@@ -182,10 +186,36 @@ class Scatter implements Mounted {
       this.showSelection();
       this.showFocus();
       void this.addMetadataFields();
+      if (this.ctx.state.where) void this.loadQuery();
       if (this.ctx.state.colorBy) await this.loadColors();
     } catch (error) {
       this.showMessage(`No points to show: ${(error as Error).message}`);
     }
+  }
+
+  /** The points meeting the query: drawn as usual, the others faint. A stale answer is dropped. */
+  private async loadQuery(): Promise<void> {
+    const { points } = this;
+    const { api, dataset, state } = this.ctx;
+    if (!points) return;
+    const request = ++this.queryRequest;
+    const where = state.where.trim();
+    let inQuery: { indices: Uint32Array; mask: Uint8Array } | null = null;
+    if (where) {
+      try {
+        const indices = pointIndicesOf(points, await api.matchingIds(dataset, where));
+        const mask = new Uint8Array(points.ids.length);
+        for (const index of indices) mask[index] = 1;
+        inQuery = { indices, mask };
+      } catch {
+        return; // the query bar shows why the server refused it; the plot keeps what it shows
+      }
+    }
+    if (request !== this.queryRequest || this.disposed) return;
+    this.inQuery = inQuery;
+    if (inQuery) this.root.dataset.inQuery = String(inQuery.indices.length);
+    else delete this.root.dataset.inQuery;
+    this.requestDraw();
   }
 
   /** The dataset's own metadata keys join the colour choices (typicality is one already). */
@@ -299,11 +329,15 @@ class Scatter implements Mounted {
     const style = pointStyle(points.ids.length, dpr);
     const hasSelection = this.selected.length > 0;
     const started = performance.now();
-    this.renderer.drawPoints(
-      view,
-      hasSelection ? { size: style.size, alpha: 0.35, fade: 0.7 } : style,
-      subset,
-    );
+    const shown = hasSelection ? { size: style.size, alpha: 0.35, fade: 0.7 } : style;
+    const query = this.inQuery;
+    if (query && (!subset || query.indices.length <= subset.length)) {
+      // Outside the query: faint, under the points that meet it.
+      this.renderer.drawPoints(view, { size: style.size, alpha: 0.12, fade: 0.9 }, subset);
+      this.renderer.drawPoints(view, shown, query.indices);
+    } else {
+      this.renderer.drawPoints(view, shown, subset);
+    }
     this.drawHighlights(view, style, dpr);
     this.root.dataset.mode = 'points';
     this.root.dataset.pointsDrawn = String(subset ? subset.length : points.ids.length);
@@ -357,7 +391,9 @@ class Scatter implements Mounted {
     for (let i = 0; i < screenPolygon.length; i += 2) {
       polygon.push(...toData(view, screenPolygon[i]!, screenPolygon[i + 1]!));
     }
-    const inside = indicesInPolygon(points.xs, points.ys, polygon);
+    let inside = indicesInPolygon(points.xs, points.ys, polygon);
+    const query = this.inQuery;
+    if (query) inside = inside.filter((index) => query.mask[index] === 1);
     this.ctx.state.set('selection', sampleIdsOf(points, inside));
   }
 
