@@ -121,6 +121,10 @@ try {
     server,
     () => '/api/datasets/bench/colors?by=width',
   );
+  const queryIds = await timed('ids meeting a filter (Arrow IPC)', server, () => {
+    const where = `width > ${320 + Math.floor(rand() * 900)} AND height < ${300 + Math.floor(rand() * 600)}`;
+    return `/api/datasets/bench/ids?where=${encodeURIComponent(where)}`;
+  });
   const points = await timed('points (Arrow IPC)', server, () => '/api/datasets/bench/points');
   const report = {
     benchmark: 'server',
@@ -133,6 +137,7 @@ try {
     sorted_grid_page: sorted,
     selection_grid_page: selectionPage,
     color_column: { ...colors, bytes_per_point: Math.round((colors.bytes / N) * 100) / 100 },
+    query_ids: queryIds,
     points: { ...points, bytes_per_point: Math.round((points.bytes / N) * 100) / 100 },
     targets: {
       grid_page_p95_ms: { target: 100, met: grid.p95_ms <= 100 },
