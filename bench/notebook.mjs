@@ -20,11 +20,12 @@
  * bench/out/notebook.json.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
+import { readRuntime, stopRunning } from '../core/dist/server/runtime.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/lib/chromium.mjs';
 import { startJupyterLab } from '../scripts/lib/jupyterlab.mjs';
 import { stopProcess } from '../scripts/lib/loopback.mjs';
@@ -308,25 +309,17 @@ async function measure(product, size) {
   } finally {
     await browser.close();
     await stopProcess(lab.child);
-    stopServer(workspace);
+    await stopRunning(workspace);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function pointBytes(workspace, size) {
-  const { url, token } = JSON.parse(readFileSync(join(workspace, 'server.json'), 'utf8'));
+  const { url, token } = readRuntime(workspace);
   const response = await fetch(`${url}/api/datasets/bench/points`, {
     headers: { authorization: `Bearer ${token}` },
   });
   return (await response.arrayBuffer()).byteLength / size;
-}
-
-function stopServer(workspace) {
-  try {
-    process.kill(JSON.parse(readFileSync(join(workspace, 'server.json'), 'utf8')).pid, 'SIGTERM');
-  } catch {
-    // Already gone.
-  }
 }
 
 ensureVenv();

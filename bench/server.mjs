@@ -15,8 +15,9 @@
  * bytes a point. Prints one JSON document (progress on stderr) and writes bench/out/server.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRuntime } from '../core/dist/server/runtime.js';
 import { machine, mulberry32, OUT, parseArgs, ROOT } from './lib/common.mjs';
 import { syntheticWorkspace } from './lib/synthetic-workspace.mjs';
 
@@ -42,7 +43,7 @@ async function startServe() {
     if (child.exitCode !== null || waited > 60_000) throw new Error(`winnow serve did not start: ${printed}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const { token, url } = JSON.parse(readFileSync(join(DIR, 'server.json'), 'utf8'));
+  const { token, url } = readRuntime(DIR);
   return { child, token, url };
 }
 

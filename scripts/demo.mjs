@@ -2,10 +2,11 @@
 // `npm run demo [-- <folder>]` opens it in JupyterLab; with --headless (or without a terminal) it
 // executes the notebook and prints the filenames it selected.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { stopRunning } from '../core/dist/server/runtime.js';
 import { ALLOW_ROOT } from './lib/jupyterlab.mjs';
 
 const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +40,7 @@ const env = {
 
 if (headless) {
   // Each headless run starts from an empty workspace, so it always shows the same thing.
-  await stopWorkspaceServer();
+  await stopRunning(env.WINNOW_WORKSPACE);
   rmSync(env.WINNOW_WORKSPACE, { recursive: true, force: true });
   console.error(`demo: executing ${notebook} on ${images}; the 20 most diverse images:`);
   const code = await run(join(PYTHON_BIN, 'python'), [
@@ -47,7 +48,7 @@ if (headless) {
     notebook,
     join(DEMO, 'curate-coco128.executed.ipynb'),
   ]);
-  await stopWorkspaceServer();
+  await stopRunning(env.WINNOW_WORKSPACE);
   process.exit(code);
 } else {
   console.error(`demo: opening ${notebook} in JupyterLab (Ctrl-C stops it)`);
@@ -69,19 +70,4 @@ function run(command, args) {
     child.on('exit', (code, signal) => resolveRun(code ?? (signal ? 1 : 0)));
     process.on('SIGINT', () => child.kill('SIGINT'));
   });
-}
-
-/** The kernel started the workspace's server; a headless demo leaves nothing running behind it. */
-async function stopWorkspaceServer() {
-  const runtime = join(env.WINNOW_WORKSPACE, 'server.json');
-  if (!existsSync(runtime)) return;
-  try {
-    process.kill(JSON.parse(readFileSync(runtime, 'utf8')).pid, 'SIGTERM');
-  } catch {
-    return; // Already gone (a stale runtime file).
-  }
-  // The server removes its runtime file on its way out.
-  for (let waited = 0; existsSync(runtime) && waited < 15_000; waited += 100) {
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-  }
 }

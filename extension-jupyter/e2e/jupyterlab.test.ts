@@ -10,21 +10,13 @@
  */
 /** biome-ignore-all lint/suspicious/noExplicitAny: JupyterLab's app object, read inside the page, has no types there */
 import type { ChildProcess } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RuntimeInfo, readRuntime, stopRunning } from '../../core/src/server/runtime.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/lib/chromium.mjs';
 import { startJupyterLab } from '../../scripts/lib/jupyterlab.mjs';
 import { stopProcess } from '../../scripts/lib/loopback.mjs';
@@ -80,24 +72,14 @@ beforeAll(async () => {
 afterAll(async () => {
   if (notebook7) await stopProcess(notebook7);
   await browser?.close();
-  stopWinnowServer();
+  // The kernel started the workspace's server; nothing may outlive the test.
+  if (root) await stopRunning(join(root, '.winnow'));
   if (jupyter) await stopProcess(jupyter);
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-/** The kernel started the workspace's server; nothing may outlive the test. */
-function stopWinnowServer() {
-  const runtime = join(root, '.winnow', 'server.json');
-  if (!existsSync(runtime)) return;
-  try {
-    process.kill(JSON.parse(readFileSync(runtime, 'utf8')).pid, 'SIGTERM');
-  } catch {
-    // Already gone.
-  }
-}
-
-function winnowServer(): { url: string; token: string } {
-  return JSON.parse(readFileSync(join(root, '.winnow', 'server.json'), 'utf8'));
+function winnowServer(): RuntimeInfo {
+  return readRuntime(join(root, '.winnow'))!;
 }
 
 async function sql(query: string, dataset = 'coco128') {

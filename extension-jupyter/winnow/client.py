@@ -215,6 +215,8 @@ class Client:
         self.workspace: str = info.get("workspace", "")
         self.pid: int | None = info.get("pid")
         self._token: str = info["token"]
+        # Each dataset's input location: fixed once the dataset exists, asked for with every selection.
+        self._inputs: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"<winnow.Client {self.workspace} at {self.url}>"
@@ -234,6 +236,14 @@ class Client:
 
     def dataset(self, name: str) -> Dataset:
         return Dataset(self, name)
+
+    def input_of(self, dataset: str) -> str:
+        """Where a dataset's samples are: a folder or a bucket URL."""
+        if dataset not in self._inputs:
+            self._inputs.update((listed["name"], str(listed["input"])) for listed in self.datasets())
+        if dataset not in self._inputs:
+            raise WinnowError(f"no dataset named '{dataset}' in this workspace", "not_found")
+        return self._inputs[dataset]
 
     def sql(self, sql: str, dataset: str) -> dict[str, Any]:
         """Read-only SQL over a dataset's views: `{columns, rows, truncated, milliseconds}`."""
@@ -392,17 +402,10 @@ class Dataset:
     def locations(self, filenames: list[str]) -> list[str]:
         """Filenames relative to the dataset's root as a training script opens them: absolute paths
         for a folder, URLs (s3://, gs://, az://…) for a bucket."""
-        root = self.input()
+        root = self.client.input_of(self.name)
         if "://" in root:
             return [f"{root.rstrip('/')}/{filename}" for filename in filenames]
         return [os.path.join(root, filename) for filename in filenames]
-
-    def input(self) -> str:
-        """Where the dataset's samples are: a folder or a bucket URL."""
-        for dataset in self.client.datasets():
-            if dataset["name"] == self.name:
-                return str(dataset["input"])
-        raise WinnowError(f"no dataset named '{self.name}' in this workspace", "not_found")
 
     def sql(self, query: str) -> dict[str, Any]:
         """Read-only SQL over this dataset's views: `{columns, rows, truncated, milliseconds}`."""

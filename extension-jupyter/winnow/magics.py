@@ -166,10 +166,7 @@ class WinnowMagics(Magics):
         )
 
     def _import(self, args: argparse.Namespace, cell: None) -> dict[str, Any]:
-        source = _given(args, *IMPORT_OPTIONS)
-        if "as_" in source:
-            source["as"] = source.pop("as_")
-        return connect().import_labels(args.dataset, **source)
+        return connect().import_labels(args.dataset, **_given(args, *IMPORT_OPTIONS))
 
     def _select(self, args: argparse.Namespace, cell: str) -> list[str]:
         files = connect().dataset(args.dataset).select(cell, args.tag)

@@ -125,7 +125,11 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
       return new Tags(ws, await dataset(context)).create(text(body, 'name'), body.selection as Selection);
     }),
     route('PATCH', '/api/datasets/:dataset/tags/:tag', async (context) =>
-      changeTag(ws, await dataset(context), decodeURIComponent(context.params.tag!), await context.json()),
+      changeTag(
+        new Tags(ws, await dataset(context)),
+        decodeURIComponent(context.params.tag!),
+        await context.json(),
+      ),
     ),
     route('GET', '/api/datasets/:dataset/runs', async (context) => {
       const result = await runQuery(
@@ -372,19 +376,11 @@ function startJob(
   return jobs.start(kind, name, run);
 }
 
-/**
- * Adds samples to a tag and removes others from it, as the label panel and the grid do; the tag
- * is created on first use. Each change is a new version of the tag, with history.
- */
-async function changeTag(ws: Workspace, chosen: Dataset, name: string, body: Record<string, unknown>) {
-  const tags = new Tags(ws, chosen);
-  const add = body.add === undefined ? [] : sampleIds(body.add, 'add');
-  const remove = body.remove === undefined ? [] : sampleIds(body.remove, 'remove');
-  const exists = (await tags.list()).some((tag) => tag.name === name);
-  if (!exists) await tags.create(name, { ids: add });
-  else if (add.length > 0) await tags.add(name, { ids: add });
-  if (exists && remove.length > 0) await tags.remove(name, { ids: remove });
-  return (await tags.list()).find((tag) => tag.name === name);
+function changeTag(tags: Tags, name: string, body: Record<string, unknown>) {
+  return tags.addAndRemove(name, {
+    add: body.add === undefined ? [] : sampleIds(body.add, 'add'),
+    remove: body.remove === undefined ? [] : sampleIds(body.remove, 'remove'),
+  });
 }
 
 /** Server-sent events: `progress` while the job runs, then one `end` with its state and result. */

@@ -1,5 +1,6 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What a running server leaves in its workspace so that other local clients can find it. */
 export interface RuntimeInfo {
@@ -49,6 +50,18 @@ export async function findRunning(workspace: string): Promise<RuntimeInfo | unde
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Stops the workspace's running server, one another process started (a kernel, a demo): SIGTERM,
+ * then waits until it has removed its runtime file on its way out.
+ */
+export async function stopRunning(workspace: string, timeoutMs = 15_000): Promise<void> {
+  const info = readRuntime(workspace);
+  if (!info || !processAlive(info.pid)) return;
+  process.kill(info.pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (existsSync(runtimeFile(workspace)) && Date.now() < deadline) await sleep(100);
 }
 
 function processAlive(pid: number): boolean {

@@ -100,6 +100,18 @@ export class Tags {
     );
   }
 
+  /**
+   * Adds samples to the tag and removes others, creating it on first use: what the views' tag
+   * chips do. Each change is a version with history.
+   */
+  async addAndRemove(name: string, change: { add: number[]; remove: number[] }): Promise<TagInfo> {
+    const existing = await this.liveId(name);
+    if (existing === undefined) await this.create(name, { ids: change.add });
+    else if (change.add.length > 0) await this.add(name, { ids: change.add });
+    if (existing !== undefined && change.remove.length > 0) await this.remove(name, { ids: change.remove });
+    return this.info(await this.idOf(name));
+  }
+
   async rename(name: string, newName: string): Promise<TagInfo> {
     checkName(newName);
     return this.db.transaction(async () => {
@@ -244,11 +256,15 @@ export class Tags {
     return { tag: await this.info(tagId), added: delta.added, removed: delta.removed };
   }
 
-  private async idOf(name: string, options: { includeDeleted?: boolean } = {}): Promise<number> {
-    const live = await this.db.value<number | undefined>(
+  private liveId(name: string): Promise<number | undefined> {
+    return this.db.value<number | undefined>(
       'SELECT tag_id FROM winnow.tags WHERE dataset_id = ? AND name = ? AND deleted_at IS NULL',
       [this.dataset.id, name],
     );
+  }
+
+  private async idOf(name: string, options: { includeDeleted?: boolean } = {}): Promise<number> {
+    const live = await this.liveId(name);
     if (live !== undefined) return live;
     if (options.includeDeleted) {
       const deleted = await this.db.value<number | undefined>(
