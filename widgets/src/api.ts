@@ -184,11 +184,6 @@ export class Api {
     return this.json('GET', this.datasetPath(dataset, '/tags'));
   }
 
-  /** A new tag from a selection: `{ids}`, `{sql}`, `{filter}`, `{tag}` or `{all: true}`. */
-  createTag(dataset: string, name: string, selection: Record<string, unknown>): Promise<Tag> {
-    return this.json('POST', this.datasetPath(dataset, '/tags'), { name, selection });
-  }
-
   /** Adds samples to a tag and removes others from it (the tag is created on first use). */
   changeTag(dataset: string, name: string, change: { add?: number[]; remove?: number[] }): Promise<Tag> {
     return this.json('PATCH', this.datasetPath(dataset, `/tags/${encodeURIComponent(name)}`), change);

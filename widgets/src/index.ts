@@ -13,11 +13,10 @@ export type {
 } from './api.js';
 export { Api, ApiError } from './api.js';
 export { type Mounted, type StateChange, type ViewContext, ViewState } from './state.js';
-export {
-  type ApiRequest,
-  type ApiResponse,
-  httpTransport,
-  type Method,
-  type Transport,
+export type {
+  ApiRequest,
+  ApiResponse,
+  Method,
+  Transport,
 } from './transport.js';
 export { type MountedView, mountView, type ViewHost, type ViewName, type ViewOptions } from './view.js';

@@ -1,7 +1,7 @@
 /**
  * How a view reaches the local server. The views never know where the server is: in JupyterLab the
  * kernel package relays each request over the widget comm, in VS Code the extension host relays it
- * over postMessage, and in a plain page (tests, benchmarks) it goes straight over HTTP.
+ * over postMessage, and the tests' page hands it to Node through a Playwright binding.
  */
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -23,25 +23,4 @@ export interface ApiResponse {
 
 export interface Transport {
   request(request: ApiRequest): Promise<ApiResponse>;
-}
-
-/** A transport straight over HTTP, for a page that can reach the server (tests, benchmarks, tools). */
-export function httpTransport(baseUrl: string, token: string): Transport {
-  return {
-    async request({ method, path, body }) {
-      const response = await fetch(new URL(path, baseUrl), {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return {
-        status: response.status,
-        contentType: response.headers.get('content-type') ?? '',
-        body: await response.arrayBuffer(),
-      };
-    },
-  };
 }
