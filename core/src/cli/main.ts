@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { firstLineOf, WinnowError } from '../errors.js';
+import { blankCredentials } from '../storage/failure.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerDatasource } from './commands/datasource.js';
 import { registerDemo } from './commands/demo.js';
@@ -46,7 +47,11 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     const debug = argv.includes('--debug');
-    const message = error instanceof WinnowError ? error.message : `unexpected error: ${firstLineOf(error)}`;
+    // An SDK error that escaped the adapters may still echo a request's signing.
+    const message =
+      error instanceof WinnowError
+        ? error.message
+        : `unexpected error: ${blankCredentials(firstLineOf(error))}`;
     process.stderr.write(`winnow: ${message}\n`);
     if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return error instanceof WinnowError && error.code === 'cancelled' ? 130 : 1;

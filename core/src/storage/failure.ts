@@ -41,11 +41,31 @@ function codeOf(status: number | undefined, name: string, message: string): Erro
   return 'unavailable';
 }
 
-/** `text` with every known secret (at least 4 characters) replaced by `***`. */
+/**
+ * `text` with every known secret (at least 4 characters) replaced by `***`, and with what a
+ * provider echoes of a request's signing blanked even when the secret is not known here (the
+ * default credential chains resolve keys this code never sees): see `blankCredentials`.
+ */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
   for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  return out;
+  return blankCredentials(out);
+}
+
+/**
+ * Signing parameters as S3 (SigV4 headers and presigned URLs, SigV2 URLs), GCS (V4 signed URLs)
+ * and Azure (SAS tokens) write them, and the authorization schemes that carry a key or a token.
+ * The value runs to the next separator of a header or a query string.
+ */
+const SIGNING_PARAMETER =
+  /\b((?:X-Amz-|X-Goog-)?(?:Credential|Signature|Security-Token)|AWSAccessKeyId|sig)=[^\s&,;"'<>]+/gi;
+const AUTHORIZATION = /\b(SharedKey(?:Lite)? [^:\s]+:|Bearer )[^\s,;"'<>]+/g;
+/** AWS access key ids: long-term (AKIA) and temporary (ASIA) ones. */
+const AWS_KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
+
+/** `text` with AWS key ids, signing parameters' values and authorization keys replaced by `***`. */
+export function blankCredentials(text: string): string {
+  return text.replace(SIGNING_PARAMETER, '$1=***').replace(AUTHORIZATION, '$1***').replace(AWS_KEY_ID, '***');
 }
 
 /** How the adapters retry: throttling, 5xx and timeouts, with exponential backoff and full jitter. */

@@ -23,6 +23,7 @@ export function parseLocation(text: string): Location {
   if (scheme === undefined) return { kind: 'local', path: resolve(given) };
   if (scheme === 'file') return { kind: 'local', path: fileURLToPath(given) };
   const url = parseUrl(given);
+  refuseCredentials(url, scheme);
   const parts = decodeURIComponent(url.pathname).split('/').filter(Boolean);
   if (scheme === 's3' || scheme === 'obs' || scheme === 'gs') {
     const bucket = url.hostname;
@@ -79,6 +80,28 @@ function parseUrl(text: string): URL {
   } catch {
     throw bad(text, 'is not a valid URL');
   }
+}
+
+/**
+ * A location is stored and shown, so it must not carry a secret: neither `user:password@` nor a
+ * signed query (an Azure SAS token, a presigned URL). The message names the location without
+ * them and the options that take credentials by reference instead.
+ */
+function refuseCredentials(url: URL, scheme: string): void {
+  const signed = url.search !== '';
+  if (!url.username && !url.password && !signed) return;
+  const shown = `${scheme}://${url.username || url.password ? '***@' : ''}${url.host}${url.pathname}${signed ? '?***' : ''}`;
+  const instead =
+    scheme === 'gs'
+      ? '--storage credentials-file=F'
+      : scheme === 'az' || scheme === 'https'
+        ? '--storage sas-token-env=VAR (or account-key-env=VAR, connection-string-env=VAR)'
+        : '--storage access-key-env=VAR and secret-key-env=VAR';
+  throw bad(
+    shown,
+    `carries ${signed ? 'a query (a token or signature)' : 'credentials'}, which would be stored in the workspace: ` +
+      `give the location without it and the credentials with ${instead}`,
+  );
 }
 
 function prefixOf(parts: string[]): string {

@@ -9,7 +9,14 @@ import { WinnowError } from '../errors.js';
 export const DatasourceOptions = z
   .object({
     /** S3-compatible (OBS, MinIO…), Azurite or a GCS emulator: the service's URL. */
-    endpoint: z.url().optional(),
+    endpoint: z
+      .url()
+      .refine((url) => !hasUserInfo(url), {
+        message:
+          'a URL with credentials (user:password@) is refused, since options are stored in the workspace: ' +
+          'give the URL without them and the keys as access-key-env=VAR and secret-key-env=VAR',
+      })
+      .optional(),
     region: z.string().min(1).optional(),
     /** S3: address buckets as `endpoint/bucket` instead of `bucket.endpoint` (MinIO, most S3-compatible stores). */
     pathStyle: z.boolean().optional(),
@@ -32,6 +39,16 @@ export const DatasourceOptions = z
   })
   .strict();
 export type DatasourceOptions = z.infer<typeof DatasourceOptions>;
+
+/** Whether a URL carries a user name or password (`http://user:password@host`). */
+export function hasUserInfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
+}
 
 /** Credentials handed over in memory (by the local server for its lifetime): never stored. */
 export interface Secrets {

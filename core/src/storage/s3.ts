@@ -152,7 +152,7 @@ export class S3Storage implements WritableStorage {
     ).catch((error: unknown) => {
       if (error instanceof NetworkError)
         throw this.failure('read', path, { name: 'NetworkError', message: error.reason });
-      if (!(error instanceof GetFailure)) throw error;
+      if (!(error instanceof GetFailure)) throw this.failure('read', path, error);
       const { status, code, message } = error.answer;
       throw this.failure('read', path, { name: code, message, $metadata: { httpStatusCode: status } });
     });
