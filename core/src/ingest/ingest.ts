@@ -76,7 +76,29 @@ export async function ingest(
   options: IngestOptions,
 ): Promise<IngestSummary> {
   const started = performance.now();
-  const dataset = await datasetFor(ws, options, datasourceRef(location, options.storage));
+  const existing = await ws.findDataset(options.dataset);
+  const dataset = await datasetFor(ws, existing, options, datasourceRef(location, options.storage));
+  let listed = false;
+  try {
+    return await indexInto(ws, dataset, options, started, () => {
+      listed = true;
+    });
+  } catch (error) {
+    // A dataset exists once its first ingest has listed its location: a typo in the path must not
+    // leave behind an empty dataset whose name then refuses the right path.
+    if (!existing && !listed) await ws.forgetDataset(dataset);
+    throw error;
+  }
+}
+
+/** Lists, plans, probes and merges; `onListed` is told once the whole location has been listed. */
+async function indexInto(
+  ws: Workspace,
+  dataset: Dataset,
+  options: IngestOptions,
+  started: number,
+  onListed: () => void,
+): Promise<IngestSummary> {
   const storage = await openStorage(dataset.input, { secrets: options.secrets?.input });
   if (!(storage instanceof LocalStorage)) {
     requirePermissions('ingest', await verifyInput(storage), ['list', 'read'], storage.uri);
@@ -96,6 +118,7 @@ export async function ingest(
   };
   try {
     const listed = await listFiles(db, source, state, options);
+    onListed();
     const todo = await planChanges(db, dataset.id);
     const merged = await probeAndMerge(db, dataset, runId, source, todo, state, options);
     const removed = await markRemoved(db, dataset.id);
@@ -136,8 +159,12 @@ interface RunState extends ListingNotes {
   ffprobeMissing: boolean;
 }
 
-async function datasetFor(ws: Workspace, options: IngestOptions, input: DatasourceRef): Promise<Dataset> {
-  const existing = await ws.findDataset(options.dataset);
+async function datasetFor(
+  ws: Workspace,
+  existing: Dataset | undefined,
+  options: IngestOptions,
+  input: DatasourceRef,
+): Promise<Dataset> {
   if (!existing) {
     const work = options.work ? workRef(options.work, input, options.workStorage) : undefined;
     return ws.createDataset(options.dataset, input, work);

@@ -120,6 +120,27 @@ export class Workspace {
     return this.dataset(name);
   }
 
+  /**
+   * Removes a dataset that never held a sample (its first ingest failed before listing), with
+   * its datasources and runs, so that its name is free again.
+   */
+  async forgetDataset(dataset: Dataset): Promise<void> {
+    await this.db.transaction(async () => {
+      const samples = await this.db.value<number>(
+        'SELECT count(*) FROM winnow.samples WHERE dataset_id = ?',
+        [dataset.id],
+      );
+      if (samples > 0)
+        throw new WinnowError('invalid_argument', `dataset '${dataset.name}' holds samples: not forgotten`);
+      await this.db.run('DELETE FROM winnow.runs WHERE dataset_id = ?', [dataset.id]);
+      await this.db.run('DELETE FROM winnow.datasets WHERE dataset_id = ?', [dataset.id]);
+      await this.db.run('DELETE FROM winnow.datasources WHERE datasource_id IN (?, ?)', [
+        dataset.input.id,
+        dataset.work.id,
+      ]);
+    });
+  }
+
   /** Replaces how a datasource is reached (a new endpoint, profile or credential reference). */
   async setDatasourceOptions(id: number, options: DatasourceOptions): Promise<void> {
     await this.db.run('UPDATE winnow.datasources SET options = ? WHERE datasource_id = ?', [
