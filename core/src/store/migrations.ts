@@ -280,6 +280,31 @@ CREATE TABLE winnow.caption_history (
 );
 `,
   },
+  {
+    version: 6,
+    description: 'runs record the process that ran them; a run whose process is gone is interrupted',
+    // DuckDB cannot change a CHECK constraint in place: the table is rebuilt with the new status
+    // and the process columns (NULL for earlier runs). The views read it by name, so they follow.
+    sql: `
+CREATE TABLE winnow.runs_v6 (
+  run_id VARCHAR PRIMARY KEY,
+  dataset_id INTEGER NOT NULL,
+  kind VARCHAR NOT NULL,
+  config JSON,
+  status VARCHAR NOT NULL CHECK (status IN ('running', 'done', 'failed', 'cancelled', 'interrupted')),
+  started_at TIMESTAMP NOT NULL DEFAULT now(),
+  finished_at TIMESTAMP,
+  stats JSON,
+  error VARCHAR,
+  pid INTEGER,
+  process_started_at TIMESTAMP
+);
+INSERT INTO winnow.runs_v6 (run_id, dataset_id, kind, config, status, started_at, finished_at, stats, error)
+SELECT run_id, dataset_id, kind, config, status, started_at, finished_at, stats, error FROM winnow.runs;
+DROP TABLE winnow.runs;
+ALTER TABLE winnow.runs_v6 RENAME TO runs;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -17,10 +17,35 @@ export async function startRun(
   const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const runId = `${kind}-${stamp}-${randomBytes(3).toString('hex')}`;
   await db.run(
-    "INSERT INTO winnow.runs (run_id, dataset_id, kind, config, status) VALUES (?, ?, ?, ?, 'running')",
-    [runId, datasetId, kind, JSON.stringify(config)],
+    `INSERT INTO winnow.runs (run_id, dataset_id, kind, config, status, pid, process_started_at)
+     VALUES (?, ?, ?, ?, 'running', ?, ?::TIMESTAMP)`,
+    [runId, datasetId, kind, JSON.stringify(config), process.pid, PROCESS_STARTED_AT],
   );
   return runId;
+}
+
+/**
+ * When this process started, to the millisecond: with the pid it names the process that ran a
+ * run, even where pids are reused (a container's process is often pid 1 on every start).
+ */
+const PROCESS_STARTED_AT = new Date(Math.round(Date.now() - process.uptime() * 1000)).toISOString();
+
+/**
+ * Marks `interrupted` the runs still `running` that another process started: one process opens
+ * a workspace at a time (DuckDB locks the file), so such a process was killed or crashed before
+ * it could finish them. Called when the workspace is opened; returns how many were marked.
+ */
+export async function markInterruptedRuns(db: Database): Promise<number> {
+  const marked = await db.all(
+    `UPDATE winnow.runs SET status = 'interrupted', finished_at = now(),
+       error = 'interrupted: ' || CASE WHEN pid IS NULL THEN 'its process' ELSE 'process ' || pid END ||
+               ' ended before the run finished (killed or crashed)'
+     WHERE status = 'running'
+       AND (pid IS DISTINCT FROM ? OR process_started_at IS DISTINCT FROM ?::TIMESTAMP)
+     RETURNING run_id`,
+    [process.pid, PROCESS_STARTED_AT],
+  );
+  return marked.length;
 }
 
 export async function finishRun(

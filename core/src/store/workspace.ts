@@ -5,6 +5,7 @@ import { checkOptions, type DatasourceOptions } from '../storage/options.js';
 import type { StorageKind } from '../storage/types.js';
 import { Database } from './db.js';
 import { migrate } from './migrations.js';
+import { markInterruptedRuns } from './runs.js';
 import { createViews } from './views.js';
 
 // Not 'winnow.duckdb': the catalog would share its name with the schema `winnow`, and references become ambiguous.
@@ -59,7 +60,10 @@ export class Workspace {
     const db = await Database.open(join(absolute, DATABASE_FILE), { threads, memoryLimit });
     try {
       await migrate(db, options.upToVersion);
-      if (options.upToVersion === undefined) await createViews(db);
+      if (options.upToVersion === undefined) {
+        await createViews(db);
+        await markInterruptedRuns(db);
+      }
     } catch (error) {
       db.close();
       throw error;
