@@ -1,7 +1,7 @@
 // What a failure must not leave behind: a dataset from an ingest that never started, a run that
 // stays `running` after its process was killed, a workspace made by a command that only reads.
 import { spawn } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Workspace } from '../src/store/workspace.js';
@@ -94,5 +94,28 @@ describe('stray records', () => {
     } finally {
       ws.close();
     }
+  });
+
+  it('never creates a workspace for a command that only reads: it names the folder and how to make one', async () => {
+    const ws = join(tempDir(), 'does/not/exist');
+    const commands = [
+      ['query', '--sql', 'SELECT 1'],
+      ['info'],
+      ['export', '--dataset', 'coco', '--all'],
+      ['tag', 'list', '--dataset', 'coco'],
+      ['tag', 'show', 'people', '--dataset', 'coco'],
+      ['datasource', 'verify', '--dataset', 'coco'],
+      ['search', '--dataset', 'coco', '--text', 'a dog'],
+    ];
+    for (const args of commands) {
+      const result = await winnow(ws, ...args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toBe(
+        `winnow: no workspace in ${ws} (no workspace.duckdb): \`winnow ingest LOCATION --dataset NAME\` creates one (--workspace or WINNOW_WORKSPACE chooses where)\n`,
+      );
+      expect(existsSync(ws), args.join(' ')).toBe(false);
+    }
+    expect((await winnow(ws, 'ingest', join(COCO128, 'images'), '--dataset', 'coco')).code).toBe(0);
+    expect((await winnow(ws, 'query', '--sql', 'SELECT 1 AS one')).code).toBe(0);
   });
 });

@@ -25,16 +25,22 @@ export function workspaceDir(options: GlobalOptions): string {
   return resolve(options.workspace ?? process.env.WINNOW_WORKSPACE ?? '.winnow');
 }
 
+/** For `withWorkspace`: the command makes the workspace when it does not exist yet. */
+export const CREATES_WORKSPACE = { create: true } as const;
+
 /**
  * Runs a command's body with the workspace open and Ctrl-C wired to cancellation (a second
- * Ctrl-C exits at once). The workspace is closed however the body ends.
+ * Ctrl-C exits at once). The workspace is closed however the body ends. Only the commands that
+ * make a dataset (ingest, demo) or serve one to clients create a missing workspace; the others
+ * fail naming it, so a mistyped --workspace never leaves a new one behind.
  */
 export async function withWorkspace(
   command: Command,
   body: (context: CommandContext) => Promise<void>,
+  options: { create?: boolean } = {},
 ): Promise<void> {
-  const options = command.optsWithGlobals<GlobalOptions>();
-  const out = new Output(Boolean(options.json));
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const out = new Output(Boolean(globals.json));
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -42,7 +48,7 @@ export async function withWorkspace(
     controller.abort();
   };
   process.on('SIGINT', onInterrupt);
-  const ws = await Workspace.open(workspaceDir(options));
+  const ws = await Workspace.open(workspaceDir(globals), { create: options.create ?? false });
   try {
     await body({
       ws,

@@ -64,7 +64,7 @@ export async function stopRunning(workspace: string, timeoutMs = 15_000): Promis
   while (existsSync(runtimeFile(workspace)) && Date.now() < deadline) await sleep(100);
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

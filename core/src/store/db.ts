@@ -22,6 +22,21 @@ const INSTANCE_OPTIONS = {
   dynamic_or_filter_threshold: '256',
 };
 
+/** The workspace's database is open in another process (DuckDB holds its lock). */
+export class WorkspaceInUse extends WinnowError {
+  constructor(
+    path: string,
+    readonly holderPid: number,
+    cause: unknown,
+  ) {
+    super(
+      'io',
+      `workspace database ${path} is in use by another process (PID ${holderPid}): one process opens a workspace at a time`,
+      { cause },
+    );
+  }
+}
+
 /**
  * One DuckDB file with the one connection that writes to it. DuckDB has one transaction per
  * connection, so callers take turns: a statement or a whole transaction runs alone, and calls
@@ -57,10 +72,10 @@ export class Database {
         );
       }
       const holder = /Conflicting lock is held in .*?\(PID (\d+)\)/.exec(firstLineOf(error))?.[1];
-      const message = holder
-        ? `workspace database ${path} is in use by another process (PID ${holder}): one process opens a workspace at a time`
-        : `cannot open workspace database ${path}: ${firstLineOf(error)}`;
-      throw new WinnowError('io', message, { cause: error });
+      if (holder) throw new WorkspaceInUse(path, Number(holder), error);
+      throw new WinnowError('io', `cannot open workspace database ${path}: ${firstLineOf(error)}`, {
+        cause: error,
+      });
     }
     const connection = await instance.connect();
     // TIMESTAMP columns take now() as wall time in the session's zone; JavaScript reads them as UTC.

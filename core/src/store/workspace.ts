@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WinnowError } from '../errors.js';
 import { checkOptions, type DatasourceOptions } from '../storage/options.js';
@@ -47,13 +47,20 @@ export class Workspace {
   /**
    * Opens (creating and migrating as needed) the workspace in `dir`. DuckDB's threads and
    * memory limit come from the options, else WINNOW_THREADS and WINNOW_MEMORY_LIMIT (e.g. `4GB`),
-   * else DuckDB's defaults (all cores, 80 % of memory).
+   * else DuckDB's defaults (all cores, 80 % of memory). With `create: false` a missing workspace
+   * is a `not_found` error instead, and nothing is written.
    */
   static async open(
     dir: string,
-    options: { upToVersion?: number; threads?: number; memoryLimit?: string } = {},
+    options: { upToVersion?: number; threads?: number; memoryLimit?: string; create?: boolean } = {},
   ): Promise<Workspace> {
     const absolute = resolve(dir);
+    if (options.create === false && !existsSync(join(absolute, DATABASE_FILE))) {
+      throw new WinnowError(
+        'not_found',
+        `no workspace in ${absolute} (no ${DATABASE_FILE}): \`winnow ingest LOCATION --dataset NAME\` creates one (--workspace or WINNOW_WORKSPACE chooses where)`,
+      );
+    }
     mkdirSync(absolute, { recursive: true });
     const threads = options.threads ?? (Number(process.env.WINNOW_THREADS) || undefined);
     const memoryLimit = options.memoryLimit ?? process.env.WINNOW_MEMORY_LIMIT;

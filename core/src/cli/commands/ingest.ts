@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { type IngestSummary, ingest } from '../../ingest/index.js';
 import { parseStorageOptions } from '../../storage/options.js';
-import { addStorageOptions, positiveInteger, type StorageFlags, withWorkspace } from '../context.js';
+import {
+  addStorageOptions,
+  CREATES_WORKSPACE,
+  positiveInteger,
+  type StorageFlags,
+  withWorkspace,
+} from '../context.js';
 
 export function registerIngest(program: Command): void {
   const command = program
@@ -25,20 +31,26 @@ export function registerIngest(program: Command): void {
       options: { dataset: string; work?: string; threads?: number } & StorageFlags,
       command: Command,
     ) =>
-      withWorkspace(command, async ({ ws, out, signal }) => {
-        const { storage, workStorage, ...rest } = options;
-        const summary = await out.withProgress((onProgress) =>
-          ingest(ws, location, {
-            ...rest,
-            storage: storage.length ? parseStorageOptions(storage, '--storage') : undefined,
-            workStorage: workStorage.length ? parseStorageOptions(workStorage, '--work-storage') : undefined,
-            signal,
-            onProgress,
-          }),
-        );
-        if (!out.json) for (const warning of summary.warnings) out.warn(warning);
-        out.result(summary, describeIngest);
-      }),
+      withWorkspace(
+        command,
+        async ({ ws, out, signal }) => {
+          const { storage, workStorage, ...rest } = options;
+          const summary = await out.withProgress((onProgress) =>
+            ingest(ws, location, {
+              ...rest,
+              storage: storage.length ? parseStorageOptions(storage, '--storage') : undefined,
+              workStorage: workStorage.length
+                ? parseStorageOptions(workStorage, '--work-storage')
+                : undefined,
+              signal,
+              onProgress,
+            }),
+          );
+          if (!out.json) for (const warning of summary.warnings) out.warn(warning);
+          out.result(summary, describeIngest);
+        },
+        CREATES_WORKSPACE,
+      ),
   );
 }
 
