@@ -14,6 +14,7 @@ import { registerSearch } from './commands/search.js';
 import { registerSelect } from './commands/select.js';
 import { registerServe } from './commands/serve.js';
 import { registerTag } from './commands/tag.js';
+import { printable } from './output.js';
 
 export function buildProgram(): Command {
   const program = new Command('winnow')
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       error instanceof WinnowError
         ? error.message
         : `unexpected error: ${blankCredentials(firstLineOf(error))}`;
-    process.stderr.write(`winnow: ${message}\n`);
+    process.stderr.write(`winnow: ${printable(message)}\n`);
     if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return error instanceof WinnowError && error.code === 'cancelled' ? 130 : 1;
   }

@@ -12,6 +12,7 @@ import {
 } from '../../export/export.js';
 import { parseAt } from '../../store/history.js';
 import { addSelectionOptions, type SelectionOptions, selectionFrom, withWorkspace } from '../context.js';
+import { printable } from '../output.js';
 
 interface ExportOptions extends SelectionOptions {
   dataset: string;
@@ -22,6 +23,23 @@ interface ExportOptions extends SelectionOptions {
   task?: string;
   labels: 'predictions' | 'annotations';
   at?: string;
+  null?: boolean;
+}
+
+/**
+ * Filenames one per line, or each ended by a NUL with `nul`. A name holding a line break would
+ * read back as two: refused one per line, naming it, with the way that takes any name.
+ */
+function filenameList(files: readonly string[], nul = false): string {
+  if (nul) return files.map((file) => `${file}\0`).join('');
+  const broken = files.find((file) => /[\n\r]/.test(file));
+  if (broken !== undefined) {
+    throw new WinnowError(
+      'invalid_input',
+      `sample '${broken}' has a line break in its filename, so one filename per line cannot hold it: use --null (NUL-separated, like find -print0)`,
+    );
+  }
+  return files.length ? `${files.join('\n')}\n` : '';
 }
 
 function labelOptions(options: ExportOptions): LabelExportOptions {
@@ -41,6 +59,10 @@ export function registerExport(program: Command): void {
       .option('--paths <form>', 'filenames as relative | absolute | url', 'relative')
       .option('--columns <list>', 'csv/json: comma-separated columns of the samples view')
       .option('--out <path>', 'file to write (a folder for yolo); filenames go to stdout without it')
+      .option(
+        '--null',
+        'filenames: end each with a NUL instead of a line break (like find -print0), for any name',
+      )
       .option('--task <name>', 'coco/yolo: the task whose labels to write')
       .option('--labels <source>', 'coco/yolo: predictions | annotations', 'annotations')
       .option(
@@ -65,13 +87,16 @@ export function registerExport(program: Command): void {
             );
           }
           const files = await exportFilenames(ws, ds, selection, options.paths);
-          if (target) writeFileSync(target, files.length ? `${files.join('\n')}\n` : '');
+          if (target) writeFileSync(target, filenameList(files, options.null));
           if (target || out.json)
             out.result(
               { count: files.length, out: target, files: target ? undefined : files },
               (r) => `${r.count} filenames written to ${r.out}`,
             );
-          else if (files.length) process.stdout.write(`${files.join('\n')}\n`);
+          else if (options.null || !process.stdout.isTTY)
+            process.stdout.write(filenameList(files, options.null));
+          // On a terminal a person reads them: a hostile name shows its escapes instead of acting on them.
+          else process.stdout.write(filenameList(files.map(printable), false));
           return;
         }
         case 'csv':

@@ -8,6 +8,7 @@ import {
   type StorageFlags,
   withWorkspace,
 } from '../context.js';
+import { printable } from '../output.js';
 
 export function registerIngest(program: Command): void {
   const command = program
@@ -61,6 +62,6 @@ export function describeIngest(s: IngestSummary): string {
   ];
   if (s.corrupt || s.misnamed)
     lines.push(`  ${s.corrupt} corrupt, ${s.misnamed} with a misleading extension`);
-  for (const file of s.corrupt_files) lines.push(`  corrupt: ${file.path}: ${file.reason}`);
+  for (const file of s.corrupt_files) lines.push(`  corrupt: ${printable(file.path)}: ${file.reason}`);
   return lines.join('\n');
 }
