@@ -275,6 +275,12 @@ describe('YOLO', () => {
       importInto(withLine3('45 0.5 0.5 1.5 0.1')),
       'labels/000000000009.txt: line 3: w "1.5" is not a number from 0 to 1',
     );
+    // A box of no size is refused as the label panel refuses it (labels/box.ts: one rule).
+    await expectRejected(
+      ws,
+      importInto(withLine3('45 0.5 0.5 0 0.1')),
+      'labels/000000000009.txt: line 3: width and height must be greater than 0, got width 0 and height 0.1',
+    );
     await expectRejected(
       ws,
       importInto(withLine3('dog 0.5 0.5 0.1 0.1')),
@@ -605,10 +611,10 @@ describe('Lightly predictions', () => {
     await rejects('predictions/det/a.json: predictions[0].bbox: missing; object-detection needs it');
     write(join(dir, 'det/a.json'), {
       file_name: 'a.jpg',
-      predictions: [{ category_id: 1, bbox: [0, 0, -1, 1] }],
+      predictions: [{ category_id: 1, bbox: [0, 0, 0, 1] }],
     });
     await rejects(
-      'predictions/det/a.json: predictions[0].bbox: width and height must not be negative, got [0,0,-1,1]',
+      'predictions/det/a.json: predictions[0].bbox: width and height must be greater than 0, got width 0 and height 1',
     );
     write(join(dir, 'det/a.json'), {
       file_name: 'a.jpg',

@@ -2,6 +2,7 @@ import { WinnowError } from '../errors.js';
 import type { Database } from '../store/db.js';
 import { recordAnnotationHistory } from '../store/history.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
+import { boxProblem } from './box.js';
 
 /** One human label on a sample: a class (with a box for detection). */
 export interface Annotation {
@@ -182,19 +183,10 @@ const SELECT = `SELECT a.annotation_id, a.sample_id, t.name AS task, c.name AS c
 FROM winnow.annotations a JOIN winnow.tasks t USING (task_id)
 JOIN winnow.categories c ON c.task_id = a.task_id AND c.category_id = a.category_id`;
 
-/** A box is four finite numbers with a positive width and height. */
+/** A box as `boxProblem` has it (the rule imports follow too), or a one-line error naming the field. */
 function checkBox(box: unknown): number[] | undefined {
   if (box === undefined) return undefined;
-  const valid =
-    Array.isArray(box) &&
-    box.length === 4 &&
-    box.every((v) => Number.isFinite(v)) &&
-    box[2] > 0 &&
-    box[3] > 0;
-  if (!valid)
-    throw new WinnowError(
-      'invalid_argument',
-      'box: give [x, y, width, height] in pixels, width and height > 0',
-    );
+  const problem = Array.isArray(box) ? boxProblem(box) : 'expected [x, y, width, height] in pixels';
+  if (problem) throw new WinnowError('invalid_argument', `box: ${problem}`);
   return box as number[];
 }

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { InputError, type LongTaskOptions, throwIfAborted } from '../../errors.js';
+import { boxProblem } from '../../labels/box.js';
 
 /**
  * Reading and validating import inputs. Everything here runs before the database is touched,
@@ -73,12 +74,11 @@ export class Check {
     return list as number[];
   }
 
-  /** [x, y, w, h] in pixels. */
+  /** [x, y, w, h] in pixels, as `boxProblem` has it. */
   box(value: unknown, field: string): number[] {
     const box = this.numbers(value, field);
-    if (box.length !== 4) this.fail(field, `expected [x, y, width, height], got ${box.length} numbers`);
-    if (box[2]! < 0 || box[3]! < 0)
-      this.fail(field, `width and height must not be negative, got ${shown(box)}`);
+    const problem = boxProblem(box);
+    if (problem) this.fail(field, problem);
     return box;
   }
 

@@ -1,6 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { LongTaskOptions } from '../../errors.js';
+import { boxProblem } from '../../labels/box.js';
 import type { Dataset, Workspace } from '../../store/workspace.js';
 import { Check, displayName, eachFile, listFiles, readText, shown } from './check.js';
 import {
@@ -120,7 +121,10 @@ function parseLabelFile(
       }
       return number;
     });
-    records.push({ name, category, box: values.slice(0, 4), score: values[4] ?? null });
+    const box = values.slice(0, 4);
+    const problem = boxProblem(box);
+    if (problem) check.fail(field, problem);
+    records.push({ name, category, box, score: values[4] ?? null });
   });
 }
 
