@@ -118,6 +118,12 @@ describe('import --embeddings', () => {
     const nan = join(dir, 'nan.csv');
     writeFileSync(nan, `filename,embedding_0,embedding_1\n${FILES[0]},1,nan\n`);
     await expect(importEmbeddings(ws, dataset, nan, { model: 'm' })).rejects.toThrow(/nan\.csv: row 1 .*NaN/);
+    // Text in a vector column (the column is then read as text): the row and column are named.
+    const text = join(dir, 'text.csv');
+    writeFileSync(text, `filename,embedding_0,embedding_1\n${FILES[0]},1,2\n${FILES[1]},3,four\n`);
+    await expect(importEmbeddings(ws, dataset, text, { model: 'm' })).rejects.toThrow(
+      new InputError('text.csv', `row 2 ('${FILES[1]}'): embedding_1`, 'not a number'),
+    );
     const wide = join(dir, 'wide.csv');
     writeFileSync(wide, `filename,embedding_0,embedding_1,embedding_2\n${FILES[0]},1,2,3\n`);
     await expect(importEmbeddings(ws, dataset, wide, { model: 'm' })).rejects.toThrow(
@@ -139,6 +145,6 @@ describe('import --embeddings', () => {
     const failed = await ws.db.value<number>(
       "SELECT count(*) FROM winnow.runs WHERE kind = 'import' AND status = 'failed'",
     );
-    expect(failed).toBe(6);
+    expect(failed).toBe(7);
   });
 });

@@ -1,4 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
+import { z } from 'zod';
 import { WinnowError } from '../errors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { compileFilter, type Filter } from './filter.js';
@@ -34,8 +35,23 @@ export interface Materialized {
 
 const SOURCES = ['all', 'tag', 'filter', 'sql', 'files', 'run', 'ids'] as const;
 
+const FILES = 'expected a list of filenames';
+const IDS = 'expected a list of sample ids';
+
+/** What each source takes, as a selection arrives over the API (the filter is checked when compiled). */
+const SelectionShape = z.object({
+  all: z.boolean({ error: 'expected true or false' }).optional(),
+  tag: z.string({ error: 'expected a tag name' }).optional(),
+  filter: z.unknown().optional(),
+  sql: z.string({ error: 'expected a SELECT statement as text' }).optional(),
+  files: z.array(z.string({ error: FILES }), { error: FILES }).optional(),
+  run: z.string({ error: 'expected a run id' }).optional(),
+  ids: z.array(z.number({ error: IDS }).int({ error: IDS }).safe({ error: IDS }), { error: IDS }).optional(),
+});
+
 /** The one source a selection names (the CLI's options bear the same names). */
 export function selectionSource(selection: Selection): (typeof SOURCES)[number] {
+  checkShape(selection);
   const given = SOURCES.filter((key) => selection[key] !== undefined && selection[key] !== false);
   if (given.length !== 1) {
     throw new WinnowError(
@@ -44,6 +60,21 @@ export function selectionSource(selection: Selection): (typeof SOURCES)[number] 
     );
   }
   return given[0]!;
+}
+
+/** A one-line error naming the field of a selection that has the wrong type (`selection.files: …`). */
+function checkShape(selection: unknown): void {
+  if (selection === null || typeof selection !== 'object' || Array.isArray(selection)) {
+    throw new WinnowError(
+      'invalid_argument',
+      `selection: expected an object with one of ${SOURCES.join(', ')}`,
+    );
+  }
+  const parsed = SelectionShape.safeParse(selection);
+  if (parsed.success) return;
+  const [issue] = parsed.error.issues;
+  const field = issue?.path[0] === undefined ? 'selection' : `selection.${String(issue.path[0])}`;
+  throw new WinnowError('invalid_argument', `${field}: ${issue?.message ?? 'invalid'}`);
 }
 
 export function describeSelection(selection: Selection): Record<string, unknown> {
@@ -91,9 +122,6 @@ export async function materializeSelection(
   } else if (selection.sql !== undefined) {
     ({ unmatched, unmatchedCount } = await stageIds(ws, dataset, selection.sql, table));
   } else if (selection.ids !== undefined) {
-    if (!Array.isArray(selection.ids) || !selection.ids.every((id) => Number.isSafeInteger(id))) {
-      throw new WinnowError('invalid_argument', 'ids: expected a list of sample ids');
-    }
     await stageSampleIds(ws, dataset, selection.ids, table);
   } else if (selection.files !== undefined) {
     const paths = selection.files.map((file) => toDatasetPath(dataset, file));

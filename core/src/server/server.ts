@@ -75,6 +75,7 @@ async function handle(
     sendJson(response, 401, { error: { code: 'unauthenticated', message: 'a valid token is required' } });
     return;
   }
+  checkEncoding(url.pathname);
   const match = findRoute(routes, request.method ?? 'GET', url.pathname);
   if (!match) throw new WinnowError('not_found', `no ${request.method} ${url.pathname}`);
   const result = await match.route.handler({
@@ -85,6 +86,18 @@ async function handle(
     json: () => readJson(request),
   });
   if (result !== RESPONDED) sendJson(response, 200, result);
+}
+
+/** The routes decode names from the path (a dataset, a tag): a malformed escape is the request's fault. */
+function checkEncoding(path: string): void {
+  try {
+    decodeURIComponent(path);
+  } catch {
+    throw new WinnowError(
+      'invalid_argument',
+      `malformed %-encoding in the path ${path}: each % starts two hex digits of UTF-8 (a space is %20)`,
+    );
+  }
 }
 
 function findRoute(routes: Route[], method: string, path: string) {

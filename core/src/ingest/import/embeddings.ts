@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseNpy } from 'npyjs';
 import { InputError, type LongTaskOptions, throwIfAborted, WinnowError } from '../../errors.js';
-import type { Database } from '../../store/db.js';
+import { type Database, sqlString } from '../../store/db.js';
 import { ensureModel, replaceVectorsFrom, stageVectors } from '../../store/embeddings.js';
 import type { Dataset, Workspace } from '../../store/workspace.js';
 import { displayName } from './check.js';
@@ -91,11 +91,13 @@ async function stageTableVectors(
 ): Promise<number> {
   const { keyColumn, columns } = await loadTable(db, file, display, key);
   const vector = vectorExpression(columns, keyColumn, display);
+  const rowNumber = `rowid - (SELECT min(rowid) FROM temp.${TABLE}) + 1`;
+  const text = await firstTextCell(db, vector.textColumns, rowNumber);
+  if (text) throw new InputError(display, `row ${text.row} ('${text.name}'): ${text.column}`, 'not a number');
   const dim = await db.value<number | null>(
     `SELECT len(${vector.sql}) FROM temp.${TABLE} WHERE ${vector.sql} IS NOT NULL LIMIT 1`,
   );
   if (!dim) throw new InputError(display, vector.field, 'no vectors in the file');
-  const rowNumber = `rowid - (SELECT min(rowid) FROM temp.${TABLE}) + 1`;
   const bad = await db.one<{ row: number; name: string; length: number | null }>(
     `SELECT ${rowNumber} AS row, ${NAME} AS name, len(${vector.sql}) AS length FROM temp.${TABLE}
      WHERE ${vector.sql} IS NULL OR len(${vector.sql}) <> ${dim}
@@ -121,15 +123,43 @@ async function stageTableVectors(
   return dim;
 }
 
-/** The SQL of a row's vector: one list column, or Lightly's numbered columns gathered in order. */
+/**
+ * The first cell of these columns holding text that is not a number, in file order. A CSV column
+ * with text in it is read as text (VARCHAR), so a vector column typed so is checked cell by cell.
+ */
+async function firstTextCell(
+  db: Database,
+  columns: readonly string[],
+  rowNumber: string,
+): Promise<{ row: number; name: string; column: string } | undefined> {
+  if (columns.length === 0) return undefined;
+  const which = columns
+    .map(
+      (c) => `WHEN ${quote(c)} IS NOT NULL AND TRY_CAST(${quote(c)} AS FLOAT) IS NULL THEN ${sqlString(c)}`,
+    )
+    .join(' ');
+  return db.one(
+    `SELECT row, name, "column" FROM (
+       SELECT rowid AS r, ${rowNumber} AS row, ${NAME} AS name, CASE ${which} END AS "column" FROM temp.${TABLE})
+     WHERE "column" IS NOT NULL ORDER BY r LIMIT 1`,
+  );
+}
+
+/** Column types that are numbers: anything else in a vector column is text to check. */
+const NUMERIC = /^(FLOAT|DOUBLE|DECIMAL.*|U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT))$/;
+
+/**
+ * The SQL of a row's vector: one list column, or Lightly's numbered columns gathered in order;
+ * with the numbered columns not typed as numbers, to be checked for text.
+ */
 function vectorExpression(
   columns: { column_name: string; column_type: string }[],
   keyColumn: string,
   display: string,
-): { sql: string; field: string } {
+): { sql: string; field: string; textColumns: string[] } {
   const numbered = columns
-    .map((c) => ({ name: c.column_name, index: NUMBERED.exec(c.column_name)?.[1] }))
-    .filter((c): c is { name: string; index: string } => c.index !== undefined)
+    .map((c) => ({ name: c.column_name, type: c.column_type, index: NUMBERED.exec(c.column_name)?.[1] }))
+    .filter((c): c is { name: string; type: string; index: string } => c.index !== undefined)
     .sort((a, b) => Number(a.index) - Number(b.index));
   if (numbered.length > 0) {
     const gap = numbered.findIndex((c, i) => Number(c.index) !== i);
@@ -142,6 +172,7 @@ function vectorExpression(
     return {
       sql: `list_value(${numbered.map((c) => `CAST(${quote(c.name)} AS FLOAT)`).join(', ')})`,
       field: `embedding_0..embedding_${numbered.length - 1}`,
+      textColumns: numbered.filter((c) => !NUMERIC.test(c.type)).map((c) => c.name),
     };
   }
   const lists = columns.filter((c) => c.column_name !== keyColumn && /\[\d*\]$/.test(c.column_type));
@@ -160,7 +191,7 @@ function vectorExpression(
         : `no vector column: give one list column (named ${VECTOR_COLUMNS.join(', ')}) or columns embedding_0, embedding_1, …`,
     );
   }
-  return { sql: `CAST(${quote(chosen.column_name)} AS FLOAT[])`, field: chosen.column_name };
+  return { sql: `CAST(${quote(chosen.column_name)} AS FLOAT[])`, field: chosen.column_name, textColumns: [] };
 }
 
 /** A `.npy` matrix (rows = files, float16/32/64) and its filenames, checked, matched and staged. */
