@@ -105,4 +105,28 @@ describe('credentials in URLs', () => {
       workspace.close();
     }
   });
+
+  it('takes the credentials out of endpoints a workspace before version 7 stored', async () => {
+    const dir = join(tempDir(), '.winnow');
+    const old = await Workspace.open(dir, { upToVersion: 6 });
+    await old.db.run(
+      `INSERT INTO winnow.datasources (kind, uri, options) VALUES
+         ('s3', 's3://photos/', '{"endpoint":"http://minio:s3cr3tPass@127.0.0.1:9000","pathStyle":true}'),
+         ('local', '/work', NULL);
+       INSERT INTO winnow.datasets (name, input_datasource_id, work_datasource_id) VALUES ('photos', 1, 2)`,
+    );
+    old.close();
+    const ws = await Workspace.open(dir);
+    try {
+      expect((await ws.dataset('photos')).input.options).toEqual({
+        endpoint: 'http://127.0.0.1:9000',
+        pathStyle: true,
+      });
+      expect(JSON.stringify(await ws.db.all('SELECT options FROM winnow.datasources'))).not.toContain(
+        's3cr3t',
+      );
+    } finally {
+      ws.close();
+    }
+  });
 });

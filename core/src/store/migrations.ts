@@ -305,6 +305,18 @@ DROP TABLE winnow.runs;
 ALTER TABLE winnow.runs_v6 RENAME TO runs;
 `,
   },
+  {
+    version: 7,
+    description: 'no credentials in stored endpoint URLs',
+    // Earlier versions stored `--storage endpoint=http://user:password@host` as given; options are
+    // now refused with credentials in a URL, so the stored ones lose theirs (keys come by reference).
+    sql: `
+UPDATE winnow.datasources
+SET options = json_merge_patch(options, json_object('endpoint',
+  regexp_replace(options->>'endpoint', '^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@', '\\1')))
+WHERE regexp_matches(options->>'endpoint', '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@');
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
