@@ -87,6 +87,7 @@ describe('the winnow command', () => {
 
   it('names the problem in one line, and shows a stack trace only with --debug', async () => {
     const ws = join(tempDir(), '.winnow');
+    (await Workspace.open(ws)).close();
     const missing = await winnow(ws, 'tag', 'list', '--dataset', 'nope');
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toEqual([
@@ -103,6 +104,7 @@ describe('the winnow command', () => {
 
   it('refuses a numeric option that is not a positive number, naming the option', async () => {
     const ws = join(tempDir(), '.winnow');
+    (await Workspace.open(ws)).close();
     const images = join(COCO128, 'images');
     const cases = [
       [

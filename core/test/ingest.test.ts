@@ -236,15 +236,26 @@ describe('ingest of a local folder', () => {
     const root = tempDir();
     for (let i = 0; i < 40; i++) copyFileSync(jpeg(i), join(root, `${i}.jpg`));
     const ws = await tempWorkspace();
-    const controller = new AbortController();
-    const run = ingest(ws, root, {
-      dataset: 'd',
-      signal: controller.signal,
-      onProgress: (p) => p.phase === 'listing' && controller.abort(),
-    });
-    await expect(run).rejects.toThrow('cancelled');
-    expect(await ws.db.value("SELECT status FROM runs WHERE kind = 'ingest'")).toBe('cancelled');
-    expect(await ingest(ws, root, { dataset: 'd' })).toMatchObject({ samples: 40, removed: 0 });
+    const cancelledWhileListing = () => {
+      const controller = new AbortController();
+      return ingest(ws, root, {
+        dataset: 'd',
+        signal: controller.signal,
+        onProgress: (p) => p.phase === 'listing' && controller.abort(),
+      });
+    };
+    // A first run stopped before it listed the folder leaves no dataset (and so no run).
+    await expect(cancelledWhileListing()).rejects.toThrow('cancelled');
+    expect(await ws.findDataset('d')).toBeUndefined();
+    expect(await ws.db.value('SELECT count(*) FROM runs')).toBe(0);
+
+    expect(await ingest(ws, root, { dataset: 'd' })).toMatchObject({ samples: 40, added: 40 });
+    for (let i = 40; i < 44; i++) copyFileSync(jpeg(i), join(root, `${i}.jpg`));
+    await expect(cancelledWhileListing()).rejects.toThrow('cancelled');
+    expect(
+      await ws.db.value("SELECT status FROM runs WHERE kind = 'ingest' ORDER BY started_at DESC LIMIT 1"),
+    ).toBe('cancelled');
+    expect(await ingest(ws, root, { dataset: 'd' })).toMatchObject({ samples: 44, added: 4, removed: 0 });
     ws.close();
   });
 
