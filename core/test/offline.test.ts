@@ -33,25 +33,30 @@ export function outsideAddresses(trace: string): string[] {
   return found;
 }
 
+/** strace's arguments to run the winnow command, each process's socket calls traced to a file in `traces`. */
+function tracedCommand(traces: string, workspace: string, args: string[]): string[] {
+  const calls = 'trace=connect,sendto,sendmsg,sendmmsg';
+  return [
+    '-f',
+    '-ff',
+    '-e',
+    calls,
+    '-o',
+    join(traces, 'trace'),
+    'node',
+    WINNOW,
+    '--workspace',
+    workspace,
+    ...args,
+  ];
+}
+
 /** Runs the winnow command under strace; its trace files (one per process) end up in `traces`. */
 async function tracedWinnow(traces: string, workspace: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(
-    'strace',
-    [
-      '-f',
-      '-ff',
-      '-e',
-      'trace=connect,sendto,sendmsg,sendmmsg',
-      '-o',
-      join(traces, 'trace'),
-      'node',
-      WINNOW,
-      '--workspace',
-      workspace,
-      ...args,
-    ],
-    { env: ENV, maxBuffer: 64 * 1024 * 1024 },
-  );
+  const { stdout } = await run('strace', tracedCommand(traces, workspace, args), {
+    env: ENV,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -167,23 +172,10 @@ describe('offline', () => {
       [WINNOW, '--workspace', workspace, 'ingest', join(COCO128, 'images'), '--dataset', 'coco'],
       { env: ENV },
     );
-    const server = spawn(
-      'strace',
-      [
-        '-f',
-        '-ff',
-        '-e',
-        'trace=connect,sendto,sendmsg,sendmmsg',
-        '-o',
-        join(traces, 'trace'),
-        'node',
-        WINNOW,
-        '--workspace',
-        workspace,
-        'serve',
-      ],
-      { env: ENV, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const server = spawn('strace', tracedCommand(traces, workspace, ['serve']), {
+      env: ENV,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         server.stdout.once('data', () => resolve());
