@@ -166,8 +166,10 @@ def _trusted_runtime(directory: str) -> dict[str, Any] | None:
         status = os.lstat(_runtime_file(directory))
     except OSError:
         return None
-    uid = os.getuid() if hasattr(os, "getuid") else status.st_uid
-    if not stat.S_ISREG(status.st_mode) or status.st_uid != uid or status.st_mode & 0o022:
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    # Owners and mode bits are POSIX's; Windows has neither (its stat reports 0666 for any file).
+    if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
         return None
     info = _read_runtime(directory)
     if not isinstance(info, dict) or not isinstance(info.get("token"), str):

@@ -70,8 +70,9 @@ export function readRuntime(workspace: string): RuntimeInfo | undefined {
 export function trustedRuntime(workspace: string): RuntimeInfo | undefined {
   try {
     const stat = lstatSync(runtimeFile(workspace));
+    // Owners and mode bits are POSIX's; Windows has neither (its stat reports 0666 for any file).
     const uid = process.getuid?.();
-    if (!stat.isFile() || (uid !== undefined && stat.uid !== uid) || stat.mode & 0o022) return undefined;
+    if (!stat.isFile() || (uid !== undefined && (stat.uid !== uid || stat.mode & 0o022))) return undefined;
   } catch {
     return undefined;
   }
