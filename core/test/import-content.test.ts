@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dump } from 'npyjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importMetadataTable, importYolo } from '../src/ingest/import/index.js';
+import { importEmbeddings, importMetadataTable, importYolo } from '../src/ingest/import/index.js';
 import { ingest } from '../src/ingest/index.js';
 import type { Dataset, Workspace } from '../src/store/workspace.js';
 import { tempDir, tempWorkspace } from './helpers.js';
@@ -104,6 +105,18 @@ describe('a file that is not the format it was given as is named, never quoted',
     writeFileSync(file, `filename,objects\n${rows}\nb.jpg,${SECRET}\n`);
     const { message, stored } = await failure(importMetadataTable(ws, dataset, file));
     expect(message).toBe("m.csv: not a valid CSV file (line 30002, column 'objects')");
+    expect(message + stored).not.toContain(SECRET);
+  });
+
+  it('a text file given as the filenames of .npy rows: which lines clash, not what they say', async () => {
+    const dir = tempDir();
+    const npy = join(dir, 'x.npy');
+    writeFileSync(npy, Buffer.from(dump(Float32Array.from([1, 2, 3, 4]), [2, 2])));
+    writeFileSync(join(dir, 'names.txt'), `${SECRET}\n${SECRET}\n`);
+    const { message, stored } = await failure(
+      importEmbeddings(ws, dataset, npy, { model: 'm', filenames: join(dir, 'names.txt') }),
+    );
+    expect(message).toBe('names.txt: lines 1 and 2 name the same file');
     expect(message + stored).not.toContain(SECRET);
   });
 });
