@@ -23,6 +23,9 @@ export function registerServe(program: Command): void {
         );
         return;
       }
+      // Everything the server creates (the database's WAL, anew after each checkpoint, with the
+      // umask's mode; thumbnails and crops) is the user's alone, even in a folder others may enter.
+      process.umask(process.umask() | 0o077);
       await withWorkspace(command, async ({ ws, out, signal }) => {
         const server = await startServer(ws, { port: options.port });
         out.result(
