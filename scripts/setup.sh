@@ -12,6 +12,8 @@ install_debian_packages() {
   command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
   # The end-to-end tests drive JupyterLab and the views in Debian's Chromium.
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # The offline test records every socket connect of the local flow with strace.
+  command -v strace >/dev/null 2>&1 || missing+=(strace)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "setup: please install: ${missing[*]} (the tests use them)" >&2

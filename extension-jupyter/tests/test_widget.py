@@ -52,7 +52,9 @@ def browser_asks(request_id, method, path, body=None):
     view._handle_msg({"content": {"data": {"method": "custom", "content": request}}, "buffers": []})
 
 requests = {
+    "tags": ("GET", "/api/datasets/few/tags"),
     "health": ("GET", "/api/health"),
+    "import": ("POST", "/api/jobs", {"kind": "import", "dataset": "few", "source": {"yolo": "/etc"}}),
     "points": ("GET", "/api/datasets/few/points"),
     "thumbnail": ("GET", f"/api/datasets/few/samples/{ids[0]}/thumbnail"),
     "query": ("POST", "/api/datasets/few/query", {"sql": "SELECT count(*) AS n FROM samples"}),
@@ -151,7 +153,8 @@ def test_the_cells_run(notebook: nbformat.NotebookNode) -> None:
 
 def test_each_request_gets_one_response_with_the_body_as_its_one_buffer(replies: dict[str, Any]) -> None:
     assert sorted(replies) == sorted(
-        ["health", "points", "thumbnail", "query", "missing", "outside", "dot-dot", "method"]
+        ["tags", "health", "import", "points", "thumbnail", "query", "missing"]
+        + ["outside", "dot-dot", "method"]
     )
     for answer in replies.values():
         assert answer["type"] == "response" and answer["buffers"] == 1, answer
@@ -159,9 +162,9 @@ def test_each_request_gets_one_response_with_the_body_as_its_one_buffer(replies:
 
 
 def test_the_relay_answers_json_arrow_and_images(replies: dict[str, Any]) -> None:
-    health = replies["health"]
-    assert (health["status"], health["content_type"].split(";")[0]) == (200, "application/json")
-    assert json.loads(health["body"])["pid"] > 0
+    tags = replies["tags"]
+    assert (tags["status"], tags["content_type"].split(";")[0]) == (200, "application/json")
+    assert json.loads(tags["body"]) == []
 
     points = replies["points"]
     assert (points["status"], points["content_type"]) == (200, "application/vnd.apache.arrow.stream")
@@ -180,16 +183,18 @@ def test_server_errors_are_passed_on_as_they_are(replies: dict[str, Any]) -> Non
     assert json.loads(missing["body"])["error"]["code"] == "not_found"
 
 
-def test_the_relay_refuses_what_is_not_the_api(replies: dict[str, Any]) -> None:
-    for request_id, reason in [
-        ("outside", "/api/ paths only"),
-        ("dot-dot", ". or .. segment"),
-        ("method", "not 'TRACE'"),
+def test_the_relay_refuses_what_is_not_a_views_request(replies: dict[str, Any]) -> None:
+    for request_id, status, code, reason in [
+        ("outside", 400, "invalid_argument", "/api/ paths only"),
+        ("dot-dot", 400, "invalid_argument", ". or .. segment"),
+        ("method", 400, "invalid_argument", "not 'TRACE'"),
+        ("health", 403, "permission_denied", "GET /api/health is not a request the views make"),
+        ("import", 403, "permission_denied", "not 'import'"),
     ]:
         answer = replies[request_id]
-        assert answer["status"] == 400, answer
+        assert answer["status"] == status, answer
         error = json.loads(answer["body"])["error"]
-        assert error["code"] == "invalid_argument" and reason in error["message"], error
+        assert error["code"] == code and reason in error["message"], error
 
 
 def test_show_displays_the_widget_and_prints_nothing(notebook: nbformat.NotebookNode) -> None:
@@ -220,7 +225,7 @@ def test_the_relay_finds_the_server_again_after_it_stopped(
     view.send = lambda content, buffers=None: replies.append(content)  # type: ignore[method-assign]
     before = json.loads((workspace / "server.json").read_text())["pid"]
     stop_server(workspace)
-    view._answer({"type": "request", "id": "after-stop", "method": "GET", "path": "/api/health"})
+    view._answer({"type": "request", "id": "after-stop", "method": "GET", "path": "/api/datasets/few/tags"})
     assert [(reply["id"], reply["status"]) for reply in replies] == [("after-stop", 200)]
     assert json.loads((workspace / "server.json").read_text())["pid"] != before
 
@@ -250,8 +255,75 @@ def test_a_redirect_to_anything_but_http_is_refused() -> None:
 def test_an_unreachable_server_is_answered_502(tmp_path: Path) -> None:
     with loopback_server(ServerHandler) as server:
         gone = server.url
-    status, _, body = relay(Client({"url": gone, "token": "t"}), {"method": "GET", "path": "/api/health"})
+    tags = {"method": "GET", "path": "/api/datasets/few/tags"}
+    status, _, body = relay(Client({"url": gone, "token": "t"}), tags)
     assert status == 502 and json.loads(body)["error"]["code"] == "unavailable"
+
+
+# Each request the views make (widgets/src/api.ts), as the relay gets it.
+VIEW_REQUESTS = [
+    ("GET", "/api/datasets/few/samples?offset=0&limit=100&where=width%20%3E%2010", None),
+    ("POST", "/api/datasets/few/samples/by-id", {"ids": [1, 2]}),
+    ("GET", "/api/datasets/few/samples/3", None),
+    ("GET", "/api/datasets/few/samples/3/thumbnail", None),
+    ("GET", "/api/datasets/few/samples/3/media", None),
+    ("POST", "/api/datasets/few/samples/3/annotations", {"task": "t", "category": "c"}),
+    ("PUT", "/api/datasets/few/samples/3/caption", {"caption": "a dog"}),
+    ("PATCH", "/api/datasets/few/annotations/7", {"category": "d"}),
+    ("DELETE", "/api/datasets/few/annotations/7", None),
+    ("GET", "/api/datasets/few/points?projection=p", None),
+    ("GET", "/api/datasets/few/ids?where=true", None),
+    ("GET", "/api/datasets/few/colors?by=width", None),
+    ("GET", "/api/datasets/few/facets?field=width", None),
+    ("GET", "/api/datasets/few/tags", None),
+    ("POST", "/api/datasets/few/query", {"sql": "SELECT 1"}),
+    ("PATCH", "/api/datasets/few/tags/my%20tag", {"add": [1]}),
+    ("POST", "/api/jobs", {"kind": "select", "dataset": "few", "config": {}, "tag": "t"}),
+    ("GET", "/api/jobs/abc-123", None),
+    ("DELETE", "/api/jobs/abc-123", None),
+]
+
+# What a page could send that the views never do.
+NOT_VIEW_REQUESTS = [
+    ("GET", "/api/health", None),
+    ("GET", "/api/datasets", None),
+    ("GET", "/api/datasets/few/runs", None),
+    ("GET", "/api/datasets/few/embeddings", None),
+    ("POST", "/api/datasets/few/search", {"text": "a dog", "model": "/etc/m.yaml"}),
+    ("POST", "/api/datasets/few/credentials", {"input": {"accessKeyId": "x"}}),
+    ("POST", "/api/datasets/few/tags", {"name": "t", "selection": {"all": True}}),
+    ("GET", "/api/datasets/few/samples/3/thumbnail/more", None),
+    ("POST", "/api/jobs", {"kind": "import", "dataset": "few", "source": {"metadata": "/any/file.csv"}}),
+    ("POST", "/api/jobs", {"kind": "ingest", "dataset": "few", "location": "/etc"}),
+    ("POST", "/api/jobs", {"kind": "embed", "dataset": "few"}),
+    ("POST", "/api/jobs", "select"),
+]
+
+
+def test_the_relay_sends_on_the_views_requests_marked_as_a_views() -> None:
+    with loopback_server(AnyMethodHandler) as server:
+        client = Client({"url": server.url, "token": "the-token"})
+        for method, path, body in VIEW_REQUESTS:
+            status, _, _ = relay(client, {"method": method, "path": path, "body": body})
+            assert status == 200, (method, path)
+    assert server.seen == [(method, path, "view") for method, path, _ in VIEW_REQUESTS]
+
+
+def test_the_relay_refuses_what_the_views_never_ask_without_sending_it() -> None:
+    with loopback_server(AnyMethodHandler) as server:
+        client = Client({"url": server.url, "token": "the-token"})
+        for method, path, body in NOT_VIEW_REQUESTS:
+            status, _, answer = relay(client, {"method": method, "path": path, "body": body})
+            error = json.loads(answer)["error"]
+            assert (status, error["code"]) == (403, "permission_denied"), (method, path, error)
+            assert "\n" not in error["message"]
+    assert server.seen == []
+
+
+def test_the_kernels_own_calls_are_not_marked() -> None:
+    with loopback_server(AnyMethodHandler) as server:
+        Client({"url": server.url, "token": "the-token"}).request("GET", "/api/datasets")
+    assert server.seen == [("GET", "/api/datasets", None)]
 
 
 def test_a_js_command_runs_with_node_from_the_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -308,6 +380,25 @@ class BucketHandler(RecordingHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+class AnyMethodHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every request `{}` and records its method, path and X-Winnow-Origin header."""
+
+    def answer(self) -> None:
+        origin = self.headers.get("X-Winnow-Origin")
+        self.server.seen.append((self.command, self.path, origin))  # type: ignore[attr-defined]
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
 
 
 class loopback_server:

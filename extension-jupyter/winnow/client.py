@@ -9,6 +9,7 @@ import os
 import shlex
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,9 @@ HEALTH_TIMEOUT_S = 2.0
 REQUEST_TIMEOUT_S = 300.0
 # The browser views a notebook widget shows (winnow.widget.View).
 VIEWS = ("scatter", "grid", "label")
+# The header on every request relayed from a view (core/src/server/origin.ts): the server refuses
+# such requests any job or option naming a local path. The kernel's own calls go unmarked.
+VIEW_ORIGIN = ("X-Winnow-Origin", "view")
 
 
 def _http_opener(*handlers: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
@@ -137,14 +141,67 @@ def node_executable() -> str:
 
 def _find_or_start(directory: str) -> dict[str, Any]:
     """The runtime info of the workspace's server: the running one if it answers, else a new one."""
-    info = _read_runtime(directory)
-    if info and Client(info).alive():
+    info = _running(directory)
+    if info:
         return info
     _start_server(directory)
-    info = _read_runtime(directory)
+    info = _trusted_runtime(directory)
     if not info:
         raise WinnowError(f"the winnow server started but wrote no {_runtime_file(directory)}", "unavailable")
     return info
+
+
+def _running(directory: str) -> dict[str, Any] | None:
+    """The runtime info of the server running for the workspace, if one is: its runtime file is
+    trusted (`_trusted_runtime`) and the server it names answers as Winnow serving this workspace."""
+    info = _trusted_runtime(directory)
+    return info if info and Client(info).serves(directory) else None
+
+
+def _trusted_runtime(directory: str) -> dict[str, Any] | None:
+    """The runtime file's content when it can be trusted to name this user's server: a regular file
+    of this user that no one else may write, with a loopback URL. A file planted by someone else,
+    or pointing elsewhere, is ignored before anything (the token above all) is sent to its URL."""
+    try:
+        status = os.lstat(_runtime_file(directory))
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    # Owners and mode bits are POSIX's; Windows has neither (its stat reports 0666 for any file).
+    if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o022):
+        return None
+    info = _read_runtime(directory)
+    if not isinstance(info, dict) or not isinstance(info.get("token"), str):
+        return None
+    return info if is_loopback_url(info.get("url")) else None
+
+
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback_url(url: Any) -> bool:
+    """`http://127.0.0.1:<port>`, or `localhost` or `[::1]` likewise, and nothing more (no user,
+    path or query): the only URLs a server's token is sent to."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.scheme == "http"
+        and parts.hostname in _LOOPBACK_HOSTS
+        and port is not None
+        and parts.username is None
+        and parts.password is None
+        and not (parts.path or parts.query or parts.fragment)
+    )
+
+
+def _same_folder(answered: Any, expected: str) -> bool:
+    return isinstance(answered, str) and os.path.realpath(answered) == os.path.realpath(expected)
 
 
 def _runtime_file(directory: str) -> str:
@@ -211,6 +268,9 @@ class Client:
     """A workspace's server, reached with the token from its runtime file (server.json)."""
 
     def __init__(self, info: dict[str, Any]) -> None:
+        if not is_loopback_url(info.get("url")):
+            url = info.get("url")
+            raise WinnowError(f"not a loopback URL: {url!r} (winnow serves on 127.0.0.1)", "invalid_argument")
         self.url: str = info["url"]
         self.workspace: str = info.get("workspace", "")
         self.pid: int | None = info.get("pid")
@@ -229,6 +289,20 @@ class Client:
             return True
         except WinnowError as error:
             return error.code == "timeout"
+
+    def serves(self, directory: str) -> bool:
+        """Whether the server answers its health check as Winnow serving `directory` (compared as
+        real paths): a runtime file that points at the server of another workspace is not believed.
+        A slow answer counts, as in `alive`: a busy server must not make us start a second writer."""
+        try:
+            health = self.request("GET", "/api/health", timeout=HEALTH_TIMEOUT_S)
+        except WinnowError as error:
+            return error.code == "timeout"
+        return (
+            isinstance(health, dict)
+            and health.get("service") == "winnow"
+            and _same_folder(health.get("workspace"), directory)
+        )
 
     def datasets(self) -> list[dict[str, Any]]:
         """Each dataset: name, input, work and its counts."""
@@ -315,10 +389,13 @@ class Client:
     def raw(
         self, method: str, path: str, body: Any = None, timeout: float | None = REQUEST_TIMEOUT_S
     ) -> tuple[int, str, bytes]:
-        """One API call as `(status, content type, body bytes)`, whatever the status: the widget
-        relay hands the answer on as it is. A redirect (a thumbnail in a bucket) is followed here,
-        without our token. Raises WinnowError only when no answer comes."""
+        """One API call of a browser view, relayed, as `(status, content type, body bytes)` whatever
+        the status: the widget relay hands the answer on as it is. The request is marked as a view's
+        (VIEW_ORIGIN), so the server refuses it what a page must not do (name local files). A
+        redirect (a thumbnail in a bucket) is followed here, without our token. Raises WinnowError
+        only when no answer comes."""
         request = self._request(method, path, body, accept="*/*")
+        request.add_header(*VIEW_ORIGIN)
         try:
             with _OPENER.open(request, timeout=timeout) as response:
                 return response.status, response.headers.get("Content-Type", ""), response.read()

@@ -42,9 +42,9 @@ def _import(s: dict[str, Any]) -> str:
     target = f" as {s['target']} of task {s['task']}" if s.get("target") else ""
     line = f"imported {s['records']:,} {s['kind']} records for {s['samples']:,} samples of {s['dataset']}{target}"
     if s.get("unmatched_count"):
-        line += (
-            f"; {s['unmatched_count']:,} name no sample of the dataset, e.g. {', '.join(s['unmatched'][:3])}"
-        )
+        # No examples when nothing matched: the server lists none then (the input is likely not this dataset's).
+        examples = f", e.g. {', '.join(s['unmatched'][:3])}" if s.get("unmatched") else ""
+        line += f"; {s['unmatched_count']:,} name no sample of the dataset{examples}"
     return line
 
 

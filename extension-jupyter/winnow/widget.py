@@ -8,6 +8,7 @@ server's token never reaches the browser."""
 from __future__ import annotations
 
 import json
+import re
 import struct
 import threading
 import urllib.parse
@@ -23,6 +24,33 @@ from .client import VIEWS, Client, WinnowError, connect
 MODULE_NAME = "winnow-jupyter"
 MODULE_VERSION = "0.1.0"
 RELAYED_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+# The requests the views make (widgets/src/api.ts), and only those: the relay is how a page in the
+# browser reaches the server, so it must not reach what the views never need (credentials, ingest
+# and import jobs naming local files, the runs of a dataset, embeddings in bulk).
+_DATASET = r"/api/datasets/[^/]+"
+_SAMPLE = _DATASET + r"/samples/\d+"
+VIEW_ROUTES = [
+    (method, re.compile(pattern))
+    for method, pattern in [
+        ("GET", _DATASET + r"/samples"),
+        ("POST", _DATASET + r"/samples/by-id"),
+        ("GET", _SAMPLE),
+        ("GET", _SAMPLE + r"/thumbnail"),
+        ("GET", _SAMPLE + r"/media"),
+        ("POST", _SAMPLE + r"/annotations"),
+        ("PUT", _SAMPLE + r"/caption"),
+        ("PATCH", _DATASET + r"/annotations/\d+"),
+        ("DELETE", _DATASET + r"/annotations/\d+"),
+        ("GET", _DATASET + r"/(points|ids|colors|facets|tags)"),
+        ("POST", _DATASET + r"/query"),
+        ("PATCH", _DATASET + r"/tags/[^/]+"),
+        ("POST", r"/api/jobs"),
+        ("GET", r"/api/jobs/[^/]+"),
+        ("DELETE", r"/api/jobs/[^/]+"),
+    ]
+]
+# The jobs the views start: a selection panel runs `select` with an inline config.
+VIEW_JOBS = {"select"}
 VIEW_HEIGHT = "560px"
 # Enough for a page of thumbnails at once; a slow request (a query, a large image) holds one thread.
 RELAY_THREADS = 8
@@ -106,12 +134,15 @@ def relay(client: Client, request: dict[str, Any]) -> tuple[int, str, bytes]:
     """One request of the browser, sent to the server: its answer as `(status, content type, body)`.
     A request the relay refuses, or a server that does not answer, is answered as the server
     answers errors (`{"error": {code, message}}`), so the view handles both alike."""
-    method, path = request.get("method"), request.get("path")
+    method, path, body = request.get("method"), request.get("path"), request.get("body")
     refusal = _refusal(method, path)
     if refusal:
         return _error_answer(400, "invalid_argument", refusal)
+    not_for_views = _not_for_views(method, path, body)
+    if not_for_views:
+        return _error_answer(403, "permission_denied", not_for_views)
     try:
-        return client.raw(method, path, request.get("body"))
+        return client.raw(method, path, body)
     except WinnowError as error:
         return _error_answer(504 if error.code == "timeout" else 502, error.code, str(error))
 
@@ -128,6 +159,20 @@ def _refusal(method: Any, path: Any) -> str | None:
     segments = urllib.parse.unquote(urllib.parse.urlsplit(path).path).split("/")
     if "." in segments or ".." in segments:
         return "the path has a . or .. segment"
+    return None
+
+
+def _not_for_views(method: str, path: str, body: Any) -> str | None:
+    """Why the relay does not send on a well-formed request, if it does not: it is not one the views
+    make (VIEW_ROUTES), or a job they do not start (VIEW_JOBS)."""
+    route = urllib.parse.urlsplit(path).path
+    if not any(method == allowed and pattern.fullmatch(route) for allowed, pattern in VIEW_ROUTES):
+        return f"{method} {route} is not a request the views make: the kernel does not relay it"
+    if method == "POST" and route == "/api/jobs":
+        kind = body.get("kind") if isinstance(body, dict) else None
+        if kind not in VIEW_JOBS:
+            started = ", ".join(sorted(VIEW_JOBS))
+            return f"the views start {started} jobs only, not {kind!r}: run others from the kernel"
     return None
 
 

@@ -37,6 +37,8 @@ import { sendColors } from './colors.js';
 import { facet } from './facets.js';
 import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
 import type { Jobs } from './jobs.js';
+import { refuseViewModelFile, refuseViewPaths } from './origin.js';
+import type { Health } from './runtime.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 import { Thumbnails } from './thumbnails.js';
 
@@ -70,7 +72,11 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     return storage;
   };
   return [
-    route('GET', '/api/health', async () => ({ workspace: ws.dir, pid: process.pid })),
+    route(
+      'GET',
+      '/api/health',
+      async (): Promise<Health> => ({ service: 'winnow', workspace: ws.dir, pid: process.pid }),
+    ),
     route('GET', '/api/datasets', async () =>
       Promise.all(
         (await ws.datasets()).map(async (d) => ({
@@ -150,6 +156,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
           'image: not taken by the server; search by text or by a sample',
         );
       }
+      refuseViewModelFile(context.request, body.model);
       return searchDataset(ws, await dataset(context), body);
     }),
     route('GET', '/api/datasets/:dataset/points', async (context) =>
@@ -222,7 +229,11 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
       opened.clear();
       return { dataset: name, held: 'in memory, for the life of this server' };
     }),
-    route('POST', '/api/jobs', async (context) => startJob(ws, jobs, credentials, await context.json())),
+    route('POST', '/api/jobs', async (context) => {
+      const body = await context.json();
+      refuseViewPaths(context.request, String(body.kind), body);
+      return startJob(ws, jobs, credentials, body);
+    }),
     route('GET', '/api/jobs/:id', async (context) => jobs.get(context.params.id!)),
     route('DELETE', '/api/jobs/:id', async (context) => jobs.cancel(context.params.id!)),
     route('GET', '/api/jobs/:id/events', async (context) => streamEvents(jobs, context)),

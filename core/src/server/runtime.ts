@@ -1,4 +1,13 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -12,13 +21,32 @@ export interface RuntimeInfo {
   started: string;
 }
 
+/** What `GET /api/health` answers: that it is Winnow, and which workspace it serves. */
+export interface Health {
+  service: 'winnow';
+  workspace: string;
+  pid: number;
+}
+
 /** The runtime file of a workspace: readable by its owner only (it holds the token). */
 export function runtimeFile(workspace: string): string {
   return join(workspace, 'server.json');
 }
 
+/**
+ * Writes the runtime file as a new file of mode 0600 renamed over the old one: writing into an
+ * existing file would keep its mode (an older 0644 file would show the token to every user).
+ */
 export function writeRuntime(info: RuntimeInfo): void {
-  writeFileSync(runtimeFile(info.workspace), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  const file = runtimeFile(info.workspace);
+  const fresh = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(fresh, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    renameSync(fresh, file);
+  } catch (error) {
+    rmSync(fresh, { force: true });
+    throw error;
+  }
 }
 
 export function removeRuntime(workspace: string, pid = process.pid): void {
@@ -35,18 +63,65 @@ export function readRuntime(workspace: string): RuntimeInfo | undefined {
 }
 
 /**
- * The server already running for the workspace, if any: its runtime file names a live process
- * that answers its health check with the token. A stale file (a crashed server) is ignored.
+ * The runtime file's content when it can be trusted to name this user's server: a regular file
+ * of this user that no one else may write, and a URL on loopback. A file planted by someone else
+ * (or pointing elsewhere) is ignored before anything, the token above all, is sent to its URL.
+ */
+export function trustedRuntime(workspace: string): RuntimeInfo | undefined {
+  try {
+    const stat = lstatSync(runtimeFile(workspace));
+    // Owners and mode bits are POSIX's; Windows has neither (its stat reports 0666 for any file).
+    const uid = process.getuid?.();
+    if (!stat.isFile() || (uid !== undefined && (stat.uid !== uid || stat.mode & 0o022))) return undefined;
+  } catch {
+    return undefined;
+  }
+  const info = readRuntime(workspace);
+  return info && typeof info.token === 'string' && isLoopbackUrl(info.url) ? info : undefined;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** `http://127.0.0.1:<port>`, `localhost` or `[::1]` likewise, and nothing more (no user, path or query). */
+export function isLoopbackUrl(url: unknown): boolean {
+  if (typeof url !== 'string') return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return (
+    parsed.protocol === 'http:' &&
+    LOOPBACK_HOSTS.has(parsed.hostname) &&
+    parsed.port !== '' &&
+    !parsed.username &&
+    !parsed.password &&
+    parsed.pathname === '/' &&
+    !parsed.search &&
+    !parsed.hash &&
+    !url.endsWith('/')
+  );
+}
+
+/**
+ * The server already running for the workspace, if any: its runtime file is trusted (above),
+ * names a live process, and that process answers its health check as Winnow serving this very
+ * workspace (compared as real paths). A stale file (a crashed server) is ignored, and so is a
+ * server of another workspace that a planted file points to.
  */
 export async function findRunning(workspace: string): Promise<RuntimeInfo | undefined> {
-  const info = readRuntime(workspace);
+  const info = trustedRuntime(workspace);
   if (!info || !processAlive(info.pid)) return undefined;
   try {
     const response = await fetch(`${info.url}/api/health`, {
       headers: { authorization: `Bearer ${info.token}` },
+      redirect: 'error',
       signal: AbortSignal.timeout(2000),
     });
-    return response.ok ? info : undefined;
+    if (!response.ok) return undefined;
+    const health = (await response.json()) as Partial<Health>;
+    return health.service === 'winnow' && sameFolder(health.workspace, workspace) ? info : undefined;
   } catch {
     return undefined;
   }
@@ -54,14 +129,24 @@ export async function findRunning(workspace: string): Promise<RuntimeInfo | unde
 
 /**
  * Stops the workspace's running server, one another process started (a kernel, a demo): SIGTERM,
- * then waits until it has removed its runtime file on its way out.
+ * then waits until it has removed its runtime file on its way out. Only a trusted runtime file's
+ * process is signalled: a planted one must not make us stop whatever process it names.
  */
 export async function stopRunning(workspace: string, timeoutMs = 15_000): Promise<void> {
-  const info = readRuntime(workspace);
+  const info = trustedRuntime(workspace);
   if (!info || !processAlive(info.pid)) return;
   process.kill(info.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (existsSync(runtimeFile(workspace)) && Date.now() < deadline) await sleep(100);
+}
+
+function sameFolder(answered: unknown, expected: string): boolean {
+  if (typeof answered !== 'string') return false;
+  try {
+    return realpathSync(answered) === realpathSync(expected);
+  } catch {
+    return false;
+  }
 }
 
 export function processAlive(pid: number): boolean {

@@ -105,7 +105,8 @@ export class LocalStorage implements WritableStorage {
     const full = this.resolveInside(path);
     const temporary = `${full}.${randomUUID()}.part`;
     try {
-      await mkdir(dirname(full), { recursive: true });
+      // What Winnow writes (.winnow/: thumbnails, crops, reports) goes in folders of the user's alone.
+      await mkdir(dirname(full), { recursive: true, mode: 0o700 });
       await writeFile(temporary, bytes);
       await rename(temporary, full);
     } catch (error) {

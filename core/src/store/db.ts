@@ -17,6 +17,7 @@ const INSTANCE_OPTIONS = {
   // A query must never fetch or load code: extensions are neither installed nor loaded on demand.
   autoinstall_known_extensions: 'false',
   autoload_known_extensions: 'false',
+  allow_community_extensions: 'false',
   // Joins whose small side has up to this many keys become an IN filter on the large side's
   // scan: fetching a page of 100 filenames then skips the hash join over every sample.
   dynamic_or_filter_threshold: '256',

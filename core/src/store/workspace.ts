@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WinnowError } from '../errors.js';
 import { checkOptions, type DatasourceOptions } from '../storage/options.js';
@@ -61,10 +61,14 @@ export class Workspace {
         `no workspace in ${absolute} (no ${DATABASE_FILE}): \`winnow ingest LOCATION --dataset NAME\` creates one (--workspace or WINNOW_WORKSPACE chooses where)`,
       );
     }
-    mkdirSync(absolute, { recursive: true });
+    // Its own folders are the user's alone: the database, its WAL and the runtime file's token
+    // are then out of other users' reach whatever their modes (a umask only ever takes bits away).
+    mkdirSync(absolute, { recursive: true, mode: 0o700 });
     const threads = options.threads ?? (Number(process.env.WINNOW_THREADS) || undefined);
     const memoryLimit = options.memoryLimit ?? process.env.WINNOW_MEMORY_LIMIT;
-    const db = await Database.open(join(absolute, DATABASE_FILE), { threads, memoryLimit });
+    const file = join(absolute, DATABASE_FILE);
+    const db = await Database.open(file, { threads, memoryLimit });
+    keepPrivate(file);
     try {
       await migrate(db, options.upToVersion);
       if (options.upToVersion === undefined) {
@@ -209,4 +213,17 @@ function toDataset(row: DatasetRow): Dataset {
 
 function optionsOf(json: string | null): DatasourceOptions {
   return json ? checkOptions(JSON.parse(json), 'stored datasource options') : {};
+}
+
+/**
+ * DuckDB creates its file with the umask's mode (0644 under the usual 022): the workspace holds
+ * every label and tag, so it is made the owner's alone. Not ours to change (a workspace another
+ * user shares with us): left as it is.
+ */
+function keepPrivate(file: string): void {
+  try {
+    chmodSync(file, 0o600);
+  } catch {
+    // EPERM: someone else's file, opened through group permissions they gave.
+  }
 }

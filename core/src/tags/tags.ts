@@ -102,14 +102,18 @@ export class Tags {
 
   /**
    * Adds samples to the tag and removes others, creating it on first use: what the views' tag
-   * chips do. Each change is a version with history.
+   * chips do. Each change is a version with history. One transaction from the look-up on, so
+   * concurrent calls for a new tag do not all try to create it: they take turns on the writer
+   * connection, the first creates the tag and the others add to it.
    */
-  async addAndRemove(name: string, change: { add: number[]; remove: number[] }): Promise<TagInfo> {
-    const existing = await this.liveId(name);
-    if (existing === undefined) await this.create(name, { ids: change.add });
-    else if (change.add.length > 0) await this.add(name, { ids: change.add });
-    if (existing !== undefined && change.remove.length > 0) await this.remove(name, { ids: change.remove });
-    return this.info(await this.idOf(name));
+  addAndRemove(name: string, change: { add: number[]; remove: number[] }): Promise<TagInfo> {
+    return this.db.transaction(async () => {
+      const existing = await this.liveId(name);
+      if (existing === undefined) await this.create(name, { ids: change.add });
+      else if (change.add.length > 0) await this.add(name, { ids: change.add });
+      if (existing !== undefined && change.remove.length > 0) await this.remove(name, { ids: change.remove });
+      return this.info(await this.idOf(name));
+    });
   }
 
   async rename(name: string, newName: string): Promise<TagInfo> {

@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
+import { jsonFailure, yamlFailure } from './parse-failure.js';
 
 /** Reads a YAML or JSON file (by its extension); errors name the file. */
 export async function readConfigFile(file: string): Promise<{ display: string; raw: unknown }> {
@@ -14,11 +15,7 @@ export async function readConfigFile(file: string): Promise<{ display: string; r
   try {
     return { display, raw: json ? JSON.parse(text) : parseYaml(text) };
   } catch (error) {
-    throw new InputError(
-      display,
-      undefined,
-      `not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
-    );
+    throw new InputError(display, undefined, json ? jsonFailure(error, text) : yamlFailure(error));
   }
 }
 

@@ -53,9 +53,9 @@ function describeImport(s: ImportSummary): string {
     `imported ${s.records} records for ${s.samples} samples of ${s.dataset}${target} (${s.kind})`,
   ];
   if (s.unmatched_count) {
-    lines.push(
-      `  ${s.unmatched_count} input files name no sample of the dataset, e.g. ${s.unmatched.slice(0, 3).join(', ')}`,
-    );
+    // No examples when nothing matched (see matchedSummary): the input is likely not this dataset's.
+    const examples = s.unmatched.length ? `, e.g. ${s.unmatched.slice(0, 3).join(', ')}` : '';
+    lines.push(`  ${s.unmatched_count} input files name no sample of the dataset${examples}`);
   }
   return lines.join('\n');
 }

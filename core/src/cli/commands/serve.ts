@@ -41,6 +41,9 @@ export function registerServe(program: Command): void {
 }
 
 function serve(command: Command, port: number | undefined): Promise<void> {
+  // Everything the server creates (the database's WAL, anew after each checkpoint, with the
+  // umask's mode; thumbnails and crops) is the user's alone, even in a folder others may enter.
+  process.umask(process.umask() | 0o077);
   return withWorkspace(
     command,
     async ({ ws, out, signal }) => {

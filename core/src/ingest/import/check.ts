@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { InputError, type LongTaskOptions, throwIfAborted } from '../../errors.js';
 import { boxProblem } from '../../labels/box.js';
+import { jsonFailure } from '../../util/parse-failure.js';
 
 /**
  * Reading and validating import inputs. Everything here runs before the database is touched,
@@ -9,11 +10,24 @@ import { boxProblem } from '../../labels/box.js';
  * is written.
  */
 
-/** How a value appears in a message: short enough for one line, exact enough to find it. */
+/**
+ * How a value read from an input file appears in a message: a number or a boolean as it is, text
+ * and structures only by their kind. The message names the file, line and field to look at; it
+ * never quotes the file's text, which may not be what it was said to be (/etc/hostname given as
+ * YOLO classes must not have its content echoed to whoever asked, nor stored in the run record).
+ */
 export function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'text';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  return 'an object';
+}
+
+/** A token of a text format (YOLO's columns): its number when it is one, else only that it is text. */
+export function shownToken(token: string): string {
+  const number = Number(token);
+  return Number.isFinite(number) ? String(number) : 'text';
 }
 
 /** Validators bound to one input file, so every failure names it. */
@@ -103,7 +117,7 @@ export class Check {
 
   oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
     if (!allowed.includes(value as T)) {
-      this.fail(field, `${shown(value).replaceAll('"', "'")} is not one of ${allowed.join(', ')}`);
+      this.fail(field, `expected one of ${allowed.join(', ')}, got ${shown(value)}`);
     }
     return value as T;
   }
@@ -149,7 +163,7 @@ export function parseJson(text: string, display: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InputError(display, undefined, `not valid JSON: ${(error as Error).message}`);
+    throw new InputError(display, undefined, jsonFailure(error, text));
   }
 }
 

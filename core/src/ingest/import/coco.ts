@@ -122,7 +122,7 @@ function parseImages(check: Check, value: unknown): { names: InputName[]; byId: 
     if (typeof image.id !== 'string' && !Number.isSafeInteger(image.id)) {
       check.fail(`images[${i}].id`, `expected an integer or string id, got ${shown(image.id)}`);
     }
-    if (byId.has(image.id)) check.fail(`images[${i}].id`, `image id ${shown(image.id)} is listed twice`);
+    if (byId.has(image.id)) check.fail(`images[${i}].id`, 'the id of an earlier image too');
     const fileName = check.string(image.file_name, `images[${i}].file_name`);
     const name = normalizeName(fileName);
     seen.add(name, check, `images[${i}].file_name`);
@@ -141,7 +141,11 @@ function parseAnnotation(
 ): LabelRecord {
   const a = check.object(value, field);
   const name = images.get(a.image_id);
-  if (name === undefined) check.fail(`${field}.image_id`, `${shown(a.image_id)} is not in images`);
+  if (name === undefined)
+    check.fail(
+      `${field}.image_id`,
+      `no image has this id${typeof a.image_id === 'number' ? ` (${a.image_id})` : ''}`,
+    );
   const category = check.categoryId(a.category_id, `${field}.category_id`);
   if (!categories.has(category)) {
     check.fail(`${field}.category_id`, `${category} is ${unknownCategory(categories, 'categories')}`);
@@ -182,7 +186,7 @@ export function decodeCounts(check: Check, text: string, field: string): number[
     while (more) {
       if (p >= text.length) check.fail(field, 'compressed RLE ends in the middle of a count');
       const c = text.charCodeAt(p) - 48;
-      if (c < 0 || c > 63) check.fail(field, `character ${shown(text[p])} is not compressed RLE`);
+      if (c < 0 || c > 63) check.fail(field, `character ${p + 1} is not compressed RLE`);
       x += (c & 0x1f) * 2 ** (5 * k);
       more = (c & 0x20) !== 0;
       p++;

@@ -186,13 +186,19 @@ async function addBasenameCandidates(db: Database, samples: string): Promise<voi
     SELECT name, sample_id, path, width, height FROM c QUALIFY tier = min(tier) OVER (PARTITION BY name)`);
 }
 
+/**
+ * How many names matched, and some that did not. Those are listed only when some name matched: an
+ * input naming no sample at all is most likely not this dataset's (or no such input: a column of
+ * any file given as a metadata table), and its names, which are that file's content, stay unsaid.
+ */
 async function matchedSummary(db: Database): Promise<Matched> {
   const unmatchedSql = `FROM temp.${NAMES} WHERE name NOT IN (SELECT name FROM temp.${MATCHES})`;
-  const unmatched = await db.all<{ file: string }>(
-    `SELECT file ${unmatchedSql} ORDER BY file LIMIT ${UNMATCHED_LISTED}`,
-  );
+  const samples = await db.value<number>(`SELECT count(*) FROM temp.${MATCHES}`);
+  const unmatched = samples
+    ? await db.all<{ file: string }>(`SELECT file ${unmatchedSql} ORDER BY file LIMIT ${UNMATCHED_LISTED}`)
+    : [];
   return {
-    samples: await db.value<number>(`SELECT count(*) FROM temp.${MATCHES}`),
+    samples,
     unmatched: unmatched.map((row) => row.file),
     unmatched_count: await db.value<number>(`SELECT count(*) ${unmatchedSql}`),
   };

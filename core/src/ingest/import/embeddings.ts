@@ -237,7 +237,7 @@ async function stageNpy(
   normalized.forEach((name, i) => {
     const first = seen.get(name);
     if (first !== undefined)
-      throw new InputError(namesDisplay, undefined, `'${name}' appears on lines ${first + 1} and ${i + 1}`);
+      throw new InputError(namesDisplay, undefined, `lines ${first + 1} and ${i + 1} name the same file`);
     seen.set(name, i);
   });
   await matchNames(

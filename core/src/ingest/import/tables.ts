@@ -1,8 +1,9 @@
 import { access } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { firstLineOf, InputError, type LongTaskOptions } from '../../errors.js';
+import { InputError, type LongTaskOptions } from '../../errors.js';
 import { type Database, sqlString } from '../../store/db.js';
 import type { Dataset, Workspace } from '../../store/workspace.js';
+import { readerFailure } from '../../util/parse-failure.js';
 import { displayName } from './check.js';
 import {
   type FieldSpec,
@@ -44,20 +45,21 @@ export async function importMetadataTable(
   });
 }
 
-function tableReader(file: string, display: string): string {
+/** The DuckDB reader of a table file, by its extension, and the format's name for messages. */
+function tableReader(file: string, display: string): { sql: string; format: string } {
   const path = sqlString(file);
   switch (extname(file).toLowerCase()) {
     case '.csv':
-      return `read_csv(${path}, header = true)`;
+      return { sql: `read_csv(${path}, header = true)`, format: 'CSV' };
     case '.tsv':
-      return `read_csv(${path}, header = true, delim = '\t')`;
+      return { sql: `read_csv(${path}, header = true, delim = '\t')`, format: 'TSV' };
     case '.parquet':
-      return `read_parquet(${path})`;
+      return { sql: `read_parquet(${path})`, format: 'Parquet' };
     case '.jsonl':
     case '.ndjson':
-      return `read_json(${path}, format = 'newline_delimited')`;
+      return { sql: `read_json(${path}, format = 'newline_delimited')`, format: 'JSON lines' };
     case '.json':
-      return `read_json(${path}, format = 'auto')`;
+      return { sql: `read_json(${path}, format = 'auto')`, format: 'JSON' };
     default:
       throw new InputError(
         display,
@@ -93,15 +95,15 @@ export async function loadTable(
   await access(file).catch(() => {
     throw new InputError(display, undefined, 'missing');
   });
-  const columns = await readOrFail(display, () =>
-    db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`),
+  const columns = await readOrFail(display, reader.format, () =>
+    db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader.sql}`),
   );
   const keyColumn = findKeyColumn(columns, display, key);
   const written = `CAST(${quote(keyColumn)} AS VARCHAR)`;
   const name = `regexp_replace(regexp_replace(replace(${written}, '\\', '/'), '^(\\./)+', ''), '^/+', '')`;
-  await readOrFail(display, () =>
+  await readOrFail(display, reader.format, () =>
     db.run(
-      `CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT ${name} AS ${NAME}, ${written} AS ${FILE}, * FROM ${reader}`,
+      `CREATE OR REPLACE TEMP TABLE ${TABLE} AS SELECT ${name} AS ${NAME}, ${written} AS ${FILE}, * FROM ${reader.sql}`,
     ),
   );
   await checkKeys(db, display, keyColumn);
@@ -148,12 +150,12 @@ async function stageTable(
   return fields;
 }
 
-/** DuckDB's reader errors (bad CSV, bad JSON) become input errors naming the file. */
-export async function readOrFail<T>(display: string, read: () => Promise<T>): Promise<T> {
+/** DuckDB's reader errors (bad CSV, bad JSON) become input errors naming the file and line, not quoting it. */
+async function readOrFail<T>(display: string, format: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    throw new InputError(display, undefined, `cannot read: ${firstLineOf(error)}`);
+    throw new InputError(display, undefined, readerFailure(error, format));
   }
 }
 
@@ -162,10 +164,12 @@ function findKeyColumn(columns: { column_name: string }[], display: string, key:
   const wanted = key ? [key] : ['filename', 'file_name', 'filenames'];
   const found = names.find((n) => wanted.includes(n)) ?? names.find((n) => wanted.includes(n.toLowerCase()));
   if (found) return found;
+  // Its columns are not listed: a file that is no such table (given by mistake, or on purpose)
+  // would have its first line echoed as column names.
   throw new InputError(
     display,
     key ?? 'filename',
-    `no such column${key ? '' : " (nor 'file_name', 'filenames')"}; columns: ${names.join(', ')}`,
+    `no such column${key ? '' : " (nor 'file_name', 'filenames'; name it with --key)"} among the file's ${names.length} ${names.length === 1 ? 'column' : 'columns'}`,
   );
 }
 

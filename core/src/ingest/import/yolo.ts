@@ -3,7 +3,8 @@ import { parse as parseYaml } from 'yaml';
 import type { LongTaskOptions } from '../../errors.js';
 import { boxProblem } from '../../labels/box.js';
 import type { Dataset, Workspace } from '../../store/workspace.js';
-import { Check, displayName, eachFile, listFiles, readText, shown } from './check.js';
+import { yamlFailure } from '../../util/parse-failure.js';
+import { Check, displayName, eachFile, listFiles, readText, shown, shownToken } from './check.js';
 import {
   type ImportSummary,
   type ImportTarget,
@@ -105,7 +106,9 @@ function parseLabelFile(
     if (parts.length !== 5 && parts.length !== 6) {
       check.fail(field, `expected 'class cx cy w h' or 'class cx cy w h score', got ${parts.length} values`);
     }
-    if (!/^\d+$/.test(parts[0]!)) check.fail(field, `class ${shown(parts[0])} is not a class id`);
+    if (!/^\d+$/.test(parts[0]!)) {
+      check.fail(field, `class: expected a class id (an integer from 0), got ${shownToken(parts[0]!)}`);
+    }
     const category = Number(parts[0]);
     if (!classes.has(category)) {
       check.fail(
@@ -117,7 +120,7 @@ function parseLabelFile(
     const values = parts.slice(1).map((part, j) => {
       const number = Number(part);
       if (!Number.isFinite(number) || number < 0 || number > 1) {
-        check.fail(field, `${COLUMNS[j]} ${shown(part)} is not a number from 0 to 1`);
+        check.fail(field, `${COLUMNS[j]}: expected a number from 0 to 1, got ${shownToken(part)}`);
       }
       return number;
     });
@@ -146,7 +149,7 @@ function parseClasses(check: Check, text: string, path: string): Map<number, str
   try {
     doc = parseYaml(text);
   } catch (error) {
-    check.fail(undefined, `not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    check.fail(undefined, yamlFailure(error));
   }
   const names = check.object(doc ?? {}, undefined).names;
   if (Array.isArray(names)) {
