@@ -17,6 +17,8 @@ import {
 } from '../store/embeddings.js';
 import { withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
+import { headerProblem } from '../util/image-header.js';
+import { maxPixels } from '../util/pixel-limit.js';
 import { DecodePool, type DecodeResult } from './decode.js';
 import { type ExtractedFrame, extractFrames, type FrameSampling } from './frames.js';
 import { InferenceThread } from './inference.js';
@@ -86,6 +88,7 @@ export async function embedDataset(
   dataset: Dataset,
   options: EmbedOptions,
 ): Promise<EmbedSummary> {
+  maxPixels(); // a bad WINNOW_MAX_PIXELS stops the run before any image is checked against it
   const { input, work } = await openDatasetStorage(dataset, options.secrets);
   await checkPermissions(input, work);
   const spec = await resolveModel(options.model ?? options.modelConfig ?? DEFAULT_MODEL, {
@@ -431,13 +434,25 @@ async function embedCrops(
   return { ids: Int32Array.from(ids), dim };
 }
 
-/** The crop samples of one image's boxes that still need an embedding, their pictures written. */
+/**
+ * The crop samples of one image's boxes that still need an embedding, their pictures written.
+ * An image whose header claims a size no decoder may be trusted with is marked corrupt instead.
+ */
 async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[]> {
   const { ws, dataset } = job;
   const first = boxes[0]!;
   const bytes = await job.input.read(first.path);
+  const problem = headerProblem(bytes);
+  if (problem) {
+    await markCorrupt(ws, [{ id: first.image, path: first.path, reason: problem }]);
+    return [];
+  }
+  const limitInputPixels = maxPixels();
   // Decoded once; every crop is cut from the same pixels.
-  const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, { limitInputPixels })
+    .rotate()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
   const crops: SampleFile[] = [];
   for (const { image: parent, path, box, crop } of boxes) {
@@ -455,7 +470,7 @@ async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[]> {
        VALUES (nextval('winnow.sample_ids'), ?, 'crop', ?, 'jpeg', ?, ?, ?, ?::FLOAT[4], 'ok') RETURNING sample_id`,
         [dataset.id, cropPath, right - left, bottom - top, parent, JSON.stringify(box)],
       ));
-    const picture = await sharp(data, { raw: { width, height, channels } })
+    const picture = await sharp(data, { raw: { width, height, channels }, limitInputPixels })
       .extract({ left, top, width: right - left, height: bottom - top })
       .jpeg({ quality: 90 })
       .toBuffer();
