@@ -64,15 +64,20 @@ export class WorkerPool<Request, Response> {
       else pending.reject(new Error(message.error));
       this.release(worker);
     });
-    worker.on('error', (error) => (this.isolation ? this.replace(worker, error) : this.fail(error)));
+    // Only a worker lost on a task is replaced: one that dies idle (a broken script) would die again.
+    const lost = (error: Error) =>
+      this.isolation && this.busy.has(worker) ? this.replace(worker, error) : this.fail(error);
+    worker.on('error', lost);
     worker.on('exit', (code) => {
-      if (this.isolation) this.replace(worker, new Error(`worker thread exited with code ${code}`));
+      if (this.isolation && this.workers.has(worker) && !this.closed)
+        lost(new Error(`worker thread exited with code ${code}`));
     });
     this.workers.add(worker);
     return worker;
   }
 
   private fail(error: Error): void {
+    if (this.failure) return;
     this.failure = new Error(`worker thread failed: ${error.message}`, { cause: error });
     for (const pending of this.busy.values()) pending.reject(this.failure);
     for (const { pending } of this.waiting) pending.reject(this.failure);
