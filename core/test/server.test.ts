@@ -555,7 +555,7 @@ describe('decompression bombs at the local server', () => {
     };
     // Marked at ingest: refused from the index.
     await expectRefused();
-    // Taken as ok by an index from before the pixel limit: the decoding thread refuses them from their headers.
+    // Taken as ok by an index from before the pixel limit: refused from their headers, never decoded.
     await ws.db.run("UPDATE winnow.samples SET status = 'ok', reason = NULL");
     await expectRefused();
     expect((await thumbnail('good.jpg')).headers.get('content-type')).toBe('image/jpeg');

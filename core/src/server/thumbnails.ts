@@ -4,6 +4,7 @@ import { firstLineOf, WinnowError } from '../errors.js';
 import type { ReadableStorage } from '../storage/types.js';
 import type { WorkArea } from '../storage/work.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
+import { headerProblem } from '../util/image-header.js';
 import { maxPixels } from '../util/pixel-limit.js';
 import { movable, WorkerPool, workerScript } from '../util/worker-pool.js';
 
@@ -29,8 +30,9 @@ export type ThumbnailResult = { thumbnail: Uint8Array<ArrayBuffer> } | { error: 
  * gets one made on its first request (an image only: a video's poster frame needs ffmpeg, which
  * embed runs). Samples known to have one are remembered, so a grid page costs no existence check.
  * Images are decoded in worker threads, never on the server's thread: a file whose header claims
- * more than the pixel limit is refused before decoding, and a decode that crashes or runs past
- * DECODE_TIMEOUT_MS ends its thread, which is replaced, while the server keeps answering.
+ * more than the pixel limit (or a size no image has) is refused from its header before that, and
+ * a decode that crashes or runs past DECODE_TIMEOUT_MS ends its thread, which is replaced, while
+ * the server keeps answering.
  */
 export class Thumbnails {
   private readonly known = new Set<string>();
@@ -79,6 +81,9 @@ export class Thumbnails {
   }
 
   private async make(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+    // The header alone (no decoding) refuses a bomb here, without a thread to start or wait for.
+    const problem = headerProblem(bytes);
+    if (problem) throw new DecodeError(name, `no thumbnail: ${problem}`);
     this.pool ??= new WorkerPool(workerScript(import.meta.url, 'thumbnail-worker'), THREADS, undefined, {
       timeoutMs: DECODE_TIMEOUT_MS,
     });
