@@ -20,6 +20,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { findRunning } from '../core/dist/server/runtime.js';
 import { Workspace } from '../core/dist/store/workspace.js';
@@ -181,6 +182,8 @@ const server = await serveAndRequest([
 ]);
 const report = {
   machine: machine(),
+  /** The machine is shared: its 1-, 5- and 15-minute load averages when the run ended. */
+  load_average: loadavg().map((l) => Math.round(l * 10) / 10),
   ingest: {
     seconds: ingest.seconds,
     peak_rss_mb: ingest.peak_rss_mb,
