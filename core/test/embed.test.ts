@@ -12,8 +12,9 @@ import { BUILTIN_MODELS, modelConfigSchema, resolveModel } from '../src/embed/mo
 import { imageTensor } from '../src/embed/preprocess.js';
 import { embedDataset } from '../src/embed/run.js';
 import { ingest } from '../src/ingest/index.js';
+import { Labels } from '../src/labels/labels.js';
 import { Workspace } from '../src/store/workspace.js';
-import { BOMBS, topDownBmp, writeBombs } from './bombs.mjs';
+import { BOMBS, rle8Bomb, topDownBmp, writeBombs } from './bombs.mjs';
 import { COCO128, REPOSITORY, tempDir, tempWorkspace, testVideo, winnow } from './helpers.js';
 
 const MODELS = join(REPOSITORY, '../shared/models');
@@ -468,6 +469,23 @@ describe('decoding', () => {
         "SELECT path FROM winnow.samples WHERE status = 'corrupt' ORDER BY path",
       );
       expect(corrupt.map((s) => s.path)).toEqual(Object.keys(BOMBS).sort());
+      // An embedded photo replaced by a bomb (not indexed again): its boxes' crops are cut from
+      // nothing, and it is marked with the reason; the other photo's box is cropped.
+      writeFileSync(join(media, photos[0]!), rle8Bomb());
+      const labels = new Labels(ws, await ws.dataset('bombs'));
+      for (const photo of photos) {
+        const id = await ws.db.value<number>('SELECT sample_id FROM winnow.samples WHERE path = ?', [photo]);
+        await labels.add(id, { task: 'gt', category: 'thing', box: [0, 0, 20, 20] });
+      }
+      const crops = await embedDataset(ws, await ws.dataset('bombs'), {
+        model: 'mobilenetv2-int8',
+        device: 'cpu',
+        crops: 'annotations',
+      });
+      expect(crops).toMatchObject({ embedded: 0, crops: 1 });
+      expect(await ws.db.value('SELECT reason FROM winnow.samples WHERE path = ?', [photos[0]!])).toMatch(
+        /^too_large: 20000×20000 /,
+      );
     } finally {
       ws.close();
     }
