@@ -482,7 +482,11 @@ describe('decoding', () => {
         device: 'cpu',
         crops: 'annotations',
       });
-      expect(crops).toMatchObject({ embedded: 0, crops: 1 });
+      expect(crops).toMatchObject({
+        embedded: 0,
+        crops: 1,
+        corrupt: [{ path: photos[0], reason: expect.stringMatching(/^too_large: 20000×20000 /) }],
+      });
       expect(await ws.db.value('SELECT reason FROM winnow.samples WHERE path = ?', [photos[0]!])).toMatch(
         /^too_large: 20000×20000 /,
       );

@@ -148,6 +148,7 @@ export async function embedDataset(
         const crops = await embedCrops(job, options.crops, options.task, options.signal);
         summary.dim = crops.dim || summary.dim;
         summary.crops = crops.ids.length;
+        summary.corrupt.push(...crops.failed.map(({ path, reason }) => ({ path, reason })));
       }
       summary.seconds = (performance.now() - started) / 1000;
       return summary;
@@ -400,7 +401,7 @@ async function embedCrops(
   source: 'annotations' | 'predictions',
   task: string | undefined,
   signal: AbortSignal | undefined,
-): Promise<Pick<Embedded, 'ids' | 'dim'>> {
+): Promise<Pick<Embedded, 'ids' | 'dim' | 'failed'>> {
   const { ws, dataset } = job;
   // A box whose crop sample exists (same image, same box) and has this model's vector is done.
   const model = (await listModels(ws.db, dataset.id)).find((m) => m.name === job.config.model);
@@ -417,6 +418,7 @@ async function embedCrops(
     [dataset.id, task ?? null, task ?? null],
   );
   const ids: number[] = [];
+  const failed: Embedded['failed'] = [];
   let dim = 0;
   const byImage = new Map<number, Box[]>();
   for (const b of boxes) byImage.set(b.image, [...(byImage.get(b.image) ?? []), b]);
@@ -424,29 +426,31 @@ async function embedCrops(
     throwIfAborted(signal);
     const done = await ws.db.transaction(async () => {
       const crops = await cropSamples(job, imageBoxes);
+      if ('reason' in crops) {
+        await markCorrupt(ws, [crops]);
+        return { ids: [], dim: 0, failed: [crops] };
+      }
       const embedded = await embedFiles(job, crops);
       await storeVectors(job, embedded);
       return embedded;
     });
     ids.push(...done.ids);
+    failed.push(...done.failed);
     dim = done.dim || dim;
   }
-  return { ids: Int32Array.from(ids), dim };
+  return { ids: Int32Array.from(ids), dim, failed };
 }
 
 /**
- * The crop samples of one image's boxes that still need an embedding, their pictures written.
- * An image whose header claims a size no decoder may be trusted with is marked corrupt instead.
+ * The crop samples of one image's boxes that still need an embedding, their pictures written;
+ * or, for an image whose header claims a size no decoder may be trusted with, why.
  */
-async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[]> {
+async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[] | Embedded['failed'][number]> {
   const { ws, dataset } = job;
   const first = boxes[0]!;
   const bytes = await job.input.read(first.path);
   const problem = headerProblem(bytes);
-  if (problem) {
-    await markCorrupt(ws, [{ id: first.image, path: first.path, reason: problem }]);
-    return [];
-  }
+  if (problem) return { id: first.image, path: first.path, reason: problem };
   const limitInputPixels = maxPixels();
   // Decoded once; every crop is cut from the same pixels.
   const { data, info } = await sharp(bytes, { limitInputPixels })
