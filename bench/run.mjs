@@ -19,6 +19,7 @@ const ALL = [
   'cloud',
   'server',
   'notebook',
+  'bombs',
 ];
 const chosen = process.argv.slice(2).filter((name) => ALL.includes(name));
 const reports = {};

@@ -12,7 +12,9 @@ import { BUILTIN_MODELS, modelConfigSchema, resolveModel } from '../src/embed/mo
 import { imageTensor } from '../src/embed/preprocess.js';
 import { embedDataset } from '../src/embed/run.js';
 import { ingest } from '../src/ingest/index.js';
+import { Labels } from '../src/labels/labels.js';
 import { Workspace } from '../src/store/workspace.js';
+import { BOMBS, rle8Bomb, topDownBmp, writeBombs } from './bombs.mjs';
 import { COCO128, REPOSITORY, tempDir, tempWorkspace, testVideo, winnow } from './helpers.js';
 
 const MODELS = join(REPOSITORY, '../shared/models');
@@ -435,6 +437,59 @@ describe('decoding', () => {
         "SELECT sample_id AS id FROM winnow.samples WHERE status = 'ok'",
       ))
         expect(existsSync(join(dir, '.winnow', 'thumbnails', `${id}.jpg`))).toBe(true);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('skips the bombs an index from before the pixel limit took as ok, with their reasons, and embeds the rest', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const dir = tempDir();
+    const media = join(dir, 'media');
+    mkdirSync(media);
+    writeBombs(media);
+    const photos = readdirSync(join(COCO128, 'images')).sort().slice(0, 2);
+    for (const photo of photos) copyFileSync(join(COCO128, 'images', photo), join(media, photo));
+    writeFileSync(join(media, 'top-down.bmp'), topDownBmp(64, 48));
+    const ws = await Workspace.open(join(dir, '.winnow'));
+    try {
+      await ingest(ws, media, { dataset: 'bombs' });
+      await ws.db.run("UPDATE winnow.samples SET status = 'ok', reason = NULL");
+      const summary = await embedDataset(ws, await ws.dataset('bombs'), {
+        model: 'mobilenetv2-int8',
+        device: 'cpu',
+      });
+      expect(summary.embedded).toBe(3);
+      expect(summary.corrupt.sort((a, b) => a.path.localeCompare(b.path))).toEqual(
+        Object.entries(BOMBS)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([path, { reason }]) => ({ path, reason: expect.stringMatching(new RegExp(`^${reason}: `)) })),
+      );
+      const corrupt = await ws.db.all<{ path: string }>(
+        "SELECT path FROM winnow.samples WHERE status = 'corrupt' ORDER BY path",
+      );
+      expect(corrupt.map((s) => s.path)).toEqual(Object.keys(BOMBS).sort());
+      // An embedded photo replaced by a bomb (not indexed again): its boxes' crops are cut from
+      // nothing, and it is marked with the reason; the other photo's box is cropped.
+      writeFileSync(join(media, photos[0]!), rle8Bomb());
+      const labels = new Labels(ws, await ws.dataset('bombs'));
+      for (const photo of photos) {
+        const id = await ws.db.value<number>('SELECT sample_id FROM winnow.samples WHERE path = ?', [photo]);
+        await labels.add(id, { task: 'gt', category: 'thing', box: [0, 0, 20, 20] });
+      }
+      const crops = await embedDataset(ws, await ws.dataset('bombs'), {
+        model: 'mobilenetv2-int8',
+        device: 'cpu',
+        crops: 'annotations',
+      });
+      expect(crops).toMatchObject({
+        embedded: 0,
+        crops: 1,
+        corrupt: [{ path: photos[0], reason: expect.stringMatching(/^too_large: 20000×20000 /) }],
+      });
+      expect(await ws.db.value('SELECT reason FROM winnow.samples WHERE path = ?', [photos[0]!])).toMatch(
+        /^too_large: 20000×20000 /,
+      );
     } finally {
       ws.close();
     }

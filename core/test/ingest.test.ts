@@ -15,6 +15,7 @@ import { imageSize } from 'image-size';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../src/ingest/index.js';
 import { Tags } from '../src/tags/tags.js';
+import { BOMBS, topDownBmp, writeBombs } from './bombs.mjs';
 import { COCO128, REPOSITORY, tempDir, tempWorkspace, testVideo } from './helpers.js';
 
 const JPEGS = readdirSync(join(COCO128, 'images')).sort();
@@ -333,4 +334,56 @@ describe('ingest of a local folder', () => {
       }
     },
   );
+});
+
+describe('the pixel limit at ingest', () => {
+  it('marks decompression bombs too_large and bogus sizes corrupt; the images beside them stay ok', async () => {
+    const root = tempDir();
+    writeBombs(root);
+    copyFileSync(jpeg(0), join(root, 'good.jpg'));
+    writeFileSync(join(root, 'top-down.bmp'), topDownBmp(40, 30));
+    const ws = await tempWorkspace();
+    try {
+      const summary = await ingest(ws, root, { dataset: 'bombs' });
+      const rows = await ws.db.all<SampleRow>(
+        'SELECT path, status, reason, width, height FROM winnow.samples ORDER BY path',
+      );
+      const byPath = Object.fromEntries(rows.map((row) => [row.path, row]));
+      for (const [name, { reason }] of Object.entries(BOMBS))
+        expect(byPath[name], name).toMatchObject({
+          status: 'corrupt',
+          reason: expect.stringMatching(new RegExp(`^${reason}: `)),
+        });
+      expect(byPath['rle8-20000.bmp']!.reason).toBe(
+        'too_large: 20000×20000 is 400 megapixels, over the limit of 100 megapixels (WINNOW_MAX_PIXELS)',
+      );
+      expect(byPath['empty-0x0.bmp']!.reason).toBe('corrupt: the BMP header claims 0×0 pixels');
+      expect(byPath['negative-height.bmp']!.reason).toBe('corrupt: the BMP header claims 64×-64 pixels');
+      expect(byPath['good.jpg']).toMatchObject({ status: 'ok', reason: null });
+      // Rows stored top-down (a negative height) are how uncompressed BMPs may be written.
+      expect(byPath['top-down.bmp']).toMatchObject({ status: 'ok', width: 40, height: 30 });
+      expect(summary).toMatchObject({ samples: 7, corrupt: 5 });
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('takes its limit from WINNOW_MAX_PIXELS, and names the variable when its value is bad', async () => {
+    const root = tempDir();
+    copyFileSync(jpeg(0), join(root, 'good.jpg'));
+    const { width, height } = imageSize(readFileSync(jpeg(0)));
+    const ws = await tempWorkspace();
+    try {
+      process.env.WINNOW_MAX_PIXELS = 'lots';
+      await expect(ingest(ws, root, { dataset: 'small' })).rejects.toThrow(
+        "WINNOW_MAX_PIXELS: expected a whole number of pixels above 0 (e.g. 100000000), got 'lots'",
+      );
+      process.env.WINNOW_MAX_PIXELS = String(width * height - 1);
+      await ingest(ws, root, { dataset: 'small' });
+      expect(await ws.db.value('SELECT reason FROM winnow.samples')).toMatch(/^too_large: /);
+    } finally {
+      delete process.env.WINNOW_MAX_PIXELS;
+      ws.close();
+    }
+  });
 });

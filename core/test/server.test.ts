@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import sharp from 'sharp';
@@ -11,6 +11,7 @@ import { findRunning, runtimeFile } from '../src/server/runtime.js';
 import { type LocalServer, startServer } from '../src/server/server.js';
 import { embeddingTable, findModel } from '../src/store/embeddings.js';
 import type { Workspace } from '../src/store/workspace.js';
+import { BOMBS, rle8Bomb, writeBombs } from './bombs.mjs';
 import { COCO128, REPOSITORY, tempDir, tempWorkspace, winnow } from './helpers.js';
 
 const MODELS = join(REPOSITORY, '../shared/models');
@@ -528,3 +529,75 @@ describe('the local server API', () => {
     });
   }, 60_000);
 });
+
+describe('decompression bombs at the local server', () => {
+  it('refuses their thumbnails with the reason, from the index or from their headers', async () => {
+    const root = tempDir();
+    writeBombs(root);
+    copyFileSync(join(IMAGES, readdirSync(IMAGES).sort()[0]!), join(root, 'good.jpg'));
+    const ws = await tempWorkspace();
+    await ingest(ws, root, { dataset: 'bombs' });
+    const server = await startServer(ws);
+    open.push({ ws, server });
+    const rows = await ws.db.all<{ path: string; id: number }>(
+      'SELECT path, sample_id AS id FROM winnow.samples',
+    );
+    const thumbnail = (name: string) =>
+      call(server, `/api/datasets/bombs/samples/${rows.find((r) => r.path === name)!.id}/thumbnail`);
+    const expectRefused = async () => {
+      for (const [name, { reason }] of Object.entries(BOMBS)) {
+        const answer = await thumbnail(name);
+        expect(answer.status, name).toBe(400);
+        expect((await answer.json()).error.message).toMatch(
+          new RegExp(`^${name}: no thumbnail: ${reason}: `),
+        );
+      }
+    };
+    // Marked at ingest: refused from the index.
+    await expectRefused();
+    // Taken as ok by an index from before the pixel limit: refused from their headers, never decoded.
+    await ws.db.run("UPDATE winnow.samples SET status = 'ok', reason = NULL");
+    await expectRefused();
+    expect((await thumbnail('good.jpg')).headers.get('content-type')).toBe('image/jpeg');
+  });
+
+  it('decodes in worker threads: during a long decode `winnow serve` answers health, its thread stays free', async () => {
+    const root = tempDir();
+    // 1 KB, 25 megapixels: within the limit, and seconds of bmp-ts's work.
+    writeFileSync(join(root, 'slow.bmp'), rle8Bomb(5000));
+    const dir = join(tempDir(), '.winnow');
+    expect((await winnow(dir, 'ingest', root, '--dataset', 'slow')).code).toBe(0);
+    const winnowJs = join(REPOSITORY, 'core/bin/winnow.js');
+    const serve = spawn(process.execPath, [winnowJs, '--workspace', dir, 'serve'], { stdio: 'ignore' });
+    try {
+      let running = await findRunning(dir);
+      for (; !running; running = await findRunning(dir)) await new Promise((r) => setTimeout(r, 100));
+      const { url, token } = running;
+      const get = (path: string) => fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const before = { main: cpuTicks(serve.pid!, serve.pid), all: cpuTicks(serve.pid!) };
+      let settled = false;
+      const slow = get('/api/datasets/slow/samples/1/thumbnail').finally(() => {
+        settled = true;
+      });
+      await new Promise((r) => setTimeout(r, 300)); // the decode is under way
+      expect((await get('/api/health')).ok).toBe(true);
+      expect(settled).toBe(false);
+      expect((await slow).status).toBe(200);
+      // The decode's CPU time went to other threads: the server's own thread stayed free.
+      const main = cpuTicks(serve.pid!, serve.pid) - before.main;
+      const all = cpuTicks(serve.pid!) - before.all;
+      expect(main).toBeLessThan(all / 4);
+    } finally {
+      const exited = new Promise((r) => serve.once('exit', r));
+      serve.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
+
+/** CPU time (user + system, in clock ticks) of a process, or of one of its threads. */
+function cpuTicks(pid: number, thread?: number): number {
+  const stat = readFileSync(`/proc/${pid}${thread === undefined ? '' : `/task/${thread}`}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { WinnowError } from '../errors.js';
 import { unreadableObject } from '../storage/failure.js';
-import { WorkerPool, workerScript } from '../util/worker-pool.js';
+import { movable, WorkerPool, workerScript } from '../util/worker-pool.js';
 import type { ModelConfig } from './model.js';
 import { inputSize } from './preprocess.js';
 
@@ -115,13 +115,4 @@ export class DecodePool {
   close(): Promise<void> {
     return this.pool.close();
   }
-}
-
-/** Whether the bytes own their whole buffer, which can then move to a thread without a copy. */
-function movable(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
-  return (
-    bytes.buffer instanceof ArrayBuffer &&
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength
-  );
 }

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { decode as decodeBmp } from 'bmp-ts';
 import sharp, { type Sharp } from 'sharp';
 import { firstLineOf, InputError } from '../errors.js';
+import { headerProblem, isBmp } from '../util/image-header.js';
+import { maxPixels } from '../util/pixel-limit.js';
 import type { ModelConfig } from './model.js';
 
 const FIT = { stretch: 'fill', crop: 'cover', pad: 'contain' } as const;
@@ -52,7 +54,7 @@ export async function decodeImage(
       typeof source === 'string'
         ? await readFile(source)
         : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    const image = openImage(bytes);
+    const image = openImage(bytes, name);
     const { w, h, upright, jpeg } = await describe(image);
     if (w <= width && h <= height) {
       const { data, info } = await srgb(image.rotate()).toBuffer({ resolveWithObject: true });
@@ -82,18 +84,23 @@ export async function decodeImage(
     ]);
     return { tensor: tensorFromPixels(pixels, width, height, config, into), thumbnail };
   } catch (error) {
-    throw new DecodeError(name, `cannot decode: ${firstLineOf(error)}`);
+    throw decodeError(name, error);
   }
 }
 
 /** An image's thumbnail alone (JPEG, longest side `size`), for a sample not embedded yet. */
 export async function makeThumbnail(bytes: Uint8Array, size: number, name = 'image'): Promise<Uint8Array> {
   try {
-    const image = openImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const image = openImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), name);
     return await thumbnailOf(srgb(image.rotate()), size);
   } catch (error) {
-    throw new DecodeError(name, `cannot decode: ${firstLineOf(error)}`);
+    throw decodeError(name, error);
   }
+}
+
+/** The error a failed decode reports: the header check's own, else the decoder's first line. */
+function decodeError(name: string, error: unknown): DecodeError {
+  return error instanceof DecodeError ? error : new DecodeError(name, `cannot decode: ${firstLineOf(error)}`);
 }
 
 /** One image's input tensor (see decodeImage), without a thumbnail. */
@@ -106,7 +113,10 @@ export async function imageTensor(
 }
 
 function rawImage(data: Buffer, info: { width: number; height: number; channels: number }): Sharp {
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
+  return sharp(data, {
+    raw: { width: info.width, height: info.height, channels: info.channels as 3 },
+    limitInputPixels: maxPixels(),
+  });
 }
 
 function thumbnailOf(image: Sharp, size: number): Promise<Buffer> {
@@ -134,17 +144,22 @@ function srgb(image: Sharp): Sharp {
 /**
  * A sharp pipeline over the image; BMP, which libvips does not read, goes through bmp-ts. A
  * BMP's fourth byte is dropped: 24-bit files have none (bmp-ts gives 0) and 32-bit ones mostly
- * leave it unused, and as alpha it would blank the picture.
+ * leave it unused, and as alpha it would blank the picture. The header's size is checked first
+ * (a decompression bomb is refused before any decoder allocates for it), and sharp's own pixel
+ * limit is the same, in case a header parser and a decoder disagree.
  */
-function openImage(bytes: Buffer): Sharp {
-  if (bytes.length > 2 && bytes[0] === 0x42 && bytes[1] === 0x4d) {
+function openImage(bytes: Buffer, name: string): Sharp {
+  const problem = headerProblem(bytes);
+  if (problem) throw new DecodeError(name, problem);
+  const limitInputPixels = maxPixels();
+  if (isBmp(bytes)) {
     const { data, width, height } = decodeBmp(bytes, { toRGBA: true });
     const rgb = Buffer.allocUnsafe(width * height * 3);
     for (let from = 0, to = 0; to < rgb.length; from += 4, to += 3) data.copy(rgb, to, from, from + 3);
-    return sharp(rgb, { raw: { width, height, channels: 3 } });
+    return sharp(rgb, { raw: { width, height, channels: 3 }, limitInputPixels });
   }
   // GIF and multi-page TIFF: the first frame or page.
-  return sharp(bytes, { failOn: 'error' });
+  return sharp(bytes, { failOn: 'error', limitInputPixels });
 }
 
 /**

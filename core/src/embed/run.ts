@@ -17,6 +17,8 @@ import {
 } from '../store/embeddings.js';
 import { withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
+import { headerProblem } from '../util/image-header.js';
+import { maxPixels } from '../util/pixel-limit.js';
 import { DecodePool, type DecodeResult } from './decode.js';
 import { type ExtractedFrame, extractFrames, type FrameSampling } from './frames.js';
 import { InferenceThread } from './inference.js';
@@ -86,6 +88,7 @@ export async function embedDataset(
   dataset: Dataset,
   options: EmbedOptions,
 ): Promise<EmbedSummary> {
+  maxPixels(); // a bad WINNOW_MAX_PIXELS stops the run before any image is checked against it
   const { input, work } = await openDatasetStorage(dataset, options.secrets);
   await checkPermissions(input, work);
   const spec = await resolveModel(options.model ?? options.modelConfig ?? DEFAULT_MODEL, {
@@ -145,6 +148,7 @@ export async function embedDataset(
         const crops = await embedCrops(job, options.crops, options.task, options.signal);
         summary.dim = crops.dim || summary.dim;
         summary.crops = crops.ids.length;
+        summary.corrupt.push(...crops.failed.map(({ path, reason }) => ({ path, reason })));
       }
       summary.seconds = (performance.now() - started) / 1000;
       return summary;
@@ -397,7 +401,7 @@ async function embedCrops(
   source: 'annotations' | 'predictions',
   task: string | undefined,
   signal: AbortSignal | undefined,
-): Promise<Pick<Embedded, 'ids' | 'dim'>> {
+): Promise<Pick<Embedded, 'ids' | 'dim' | 'failed'>> {
   const { ws, dataset } = job;
   // A box whose crop sample exists (same image, same box) and has this model's vector is done.
   const model = (await listModels(ws.db, dataset.id)).find((m) => m.name === job.config.model);
@@ -414,6 +418,7 @@ async function embedCrops(
     [dataset.id, task ?? null, task ?? null],
   );
   const ids: number[] = [];
+  const failed: Embedded['failed'] = [];
   let dim = 0;
   const byImage = new Map<number, Box[]>();
   for (const b of boxes) byImage.set(b.image, [...(byImage.get(b.image) ?? []), b]);
@@ -421,23 +426,37 @@ async function embedCrops(
     throwIfAborted(signal);
     const done = await ws.db.transaction(async () => {
       const crops = await cropSamples(job, imageBoxes);
+      if ('reason' in crops) {
+        await markCorrupt(ws, [crops]);
+        return { ids: [], dim: 0, failed: [crops] };
+      }
       const embedded = await embedFiles(job, crops);
       await storeVectors(job, embedded);
       return embedded;
     });
     ids.push(...done.ids);
+    failed.push(...done.failed);
     dim = done.dim || dim;
   }
-  return { ids: Int32Array.from(ids), dim };
+  return { ids: Int32Array.from(ids), dim, failed };
 }
 
-/** The crop samples of one image's boxes that still need an embedding, their pictures written. */
-async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[]> {
+/**
+ * The crop samples of one image's boxes that still need an embedding, their pictures written;
+ * or, for an image whose header claims a size no decoder may be trusted with, why.
+ */
+async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[] | Embedded['failed'][number]> {
   const { ws, dataset } = job;
   const first = boxes[0]!;
   const bytes = await job.input.read(first.path);
+  const problem = headerProblem(bytes);
+  if (problem) return { id: first.image, path: first.path, reason: problem };
+  const limitInputPixels = maxPixels();
   // Decoded once; every crop is cut from the same pixels.
-  const { data, info } = await sharp(bytes).rotate().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, { limitInputPixels })
+    .rotate()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
   const crops: SampleFile[] = [];
   for (const { image: parent, path, box, crop } of boxes) {
@@ -455,7 +474,7 @@ async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[]> {
        VALUES (nextval('winnow.sample_ids'), ?, 'crop', ?, 'jpeg', ?, ?, ?, ?::FLOAT[4], 'ok') RETURNING sample_id`,
         [dataset.id, cropPath, right - left, bottom - top, parent, JSON.stringify(box)],
       ));
-    const picture = await sharp(data, { raw: { width, height, channels } })
+    const picture = await sharp(data, { raw: { width, height, channels }, limitInputPixels })
       .extract({ left, top, width: right - left, height: bottom - top })
       .jpeg({ quality: 90 })
       .toBuffer();

@@ -11,6 +11,7 @@ import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { untagSamples } from '../tags/tags.js';
 import { mapLimited } from '../util/concurrency.js';
+import { maxPixels } from '../util/pixel-limit.js';
 import { formatByName } from './formats.js';
 import type { ProbeResult } from './probe.js';
 import { BucketSource, type IngestSource, type ListingNotes, LocalSource } from './sources.js';
@@ -76,6 +77,7 @@ export async function ingest(
   options: IngestOptions,
 ): Promise<IngestSummary> {
   const started = performance.now();
+  maxPixels(); // a bad WINNOW_MAX_PIXELS stops the run before any file is probed against it
   const existing = await ws.findDataset(options.dataset);
   const dataset = await datasetFor(ws, existing, options, datasourceRef(location, options.storage));
   let listed = false;

@@ -1,4 +1,6 @@
 import { imageSize } from 'image-size';
+import { bmpSize } from '../util/image-header.js';
+import { sizeProblem } from '../util/pixel-limit.js';
 import { type ContentFormat, formatByName } from './formats.js';
 
 /** How much of a file the probe reads: the header (sizes live there) and the last bytes (end markers). */
@@ -144,22 +146,28 @@ export function probeBytes(
     const found = tiffSize(head, size, ifd);
     if (!found) return corrupt('unreadable TIFF header: no image size in the first IFD', format);
     if ('offset' in found) return { ...corrupt('header incomplete', format), needsRange: found };
-    return { format, ...found, status: 'ok', reason: note };
+    return checked(format, found.width, found.height, note);
   }
   try {
+    if (format === 'bmp') {
+      const { width, height } = bmpSize(head);
+      return checked(format, width, height, note);
+    }
     const dimensions = imageSize(head);
     const rotated = (dimensions.orientation ?? 1) >= 5;
-    return {
-      format,
-      width: rotated ? dimensions.height : dimensions.width,
-      height: rotated ? dimensions.width : dimensions.height,
-      status: 'ok',
-      reason: note,
-    };
+    return rotated
+      ? checked(format, dimensions.height, dimensions.width, note)
+      : checked(format, dimensions.width, dimensions.height, note);
   } catch (error) {
     if (head.length < size) return { ...corrupt('header incomplete', format), needsMoreHead: true };
     return corrupt(`unreadable ${format.toUpperCase()} header: ${(error as Error).message}`, format);
   }
+}
+
+/** An image of the size its header claims, or corrupt when no decoder may be trusted with that size. */
+function checked(format: ContentFormat, width: number, height: number, note: string | null): ProbeResult {
+  const problem = sizeProblem(format, width, height);
+  return problem ? corrupt(problem, format) : { format, width, height, status: 'ok', reason: note };
 }
 
 /** Reads `length` bytes of the file at `offset` (fewer at its end), in this thread or over the network. */

@@ -40,7 +40,7 @@ import type { Jobs } from './jobs.js';
 import { refuseViewModelFile, refuseViewPaths } from './origin.js';
 import type { Health } from './runtime.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
-import { Thumbnails } from './thumbnails.js';
+import type { Thumbnails } from './thumbnails.js';
 
 /** The newest runs a dataset lists (ingests, imports, selections, analyses). */
 const RUNS_LISTED = 100;
@@ -51,7 +51,7 @@ const RUNS_LISTED = 100;
  * URL to follow, or the bytes), and long jobs (ingest, embed, analyze, select) with progress
  * events and cancellation.
  */
-export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
+export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Route[] {
   const dataset = (context: RequestContext) => ws.dataset(decodeURIComponent(context.params.dataset!));
   /** Credentials handed over for a dataset's locations, kept in this process only, never stored or echoed. */
   const credentials = new Map<string, DatasetSecrets>();
@@ -60,7 +60,6 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
    * bucket client per request would pay for its credentials and connections every time.
    */
   const opened = new Map<string, ReturnType<typeof openDatasetStorage>>();
-  const thumbnails = new Thumbnails(ws);
   const storageOf = (chosen: Dataset) => {
     const key = JSON.stringify([chosen.name, chosen.input, chosen.work]);
     let storage = opened.get(key);

@@ -7,6 +7,7 @@ import { isLoopbackHost, newToken, tokenMatches } from './auth.js';
 import { RESPONDED, type Route, readJson, sendError, sendJson } from './http.js';
 import { Jobs } from './jobs.js';
 import { type RuntimeInfo, removeRuntime, writeRuntime } from './runtime.js';
+import { Thumbnails } from './thumbnails.js';
 
 export interface LocalServer {
   url: string;
@@ -24,7 +25,8 @@ export interface LocalServer {
 export async function startServer(ws: Workspace, options: { port?: number } = {}): Promise<LocalServer> {
   const token = newToken();
   const jobs = new Jobs();
-  const routes = apiRoutes(ws, jobs);
+  const thumbnails = new Thumbnails(ws);
+  const routes = apiRoutes(ws, jobs, thumbnails);
   const server = createServer((request, response) => {
     handle(routes, token, port(), request, response).catch((error) => sendError(response, error));
   });
@@ -49,7 +51,7 @@ export async function startServer(ws: Workspace, options: { port?: number } = {}
     token,
     close: async () => {
       removeRuntime(ws.dir);
-      await jobs.close();
+      await Promise.all([jobs.close(), thumbnails.close()]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -103,7 +103,9 @@ function describeEmbedding(s: EmbedSummary): string {
     `embedded ${s.embedded} images and ${s.videos} videos (${s.frames} frames) and ${s.crops} crops of ${s.dataset} with ${s.model} on ${s.device} (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
   ];
   if (s.corrupt.length)
-    lines.push(`  ${s.corrupt.length} could not be decoded (marked corrupt): ${s.corrupt[0]!.path}, …`);
+    lines.push(
+      `  ${s.corrupt.length} not decoded (marked corrupt), the first: ${s.corrupt[0]!.path}: ${s.corrupt[0]!.reason}`,
+    );
   lines.push(`  thumbnails: ${s.thumbnails}`);
   return lines.join('\n');
 }
