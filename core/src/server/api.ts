@@ -17,8 +17,9 @@ import { type ImportSource, runImport } from '../ingest/import/index.js';
 import { ingest } from '../ingest/ingest.js';
 import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
-import { runQuery } from '../query/run.js';
+import { runQuery, timeLimitProblem } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
+import { QuerySlots } from '../query/slots.js';
 import { checkSelectionConfig } from '../select/config.js';
 import { runSelection } from '../select/run.js';
 import { type DatasetSecrets, openDatasetStorage } from '../storage/open.js';
@@ -42,6 +43,8 @@ import { Thumbnails } from './thumbnails.js';
 
 /** The newest runs a dataset lists (ingests, imports, selections, analyses). */
 const RUNS_LISTED = 100;
+/** User SQL (queries, `where` conditions) running at once; the rest wait their turn (docs/query.md). */
+const USER_QUERIES_AT_ONCE = 2;
 
 /**
  * The JSON API over one workspace: datasets, pages of samples (a read-only SQL condition
@@ -59,6 +62,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
    */
   const opened = new Map<string, ReturnType<typeof openDatasetStorage>>();
   const thumbnails = new Thumbnails(ws);
+  const userQueries = new QuerySlots(USER_QUERIES_AT_ONCE);
   const storageOf = (chosen: Dataset) => {
     const key = JSON.stringify([chosen.name, chosen.input, chosen.work]);
     let storage = opened.get(key);
@@ -83,16 +87,21 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     ),
     route('GET', '/api/datasets/:dataset/samples', async (context) => {
       const { query } = context;
-      return samplePage(ws, await dataset(context), {
-        offset: optionalInteger(query.get('offset') ?? undefined, 'offset') ?? 0,
-        limit: Math.min(PAGE_LIMIT, optionalInteger(query.get('limit') ?? undefined, 'limit') ?? 100),
-        where: query.get('where')?.trim() || 'true',
-        order: query.get('order') ?? undefined,
-      });
+      return samplePage(
+        ws,
+        await dataset(context),
+        {
+          offset: optionalInteger(query.get('offset') ?? undefined, 'offset') ?? 0,
+          limit: Math.min(PAGE_LIMIT, optionalInteger(query.get('limit') ?? undefined, 'limit') ?? 100),
+          where: query.get('where')?.trim() || 'true',
+          order: query.get('order') ?? undefined,
+        },
+        userQueries,
+      );
     }),
     route('GET', '/api/datasets/:dataset/ids', async (context) => {
       const where = context.query.get('where')?.trim() || 'true';
-      const ids = await matchingIds(ws, await dataset(context), where);
+      const ids = await matchingIds(ws, await dataset(context), where, userQueries);
       const table = new Table({ sample_id: makeVector(ids) });
       sendBytes(context.response, tableToIPC(table, 'stream'), 'application/vnd.apache.arrow.stream');
       return RESPONDED;
@@ -107,7 +116,9 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
       const body = await context.json();
       return runQuery(ws, text(body, 'sql'), {
         dataset: await dataset(context),
+        timeoutMs: timeLimit(body.timeout),
         maxRows: optionalInteger(body.max_rows, 'max_rows'),
+        slots: userQueries,
       });
     }),
     route('GET', '/api/datasets/:dataset/facets', async (context) => {
@@ -115,7 +126,8 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
       const field = query.get('field');
       if (!field) throw new WinnowError('invalid_argument', 'field: name the field to count');
       const bins = optionalInteger(query.get('bins') ?? undefined, 'bins');
-      return facet(ws, await dataset(context), field, query.get('where')?.trim() || undefined, bins);
+      const where = query.get('where')?.trim() || undefined;
+      return facet(ws, await dataset(context), field, where, bins, userQueries);
     }),
     route('GET', '/api/datasets/:dataset/tags', async (context) =>
       new Tags(ws, await dataset(context)).list(),
@@ -487,6 +499,14 @@ function optionalInteger(value: unknown, field: string): number | undefined {
     throw new WinnowError('invalid_argument', `${field}: expected a non-negative integer`);
   }
   return number;
+}
+
+/** A query's `timeout` in seconds (default 30), as milliseconds. */
+function timeLimit(value: unknown): number {
+  if (value === undefined || value === null) return 30_000;
+  const problem = timeLimitProblem(typeof value === 'number' ? value : Number.NaN);
+  if (problem) throw new WinnowError('invalid_argument', `timeout: ${problem}, got ${JSON.stringify(value)}`);
+  return (value as number) * 1000;
 }
 
 function sampleId(context: RequestContext): number {
