@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { timeLimitError } from '../query/run.js';
-
-/** How long a query may run past its time limit before its process is ended. */
-export const GRACE_MS = 1000;
+import { INTERRUPT_GRACE_MS, timeLimitError } from '../query/run.js';
 /** Resident memory allowed above DuckDB's memory limit: Node, the result being read, DuckDB's own caches. */
 export const MEMORY_MARGIN_BYTES = 512 * 1024 * 1024;
 const SAMPLE_MS = 25;
-/** Set in the child process that runs the query: when the command started (ms since the epoch). */
+/** Ending the child and the parent's own exit take this long at most (measured: about 100 ms). */
+const EXIT_ALLOWANCE_MS = 200;
+/** Set in the child process that runs the query: when the command (its parent) started, in ms since the epoch. */
 const QUERY_PROCESS = 'WINNOW_QUERY_PROCESS';
 
 export function isQueryProcess(): boolean {
@@ -22,7 +21,7 @@ export function isQueryProcess(): boolean {
 export function runInQueryProcess(): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, [QUERY_PROCESS]: String(Date.now()) },
+    env: { ...process.env, [QUERY_PROCESS]: String(Math.round(performance.timeOrigin)) },
   });
   let reported = false;
   child.on('message', () => {
@@ -44,16 +43,20 @@ export function runInQueryProcess(): Promise<number> {
 /**
  * The hard stop, in the query's own process. DuckDB checks its interrupt only between vectors
  * and does not count intermediate strings against its memory limit, so one vector can run for
- * minutes or into gigabytes. The query writes nothing, so when it runs GRACE_MS past its limit,
+ * minutes or into gigabytes. The query writes nothing, so when it runs INTERRUPT_GRACE_MS past its limit,
  * or the process passes the memory limit plus MEMORY_MARGIN_BYTES, the process prints the
  * one-line error and ends at once. Returns the function that stands the watchdog down.
  */
 export function watchQuery(timeoutMs: number, memoryLimitBytes: number): () => void {
-  // Counted from the command's start, so that starting this process is part of the limit.
+  // Counted from the command's start, so that the whole command ends within its limit plus the
+  // grace; this deadline thus comes before runQuery's own give-up (counted from the query's
+  // start), which would leave a process whose exit waits on DuckDB.
   const started = Number(process.env[QUERY_PROCESS]) || Date.now();
   const budget = memoryLimitBytes + MEMORY_MARGIN_BYTES;
   const sampler = setInterval(() => {
-    if (Date.now() - started > timeoutMs + GRACE_MS) stop(timeLimitError(timeoutMs).message);
+    if (Date.now() - started > timeoutMs + INTERRUPT_GRACE_MS - EXIT_ALLOWANCE_MS) {
+      stop(timeLimitError(timeoutMs).message);
+    }
     const resident = process.memoryUsage.rss();
     if (resident > budget) {
       stop(

@@ -8,6 +8,8 @@ import type { QuerySlots } from './slots.js';
 
 /** The time limits a query may be given, in seconds. */
 export const TIME_LIMIT_RANGE = { min: 0.1, max: 3600 } as const;
+/** How long past its time limit a query that ignores its interrupt is given up on. */
+export const INTERRUPT_GRACE_MS = 1000;
 /** How many bytes of JSON a result may hold unless told otherwise. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -103,24 +105,35 @@ async function withUserQuery<T>(
   const started = performance.now();
   const release = options.slots ? await options.slots.acquire(timeoutMs) : () => undefined;
   const connection = await ws.db.connect();
+  const remaining = Math.max(0, timeoutMs - (performance.now() - started));
   let timedOut = false;
-  const timer = setTimeout(
-    () => {
-      timedOut = true;
-      connection.interrupt();
-    },
-    Math.max(0, timeoutMs - (performance.now() - started)),
-  );
+  const timer = setTimeout(() => {
+    timedOut = true;
+    connection.interrupt();
+  }, remaining);
+  const running = (async () => {
+    try {
+      await scope(connection, options.dataset);
+      return await read(connection);
+    } catch (error) {
+      if (timedOut) throw timeLimitError(timeoutMs);
+      throw new WinnowError('invalid_argument', `query failed: ${firstLineOf(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      connection.closeSync();
+      release();
+    }
+  })();
+  // DuckDB checks the interrupt between vectors only: the caller is answered one grace period
+  // after the limit even while a vector still runs, and the slot stays taken until it ends.
+  let abandon: NodeJS.Timeout | undefined;
+  const abandoned = new Promise<never>((_, reject) => {
+    abandon = setTimeout(() => reject(timeLimitError(timeoutMs)), remaining + INTERRUPT_GRACE_MS);
+  });
   try {
-    await scope(connection, options.dataset);
-    return await read(connection);
-  } catch (error) {
-    if (timedOut) throw timeLimitError(timeoutMs);
-    throw new WinnowError('invalid_argument', `query failed: ${firstLineOf(error)}`, { cause: error });
+    return await Promise.race([running, abandoned]);
   } finally {
-    clearTimeout(timer);
-    connection.closeSync();
-    release();
+    clearTimeout(abandon);
   }
 }
 
