@@ -18,8 +18,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRuntime } from '../core/dist/server/runtime.js';
 import { machine, OUT, ROOT } from './lib/common.mjs';
+import { startServe } from './lib/serve.mjs';
 
 const WINNOW = join(ROOT, 'core/bin/winnow.js');
 const IMAGES = join(ROOT, '../shared/datasets/coco128/images');
@@ -97,22 +97,6 @@ function runCli(sql) {
 const round = (v) => Math.round(v * 100) / 100;
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function startServe() {
-  const child = spawn(process.execPath, [WINNOW, '--workspace', DIR, 'serve', '--json'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let printed = '';
-  child.stdout.on('data', (d) => {
-    printed += d;
-  });
-  for (let waited = 0; !printed.includes('}'); waited += 50) {
-    if (child.exitCode !== null || waited > 60_000) throw new Error(`winnow serve did not start: ${printed}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const { token, url } = readRuntime(DIR);
-  return { child, token, url };
-}
-
 async function request(server, path, body) {
   const started = performance.now();
   const response = await fetch(`${server.url}${path}`, {
@@ -162,7 +146,7 @@ for (const [name, sql] of Object.entries(QUERIES)) {
   log(name, JSON.stringify(cli[name]));
 }
 
-const server = await startServe();
+const server = await startServe(DIR);
 let peak = 0;
 const sampler = setInterval(() => {
   peak = Math.max(peak, treeRss(server.child.pid));
