@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { runQuery, timeLimitProblem } from '../../query/run.js';
 import { positiveInteger, withWorkspace } from '../context.js';
 import { table } from '../output.js';
-import { isQueryProcess, runInQueryProcess, watchQuery } from '../watchdog.js';
+import { watchQuery } from '../watchdog.js';
 
 export function registerQuery(program: Command): void {
   program
@@ -13,15 +13,8 @@ export function registerQuery(program: Command): void {
     .option('--timeout <seconds>', 'stop the query after this long (0.1 to 3600)', timeLimit, 30)
     .option('--max-rows <n>', 'read at most this many rows', positiveInteger, 100_000)
     .action(
-      async (
-        options: { sql: string; dataset?: string; timeout: number; maxRows: number },
-        command: Command,
-      ) => {
-        if (!isQueryProcess()) {
-          process.exitCode = await runInQueryProcess();
-          return;
-        }
-        await withWorkspace(command, async ({ ws, out, dataset }) => {
+      (options: { sql: string; dataset?: string; timeout: number; maxRows: number }, command: Command) =>
+        withWorkspace(command, async ({ ws, out, dataset }) => {
           const timeoutMs = options.timeout * 1000;
           const memoryLimit = await ws.db.value<number>(
             "SELECT parse_formatted_bytes(current_setting('memory_limit'))",
@@ -38,8 +31,7 @@ export function registerQuery(program: Command): void {
               `${r.rows.length} rows${r.truncated ? ` (more not shown: ${r.truncatedBy === 'max_rows' ? '--max-rows' : 'over 64 MB'})` : ''}`,
             ].join('\n'),
           );
-        });
-      },
+        }),
     );
 }
 
