@@ -148,7 +148,7 @@ describe('read-only SQL', () => {
     const slow = 'SELECT count(*) FROM range(100000000) a, range(100000) b WHERE a.range + b.range = 3';
     const holding = runQuery(ws, slow, { slots, timeoutMs: 3000 }).catch((e: Error) => e);
     await expect(runQuery(ws, 'SELECT 1 AS one', { slots, timeoutMs: 200 })).rejects.toThrow(
-      /waited its whole time limit of 0.2 s for a turn \(1 user queries run at a time\)/,
+      /waited its whole time limit of 0.2 s for a turn \(one user query runs at a time\)/,
     );
     expect(await holding).toBeInstanceOf(Error);
     expect((await runQuery(ws, 'SELECT 1 AS one', { slots })).rows).toEqual([{ one: 1 }]);

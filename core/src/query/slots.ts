@@ -1,9 +1,9 @@
 import { WinnowError } from '../errors.js';
 
 /**
- * A cap on how many user queries run at once (the server's: two). DuckDB's threads and the
- * server's memory are shared, so two heavy queries are allowed to be slow without making every
- * other request wait; the rest wait their turn in order, within their own time limit.
+ * A cap on how many user queries run at once (the server's: half the cores). DuckDB's threads
+ * and the server's memory are shared, so heavy user queries may be slow among themselves without
+ * making every other request wait; the rest wait their turn in order, within their own time limit.
  */
 export class QuerySlots {
   private running = 0;
@@ -24,7 +24,7 @@ export class QuerySlots {
         reject(
           new WinnowError(
             'query_timeout',
-            `query waited its whole time limit of ${waitMs / 1000} s for a turn (${this.size} user queries run at a time)`,
+            `query waited its whole time limit of ${waitMs / 1000} s for a turn (${this.size === 1 ? 'one user query runs' : `${this.size} user queries run`} at a time)`,
           ),
         );
       }, waitMs);

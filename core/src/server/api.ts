@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
 import {
   Field,
   FixedSizeList,
@@ -43,8 +44,13 @@ import { Thumbnails } from './thumbnails.js';
 
 /** The newest runs a dataset lists (ingests, imports, selections, analyses). */
 const RUNS_LISTED = 100;
-/** User SQL (queries, `where` conditions) running at once; the rest wait their turn (docs/query.md). */
-const USER_QUERIES_AT_ONCE = 2;
+/**
+ * User SQL (queries, `where` conditions) running at once, the rest waiting their turn: half the
+ * cores, so that heavy user queries leave the other half to health, grid pages and thumbnails
+ * (docs/query.md; bench/sql-limits.mjs measured grid pages at twice the p95 with two at once than
+ * with one on 2 cores).
+ */
+const USER_QUERIES_AT_ONCE = Math.max(1, Math.floor(availableParallelism() / 2));
 
 /**
  * The JSON API over one workspace: datasets, pages of samples (a read-only SQL condition
