@@ -198,6 +198,18 @@ describe('read-only SQL', () => {
     ws.close();
   });
 
+  it('stops a query when its signal aborts (Ctrl-C)', async () => {
+    const ws = await cocoWorkspace();
+    const slow = 'SELECT count(*) FROM range(100000000) a, range(100000) b WHERE a.range + b.range = 3';
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    await expect(runQuery(ws, slow, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'cancelled',
+      message: 'query cancelled',
+    });
+    ws.close();
+  });
+
   it('reports syntax errors as such', async () => {
     const ws = await cocoWorkspace();
     await expect(runQuery(ws, 'SELEC 1')).rejects.toThrow(/SQL syntax error/);

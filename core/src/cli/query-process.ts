@@ -40,15 +40,23 @@ export function runInQueryProcess(): Promise<number> {
   child.on('message', () => {
     reported = true;
   });
-  // Ctrl-C reaches the child too, which handles it.
-  const ignore = () => undefined;
-  process.on('SIGINT', ignore);
+  // Ctrl-C reaches the child too, which handles it; a second one ends the child at once, since
+  // a child busy inside a vector cannot exit by itself.
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      reported = true;
+      child.kill('SIGKILL');
+    }
+  };
+  process.on('SIGINT', onInterrupt);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', ignore);
+      process.off('SIGINT', onInterrupt);
       if (signal && !reported) process.stderr.write(`winnow: the query's process was ended by ${signal}\n`);
-      resolve(code ?? 1);
+      resolve(interrupts > 1 ? 130 : (code ?? 1));
     });
   });
 }

@@ -24,6 +24,8 @@ export interface QueryOptions {
   maxBytes?: number;
   /** Wait for a turn among these before running (the server's cap on concurrent user queries). */
   slots?: QuerySlots;
+  /** Interrupts the query when aborted (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface QueryResult {
@@ -111,14 +113,18 @@ async function withUserQuery<T>(
     timedOut = true;
     connection.interrupt();
   }, remaining);
+  const cancel = () => connection.interrupt();
+  options.signal?.addEventListener('abort', cancel, { once: true });
   const running = (async () => {
     try {
       await scope(connection, options.dataset);
       return await read(connection);
     } catch (error) {
       if (timedOut) throw timeLimitError(timeoutMs);
+      if (options.signal?.aborted) throw new WinnowError('cancelled', 'query cancelled');
       throw new WinnowError('invalid_argument', `query failed: ${firstLineOf(error)}`, { cause: error });
     } finally {
+      options.signal?.removeEventListener('abort', cancel);
       clearTimeout(timer);
       connection.closeSync();
       release();

@@ -14,7 +14,7 @@ export function registerQuery(program: Command): void {
     .option('--max-rows <n>', 'read at most this many rows', positiveInteger, 100_000)
     .action(
       (options: { sql: string; dataset?: string; timeout: number; maxRows: number }, command: Command) =>
-        withWorkspace(command, async ({ ws, out, dataset }) => {
+        withWorkspace(command, async ({ ws, out, dataset, signal }) => {
           const timeoutMs = options.timeout * 1000;
           const memoryLimit = await ws.db.value<number>(
             "SELECT parse_formatted_bytes(current_setting('memory_limit'))",
@@ -24,6 +24,7 @@ export function registerQuery(program: Command): void {
             dataset: options.dataset ? await dataset(options.dataset) : undefined,
             timeoutMs,
             maxRows: options.maxRows,
+            signal,
           }).finally(standDown);
           out.result(result, (r) =>
             [
