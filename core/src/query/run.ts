@@ -8,6 +8,8 @@ import type { QuerySlots } from './slots.js';
 
 /** The time limits a query may be given, in seconds. */
 export const TIME_LIMIT_RANGE = { min: 0.1, max: 3600 } as const;
+/** A query's time limit unless told otherwise. */
+export const DEFAULT_TIME_LIMIT_MS = 30_000;
 /** How long past its time limit a query that ignores its interrupt is given up on. */
 export const INTERRUPT_GRACE_MS = 1000;
 /** How many bytes of JSON a result may hold unless told otherwise. */
@@ -103,7 +105,7 @@ async function withUserQuery<T>(
   read: (connection: DuckDBConnection) => Promise<T>,
 ): Promise<T> {
   await checkReadOnly(ws.db, sql);
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIME_LIMIT_MS;
   const started = performance.now();
   const release = options.slots ? await options.slots.acquire(timeoutMs) : () => undefined;
   const connection = await ws.db.connect();

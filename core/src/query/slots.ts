@@ -32,6 +32,16 @@ export class QuerySlots {
     });
   }
 
+  /** Runs `work` in a turn, waiting for one at most `waitMs`. */
+  async during<T>(waitMs: number, work: () => Promise<T>): Promise<T> {
+    const release = await this.acquire(waitMs);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
   private take(): () => void {
     this.running += 1;
     let released = false;

@@ -18,7 +18,7 @@ import { type ImportSource, runImport } from '../ingest/import/index.js';
 import { ingest } from '../ingest/ingest.js';
 import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
-import { runQuery, timeLimitProblem } from '../query/run.js';
+import { DEFAULT_TIME_LIMIT_MS, runQuery, timeLimitProblem } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
 import { QuerySlots } from '../query/slots.js';
 import { checkSelectionConfig } from '../select/config.js';
@@ -69,6 +69,9 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
   const opened = new Map<string, ReturnType<typeof openDatasetStorage>>();
   const thumbnails = new Thumbnails(ws);
   const userQueries = new QuerySlots(USER_QUERIES_AT_ONCE);
+  /** Runs a request that carries user SQL (a selection's `sql`, a search's `where`) in a user query's turn. */
+  const inTurn = <T>(sql: unknown, work: () => Promise<T>): Promise<T> =>
+    sql === undefined ? work() : userQueries.during(DEFAULT_TIME_LIMIT_MS, work);
   const storageOf = (chosen: Dataset) => {
     const key = JSON.stringify([chosen.name, chosen.input, chosen.work]);
     let storage = opened.get(key);
@@ -140,7 +143,10 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
     ),
     route('POST', '/api/datasets/:dataset/tags', async (context) => {
       const body = await context.json();
-      return new Tags(ws, await dataset(context)).create(text(body, 'name'), body.selection as Selection);
+      const selection = body.selection as Selection;
+      return inTurn(selection?.sql, async () =>
+        new Tags(ws, await dataset(context)).create(text(body, 'name'), selection),
+      );
     }),
     route('PATCH', '/api/datasets/:dataset/tags/:tag', async (context) =>
       changeTag(
@@ -168,7 +174,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs): Route[] {
           'image: not taken by the server; search by text or by a sample',
         );
       }
-      return searchDataset(ws, await dataset(context), body);
+      return inTurn(body.where, async () => searchDataset(ws, await dataset(context), body));
     }),
     route('GET', '/api/datasets/:dataset/points', async (context) =>
       sendPoints(ws, await dataset(context), context.query.get('projection') ?? undefined, context.response),
@@ -509,7 +515,7 @@ function optionalInteger(value: unknown, field: string): number | undefined {
 
 /** A query's `timeout` in seconds (default 30), as milliseconds. */
 function timeLimit(value: unknown): number {
-  if (value === undefined || value === null) return 30_000;
+  if (value === undefined || value === null) return DEFAULT_TIME_LIMIT_MS;
   const problem = timeLimitProblem(typeof value === 'number' ? value : Number.NaN);
   if (problem) throw new WinnowError('invalid_argument', `timeout: ${problem}, got ${JSON.stringify(value)}`);
   return (value as number) * 1000;
