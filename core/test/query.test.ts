@@ -155,6 +155,15 @@ describe('read-only SQL', () => {
     ws.close();
   });
 
+  it('refuses a macro that expands to refused SQL however many ask at once', async () => {
+    const ws = await cocoWorkspace();
+    const asked = await Promise.all(
+      [1, 2, 3].map(() => runQuery(ws, "SELECT get_block_size('workspace')").catch((e: Error) => e)),
+    );
+    for (const answer of asked) expect(answer).toMatchObject({ code: 'refused_sql' });
+    ws.close();
+  });
+
   it('allows CTEs used in their scope, recursive ones included', async () => {
     const ws = await cocoWorkspace();
     const chained = await runQuery(

@@ -16,7 +16,12 @@ const FIRST_WORD = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/;
  * documented views (and its own CTEs) with no file, network or settings access. DuckDB's
  * own parser does the parsing (json_serialize_sql), so there is no second SQL grammar here.
  */
-export async function checkReadOnly(db: Database, sql: string): Promise<void> {
+export function checkReadOnly(db: Database, sql: string): Promise<void> {
+  return check(db, sql, new Set());
+}
+
+/** checkReadOnly, inside the definitions of the macros in `expanding` (so that a cycle ends). */
+async function check(db: Database, sql: string, expanding: ReadonlySet<string>): Promise<void> {
   const statements = await db.countStatements(sql).catch(() => 1);
   if (statements > 1) throw refused('run one statement at a time');
   const parsed = JSON.parse(await db.value<string>(`SELECT json_serialize_sql(${sqlString(sql)})`)) as {
@@ -34,41 +39,45 @@ export async function checkReadOnly(db: Database, sql: string): Promise<void> {
   }
   const macros = new Set<string>();
   walk(parsed.statements, new Set(), macros);
-  await checkMacros(db, macros);
+  await checkMacros(db, macros, expanding);
 }
 
 /** A scalar macro's definitions by name, read once per database from duckdb_functions(). */
 const macroDefinitions = new WeakMap<Database, Promise<Map<string, string[]>>>();
-/** Why a macro is refused ('' when it is allowed), per database. */
-const macroVerdicts = new WeakMap<Database, Map<string, string>>();
+/** Why a macro is refused ('' when it is allowed), per database; a promise, so concurrent checks share it. */
+const macroVerdicts = new WeakMap<Database, Map<string, Promise<string>>>();
 
 /**
  * DuckDB expands a built-in macro in its binder, after this check has seen the call: get_block_size()
  * runs pragma_database_size(), pg_get_viewdef() reads duckdb_views(). So a macro's own
  * definition is walked like user SQL, and the call is refused when anything in it is.
  */
-async function checkMacros(db: Database, called: ReadonlySet<string>): Promise<void> {
+async function checkMacros(
+  db: Database,
+  called: ReadonlySet<string>,
+  expanding: ReadonlySet<string>,
+): Promise<void> {
   const definitions = await definitionsOf(db);
-  const verdicts = macroVerdicts.get(db) ?? new Map<string, string>();
+  const verdicts = macroVerdicts.get(db) ?? new Map<string, Promise<string>>();
   macroVerdicts.set(db, verdicts);
   for (const name of called) {
     const bodies = definitions.get(name);
-    if (!bodies) continue;
+    if (!bodies || expanding.has(name)) continue;
     let verdict = verdicts.get(name);
-    if (verdict === undefined) {
-      verdicts.set(name, ''); // a macro calling itself adds nothing new
-      verdict = await macroVerdict(db, bodies);
+    if (!verdict) {
+      verdict = macroVerdict(db, bodies, new Set([...expanding, name]));
       verdicts.set(name, verdict);
     }
-    if (verdict)
-      throw refused(`function ${name}() is not allowed: it expands to SQL that is refused (${verdict})`);
+    const reason = await verdict;
+    if (reason)
+      throw refused(`function ${name}() is not allowed: it expands to SQL that is refused (${reason})`);
   }
 }
 
-async function macroVerdict(db: Database, bodies: string[]): Promise<string> {
+async function macroVerdict(db: Database, bodies: string[], expanding: ReadonlySet<string>): Promise<string> {
   for (const body of bodies) {
     try {
-      await checkReadOnly(db, `SELECT ${body}`);
+      await check(db, `SELECT ${body}`, expanding);
     } catch (error) {
       return error instanceof WinnowError ? error.message.replace(/^query refused: /, '') : String(error);
     }
