@@ -14,11 +14,10 @@
  * (the notebook issue): p95 <= 100 ms for a grid page and a filter change at 1M samples, <= 16
  * bytes a point. Prints one JSON document (progress on stderr) and writes bench/out/server.json.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRuntime } from '../core/dist/server/runtime.js';
-import { machine, mulberry32, OUT, parseArgs, ROOT } from './lib/common.mjs';
+import { machine, mulberry32, OUT, parseArgs } from './lib/common.mjs';
+import { startServe } from './lib/serve.mjs';
 import { syntheticWorkspace } from './lib/synthetic-workspace.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -26,26 +25,6 @@ const N = Number(args.samples ?? 1_000_000);
 const RUNS = Number(args.runs ?? 50);
 const PAGE = 100;
 const log = (...parts) => console.error('[bench:server]', ...parts);
-
-async function startServe() {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'core/bin/winnow.js'), '--workspace', DIR, 'serve', '--json'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let printed = '';
-  child.stdout.on('data', (d) => {
-    printed += d;
-  });
-  for (let waited = 0; !printed.includes('}'); waited += 50) {
-    if (child.exitCode !== null || waited > 60_000) throw new Error(`winnow serve did not start: ${printed}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const { token, url } = readRuntime(DIR);
-  return { child, token, url };
-}
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -95,7 +74,7 @@ async function timedRequests(name, server, makeRequest) {
 }
 
 const DIR = await syntheticWorkspace(N);
-const server = await startServe();
+const server = await startServe(DIR);
 try {
   const rand = mulberry32(42); // every run asks the same questions
   const base = '/api/datasets/bench/samples';

@@ -7,4 +7,7 @@ if (!existsSync(main)) {
   process.stderr.write('winnow: not built yet: run `npm run build` in the repository root\n');
   process.exit(1);
 }
-await import(main.href);
+// `winnow query` runs in a child process that can be ended for real (core/src/cli/query-process.ts).
+const queryProcess = await import(new URL('../dist/cli/query-process.js', import.meta.url).href);
+if (queryProcess.needsQueryProcess(process.argv)) process.exitCode = await queryProcess.runInQueryProcess();
+else await import(main.href);

@@ -112,7 +112,6 @@ describe('the winnow command', () => {
         "'--threads <n>' argument 'abc'",
         'integer',
       ],
-      [['query', '--sql', 'SELECT 1', '--timeout', 'abc'], "'--timeout <seconds>' argument 'abc'", 'number'],
       [['query', '--sql', 'SELECT 1', '--max-rows', '2.5'], "'--max-rows <n>' argument '2.5'", 'integer'],
       [['query', '--sql', 'SELECT 1', '--max-rows', '0'], "'--max-rows <n>' argument '0'", 'integer'],
     ] as const;

@@ -4,8 +4,9 @@ import { ingest } from '../src/ingest/index.js';
 import { compileFilter } from '../src/query/filter.js';
 import { runQuery } from '../src/query/run.js';
 import { materializeSelection } from '../src/query/selection.js';
+import { QuerySlots } from '../src/query/slots.js';
 import type { Workspace } from '../src/store/workspace.js';
-import { COCO128, tempWorkspace } from './helpers.js';
+import { COCO128, tempDir, tempWorkspace, winnow, winnowWithEnv } from './helpers.js';
 
 async function cocoWorkspace(): Promise<Workspace> {
   const ws = await tempWorkspace();
@@ -63,6 +64,42 @@ const REFUSED: [string, RegExp][] = [
   ["SELECT max(nextval('winnow.sample_ids')) FROM range(10)", /nextval\(\) is not allowed/],
   ["SELECT currval('winnow.sample_ids')", /currval\(\) is not allowed/],
   ['SELECT setseed(0.5)', /setseed\(\) is not allowed/],
+  // The engine's own tables, through SHOW, DESCRIBE, SUMMARIZE and catalog helpers.
+  ['SHOW ALL TABLES', /SHOW is not allowed/],
+  ['SHOW ALL', /SHOW is not allowed/],
+  ['SHOW TABLES FROM winnow', /SHOW is not allowed/],
+  ['SHOW TABLES', /SHOW is not allowed/],
+  ['SELECT * FROM (SHOW ALL TABLES)', /SHOW is not allowed/],
+  ['DESCRIBE winnow.samples', /'winnow.samples' is not a Winnow view/],
+  ['SUMMARIZE winnow.tags', /'winnow.tags' is not a Winnow view/],
+  ["SELECT get_block_size('workspace')", /get_block_size\(\) is not allowed: .*pragma_database_size\(\)/],
+  ['SELECT pg_get_viewdef(1)', /pg_get_viewdef\(\) is not allowed/],
+  ['SELECT pg_catalog.pg_get_constraintdef(1)', /pg_get_constraintdef\(\) is not allowed/],
+  ['SELECT pg_typeof(1)', /pg_typeof\(\) is not allowed/],
+  ['SELECT format_type(1, 1)', /format_type\(\) is not allowed: .*duckdb_types\(\)/],
+  ['SELECT current_schemas(true)', /current_schemas\(\) is not allowed/],
+  ['SELECT current_database()', /current_database\(\) is not allowed/],
+  ["SELECT json_serialize_plan('SELECT * FROM winnow.samples')", /json_serialize_plan\(\) is not allowed/],
+  ["SELECT write_log('x')", /write_log\(\) is not allowed/],
+  // Functions that can run one vector past any time or memory limit.
+  [
+    "SELECT sum(length(repeat('x', 200000000 + (range % 2)::INT))) FROM range(40)",
+    /repeat\(\) is not allowed: its count must be a constant of at most 1000/,
+  ],
+  ['SELECT repeat(filename, 100000) FROM samples', /repeat\(\) is not allowed/],
+  ["SELECT lpad('x', 100000000, 'y')", /lpad\(\) is not allowed: its width/],
+  ["SELECT rpad(filename, width, ' ') FROM samples", /rpad\(\) is not allowed/],
+  ["SELECT printf('%*d', 100000000, 1)", /printf\(\) is not allowed: its format may not take a width/],
+  ["SELECT format('{:>100000000}', 1)", /format\(\) is not allowed: its format's widths/],
+  ['SELECT bar(1, 0, 10, 1e9)', /bar\(\) is not allowed/],
+  ["SELECT replace(filename, '.', filename) FROM samples", /replace\(\) is not allowed: its replacement/],
+  ['SELECT levenshtein(a.filename, b.filename) FROM samples a, samples b', /levenshtein\(\) is not allowed/],
+  ["SELECT jaro_winkler_similarity('a', 'b')", /jaro_winkler_similarity\(\) is not allowed/],
+  ['SELECT range(1000000000)', /range\(\) is not allowed: it makes a list/],
+  ['SELECT list_resize([1], 1000000000)', /list_resize\(\) is not allowed/],
+  ["SELECT list_reduce(['x', 'x'], (a, b) -> a || a)", /list_reduce\(\) is not allowed/],
+  ['SELECT sleep_ms(100000)', /sleep_ms\(\) is not allowed/],
+  ['SELECT pg_sleep(100)', /pg_sleep\(\) is not allowed/],
 ];
 
 describe('read-only SQL', () => {
@@ -74,6 +111,56 @@ describe('read-only SQL', () => {
     expect((error as Error).message).toMatch(message);
     expect((error as { code: string }).code).toBe('refused_sql');
     expect(await ws.db.value('SELECT count(*) FROM winnow.samples')).toBe(128);
+    ws.close();
+  });
+
+  it("allows ordinary functions, small constant widths and the views' descriptions", async () => {
+    const ws = await cocoWorkspace();
+    const result = await runQuery(
+      ws,
+      `SELECT lpad('7', 3, '0') AS padded, printf('%05d', 42) AS printed, repeat('-', 3) AS rule,
+              replace('a.jpg', '.jpg', '') AS stem, split_part('a/b', '/', 2) AS part, list_sum([1, 2]) AS total,
+              nullif(1, 2) AS kept, (SELECT count(*) FROM range(3)) AS counted`,
+    );
+    expect(result.rows).toEqual([
+      { padded: '007', printed: '00042', rule: '---', stem: 'a', part: 'b', total: 3, kept: 1, counted: 3 },
+    ]);
+    const described = await runQuery(ws, 'DESCRIBE samples');
+    expect(described.rows.map((row) => row.column_name)).toContain('filename');
+    ws.close();
+  });
+
+  it('stops reading at the byte cap and says so', async () => {
+    const ws = await cocoWorkspace();
+    const capped = await runQuery(ws, 'SELECT filename FROM samples', { maxBytes: 1000 });
+    expect(capped).toMatchObject({ truncated: true, truncatedBy: 'max_bytes' });
+    expect(capped.rows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(capped.rows).length).toBeLessThanOrEqual(1000 + capped.rows.length + 2);
+    const whole = await runQuery(ws, 'SELECT filename FROM samples');
+    expect(whole).toMatchObject({ truncated: false, truncatedBy: null });
+    expect(whole.rows).toHaveLength(128);
+    ws.close();
+  });
+
+  it('runs as many user queries at once as it has slots; the others wait within their time limit', async () => {
+    const ws = await cocoWorkspace();
+    const slots = new QuerySlots(1);
+    const slow = 'SELECT count(*) FROM range(100000000) a, range(100000) b WHERE a.range + b.range = 3';
+    const holding = runQuery(ws, slow, { slots, timeoutMs: 3000 }).catch((e: Error) => e);
+    await expect(runQuery(ws, 'SELECT 1 AS one', { slots, timeoutMs: 200 })).rejects.toThrow(
+      /waited its whole time limit of 0.2 s for a turn \(one user query runs at a time\)/,
+    );
+    expect(await holding).toBeInstanceOf(Error);
+    expect((await runQuery(ws, 'SELECT 1 AS one', { slots })).rows).toEqual([{ one: 1 }]);
+    ws.close();
+  });
+
+  it('refuses a macro that expands to refused SQL however many ask at once', async () => {
+    const ws = await cocoWorkspace();
+    const asked = await Promise.all(
+      [1, 2, 3].map(() => runQuery(ws, "SELECT get_block_size('workspace')").catch((e: Error) => e)),
+    );
+    for (const answer of asked) expect(answer).toMatchObject({ code: 'refused_sql' });
     ws.close();
   });
 
@@ -120,10 +207,68 @@ describe('read-only SQL', () => {
     ws.close();
   });
 
+  it('stops a query when its signal aborts (Ctrl-C)', async () => {
+    const ws = await cocoWorkspace();
+    const slow = 'SELECT count(*) FROM range(100000000) a, range(100000) b WHERE a.range + b.range = 3';
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    await expect(runQuery(ws, slow, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'cancelled',
+      message: 'query cancelled',
+    });
+    ws.close();
+  });
+
   it('reports syntax errors as such', async () => {
     const ws = await cocoWorkspace();
     await expect(runQuery(ws, 'SELEC 1')).rejects.toThrow(/SQL syntax error/);
     ws.close();
+  });
+});
+
+describe('winnow query in its own process', () => {
+  // An allowed aggregate builds a 200 MB string; contains() then scans it once per row of a
+  // 2,048-row vector (minutes), which DuckDB cannot interrupt: only the watchdog ends it.
+  const UNINTERRUPTIBLE = `SELECT count(*) AS n FROM (SELECT contains(s, 'y' || range::VARCHAR) AS c
+    FROM (SELECT string_agg(lpad('', 1000, 'x'), '') AS s FROM range(200000)), range(2048)) WHERE c`;
+
+  it('refuses a time limit out of range, naming --timeout', async () => {
+    const ws = join(tempDir(), '.winnow');
+    for (const value of ['1e9', '0', '-1', 'abc', '0.01']) {
+      const refused = await winnow(ws, 'query', '--sql', 'SELECT 1', '--timeout', value);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.split('\n')[0]).toBe(
+        `error: option '--timeout <seconds>' argument '${value}' is invalid. expected seconds from 0.1 to 3600`,
+      );
+    }
+  });
+
+  it('ends a query that ignores its interrupt, with the one-line time limit error', async () => {
+    const ws = join(tempDir(), '.winnow');
+    expect((await winnow(ws, 'ingest', join(COCO128, 'images'), '--dataset', 'coco')).code).toBe(0);
+    const stopped = await winnow(ws, 'query', '--timeout', '1', '--sql', UNINTERRUPTIBLE);
+    expect(stopped.stderr).toBe('winnow: query stopped after its time limit of 1 s\n');
+    expect(stopped.code).toBe(1);
+  });
+
+  it('ends a query whose process passes its memory limit plus the margin', async () => {
+    const ws = join(tempDir(), '.winnow');
+    expect((await winnow(ws, 'ingest', join(COCO128, 'images'), '--dataset', 'coco')).code).toBe(0);
+    const growing = `SELECT sum(length(upper(s || range::VARCHAR))) AS n
+      FROM (SELECT string_agg(lpad('', 1000, 'x'), '') AS s FROM range(100000)), range(2048)`;
+    const stopped = await winnowWithEnv(
+      { WINNOW_MEMORY_LIMIT: '1GB' },
+      ws,
+      'query',
+      '--timeout',
+      '600',
+      '--sql',
+      growing,
+    );
+    expect(stopped.stderr).toMatch(
+      /^winnow: query stopped: its process reached [\d.]+ GB resident, past the memory limit of 1.0 GB plus 0.5 GB/,
+    );
+    expect(stopped.code).toBe(1);
   });
 });
 

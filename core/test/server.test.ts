@@ -196,6 +196,22 @@ describe('the local server API', () => {
     );
   });
 
+  it("refuses a query's time limit out of range, naming the field", async () => {
+    const { server } = await served();
+    for (const timeout of [1e9, 0, -1, '5']) {
+      await expect(
+        json(server, '/api/datasets/coco/query', { sql: 'SELECT 1', timeout }),
+      ).rejects.toMatchObject({
+        status: 400,
+        body: {
+          error: { message: `timeout: expected seconds from 0.1 to 3600, got ${JSON.stringify(timeout)}` },
+        },
+      });
+    }
+    const answered = await json(server, '/api/datasets/coco/query', { sql: 'SELECT 1 AS one', timeout: 5 });
+    expect(answered).toMatchObject({ rows: [{ one: 1 }], truncated: false, truncatedBy: null });
+  });
+
   it("counts a field's values for the query bar's charts, under the query's condition", async () => {
     const { server } = await served();
     const widths = await json(server, '/api/datasets/coco/facets?field=width&bins=10');

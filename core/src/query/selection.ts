@@ -137,7 +137,12 @@ async function stageIds(
   sql: string,
   table: string,
 ): Promise<{ unmatched: string[]; unmatchedCount: number }> {
-  const result = await runQuery(ws, sql, { dataset, maxRows: Number.MAX_SAFE_INTEGER });
+  // Every selected row counts: the ids are staged here, not sent anywhere, so no cap applies.
+  const result = await runQuery(ws, sql, {
+    dataset,
+    maxRows: Number.MAX_SAFE_INTEGER,
+    maxBytes: Number.POSITIVE_INFINITY,
+  });
   const column = result.columns.includes('sample_id')
     ? 'sample_id'
     : result.columns.includes('filename')

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { availableParallelism } from 'node:os';
 import {
   Field,
   FixedSizeList,
@@ -17,8 +18,9 @@ import { type ImportSource, runImport } from '../ingest/import/index.js';
 import { ingest } from '../ingest/ingest.js';
 import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
-import { runQuery } from '../query/run.js';
+import { DEFAULT_TIME_LIMIT_MS, runQuery, timeLimitProblem } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
+import { QuerySlots } from '../query/slots.js';
 import { checkSelectionConfig } from '../select/config.js';
 import { runSelection } from '../select/run.js';
 import { type DatasetSecrets, openDatasetStorage } from '../storage/open.js';
@@ -44,6 +46,13 @@ import type { Thumbnails } from './thumbnails.js';
 
 /** The newest runs a dataset lists (ingests, imports, selections, analyses). */
 const RUNS_LISTED = 100;
+/**
+ * User SQL (queries, `where` conditions) running at once, the rest waiting their turn: half the
+ * cores, so that heavy user queries leave the other half to health, grid pages and thumbnails
+ * (docs/query.md; bench/sql-limits.mjs measured grid pages at twice the p95 with two at once than
+ * with one on 2 cores).
+ */
+const USER_QUERIES_AT_ONCE = Math.max(1, Math.floor(availableParallelism() / 2));
 
 /**
  * The JSON API over one workspace: datasets, pages of samples (a read-only SQL condition
@@ -60,6 +69,10 @@ export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Ro
    * bucket client per request would pay for its credentials and connections every time.
    */
   const opened = new Map<string, ReturnType<typeof openDatasetStorage>>();
+  const userQueries = new QuerySlots(USER_QUERIES_AT_ONCE);
+  /** Runs a request that carries user SQL (a selection's `sql`, a search's `where`) in a user query's turn. */
+  const inTurn = <T>(sql: unknown, work: () => Promise<T>): Promise<T> =>
+    sql === undefined ? work() : userQueries.during(DEFAULT_TIME_LIMIT_MS, work);
   const storageOf = (chosen: Dataset) => {
     const key = JSON.stringify([chosen.name, chosen.input, chosen.work]);
     let storage = opened.get(key);
@@ -88,16 +101,21 @@ export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Ro
     ),
     route('GET', '/api/datasets/:dataset/samples', async (context) => {
       const { query } = context;
-      return samplePage(ws, await dataset(context), {
-        offset: optionalInteger(query.get('offset') ?? undefined, 'offset') ?? 0,
-        limit: Math.min(PAGE_LIMIT, optionalInteger(query.get('limit') ?? undefined, 'limit') ?? 100),
-        where: query.get('where')?.trim() || 'true',
-        order: query.get('order') ?? undefined,
-      });
+      return samplePage(
+        ws,
+        await dataset(context),
+        {
+          offset: optionalInteger(query.get('offset') ?? undefined, 'offset') ?? 0,
+          limit: Math.min(PAGE_LIMIT, optionalInteger(query.get('limit') ?? undefined, 'limit') ?? 100),
+          where: query.get('where')?.trim() || 'true',
+          order: query.get('order') ?? undefined,
+        },
+        userQueries,
+      );
     }),
     route('GET', '/api/datasets/:dataset/ids', async (context) => {
       const where = context.query.get('where')?.trim() || 'true';
-      const ids = await matchingIds(ws, await dataset(context), where);
+      const ids = await matchingIds(ws, await dataset(context), where, userQueries);
       const table = new Table({ sample_id: makeVector(ids) });
       sendBytes(context.response, tableToIPC(table, 'stream'), 'application/vnd.apache.arrow.stream');
       return RESPONDED;
@@ -112,7 +130,9 @@ export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Ro
       const body = await context.json();
       return runQuery(ws, text(body, 'sql'), {
         dataset: await dataset(context),
+        timeoutMs: timeLimit(body.timeout),
         maxRows: optionalInteger(body.max_rows, 'max_rows'),
+        slots: userQueries,
       });
     }),
     route('GET', '/api/datasets/:dataset/facets', async (context) => {
@@ -120,14 +140,18 @@ export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Ro
       const field = query.get('field');
       if (!field) throw new WinnowError('invalid_argument', 'field: name the field to count');
       const bins = optionalInteger(query.get('bins') ?? undefined, 'bins');
-      return facet(ws, await dataset(context), field, query.get('where')?.trim() || undefined, bins);
+      const where = query.get('where')?.trim() || undefined;
+      return facet(ws, await dataset(context), field, where, bins, userQueries);
     }),
     route('GET', '/api/datasets/:dataset/tags', async (context) =>
       new Tags(ws, await dataset(context)).list(),
     ),
     route('POST', '/api/datasets/:dataset/tags', async (context) => {
       const body = await context.json();
-      return new Tags(ws, await dataset(context)).create(text(body, 'name'), body.selection as Selection);
+      const selection = body.selection as Selection;
+      return inTurn(selection?.sql, async () =>
+        new Tags(ws, await dataset(context)).create(text(body, 'name'), selection),
+      );
     }),
     route('PATCH', '/api/datasets/:dataset/tags/:tag', async (context) =>
       changeTag(
@@ -156,7 +180,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Ro
         );
       }
       refuseViewModelFile(context.request, body.model);
-      return searchDataset(ws, await dataset(context), body);
+      return inTurn(body.where, async () => searchDataset(ws, await dataset(context), body));
     }),
     route('GET', '/api/datasets/:dataset/points', async (context) =>
       sendPoints(ws, await dataset(context), context.query.get('projection') ?? undefined, context.response),
@@ -497,6 +521,14 @@ function optionalInteger(value: unknown, field: string): number | undefined {
     throw new WinnowError('invalid_argument', `${field}: expected a non-negative integer`);
   }
   return number;
+}
+
+/** A query's `timeout` in seconds (default 30), as milliseconds. */
+function timeLimit(value: unknown): number {
+  if (value === undefined || value === null) return DEFAULT_TIME_LIMIT_MS;
+  const problem = timeLimitProblem(typeof value === 'number' ? value : Number.NaN);
+  if (problem) throw new WinnowError('invalid_argument', `timeout: ${problem}, got ${JSON.stringify(value)}`);
+  return (value as number) * 1000;
 }
 
 function sampleId(context: RequestContext): number {

@@ -1,6 +1,8 @@
 import { WinnowError } from '../errors.js';
 import { runQuery } from '../query/run.js';
+import type { QuerySlots } from '../query/slots.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
+import { viewScope } from './samples.js';
 
 /** A numeric field's distribution: `bins` equal-width counts between `lo` and `hi`. */
 export interface Histogram {
@@ -37,8 +39,9 @@ export async function facet(
   field: string,
   where = 'true',
   bins = 20,
+  slots?: QuerySlots,
 ): Promise<Histogram | Counts> {
-  const scope = { dataset, timeoutMs: 10_000 };
+  const scope = viewScope(dataset, where, slots);
   const chosen = `SELECT sample_id FROM samples WHERE (${where})`;
   if (NUMERIC.includes(field)) {
     if (!Number.isInteger(bins) || bins < 1 || bins > MAX_BINS) {

@@ -1,10 +1,22 @@
 import { WinnowError } from '../errors.js';
 import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
-import { runIdQuery, runQuery } from '../query/run.js';
+import { type QueryOptions, runIdQuery, runQuery } from '../query/run.js';
+import type { QuerySlots } from '../query/slots.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 
 export const PAGE_LIMIT = 1000;
+/** The time limit of a view's request (a page, ids, a facet). */
+const VIEW_TIME_LIMIT_MS = 10_000;
+
+/**
+ * How a view's query runs: a request with a user's `where` condition waits its turn among the
+ * user queries (`slots`); one without (a plain grid page) runs at once, so the grid keeps its
+ * pace while heavy user queries run.
+ */
+export function viewScope(dataset: Dataset, where: string, slots?: QuerySlots): QueryOptions {
+  return { dataset, timeoutMs: VIEW_TIME_LIMIT_MS, slots: where === 'true' ? undefined : slots };
+}
 
 const SAMPLE_COLUMNS = 'sample_id, kind, filename, format, size, width, height, status, reason';
 /** The columns a page may be sorted by: each has an index-friendly meaning and no user SQL. */
@@ -20,8 +32,8 @@ export interface PageQuery {
 }
 
 /** A page of the samples meeting `where`, with their total. */
-export async function samplePage(ws: Workspace, dataset: Dataset, page: PageQuery) {
-  const scope = { dataset, timeoutMs: 10_000 };
+export async function samplePage(ws: Workspace, dataset: Dataset, page: PageQuery, slots?: QuerySlots) {
+  const scope = viewScope(dataset, page.where, slots);
   const order = orderBy(page.order);
   // The page's ids first, then their columns: sorting ids alone is several times faster than
   // carrying filenames through the sort (bench/server.mjs).
@@ -57,11 +69,17 @@ function orderBy(order: string | undefined): string {
 }
 
 /** The ids of every sample meeting `where`, in id order (the scatter shows the query with them). */
-export function matchingIds(ws: Workspace, dataset: Dataset, where: string): Promise<Int32Array> {
-  return runIdQuery(ws, `SELECT sample_id FROM samples WHERE (${where}) ORDER BY sample_id`, {
-    dataset,
-    timeoutMs: 10_000,
-  });
+export function matchingIds(
+  ws: Workspace,
+  dataset: Dataset,
+  where: string,
+  slots?: QuerySlots,
+): Promise<Int32Array> {
+  return runIdQuery(
+    ws,
+    `SELECT sample_id FROM samples WHERE (${where}) ORDER BY sample_id`,
+    viewScope(dataset, where, slots),
+  );
 }
 
 /** Samples by id in the order given (ids that name no current sample are left out). */
@@ -74,7 +92,7 @@ export async function samplesById(ws: Workspace, dataset: Dataset, given: unknow
   const result = await runQuery(
     ws,
     `SELECT ${SAMPLE_COLUMNS} FROM samples WHERE sample_id IN (${ids.join(', ')})`,
-    { dataset, timeoutMs: 10_000 },
+    { dataset, timeoutMs: VIEW_TIME_LIMIT_MS },
   );
   const byId = new Map(result.rows.map((row) => [Number(row.sample_id), row]));
   return { samples: ids.flatMap((id) => byId.get(id) ?? []) };
@@ -82,7 +100,7 @@ export async function samplesById(ws: Workspace, dataset: Dataset, given: unknow
 
 /** One sample with what the detail panel shows: its predictions, human labels, caption and tags. */
 export async function sampleDetail(ws: Workspace, dataset: Dataset, sampleId: number) {
-  const scope = { dataset, timeoutMs: 10_000 };
+  const scope = { dataset, timeoutMs: VIEW_TIME_LIMIT_MS };
   const [sample, predictions, tags] = await Promise.all([
     runQuery(ws, `SELECT ${SAMPLE_COLUMNS} FROM samples WHERE sample_id = ${sampleId}`, scope),
     runQuery(

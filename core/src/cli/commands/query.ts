@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
-import { runQuery } from '../../query/run.js';
-import { positiveInteger, positiveNumber, withWorkspace } from '../context.js';
+import { type Command, InvalidArgumentError } from 'commander';
+import { runQuery, timeLimitProblem } from '../../query/run.js';
+import { positiveInteger, withWorkspace } from '../context.js';
 import { table } from '../output.js';
+import { watchQuery } from '../watchdog.js';
 
 export function registerQuery(program: Command): void {
   program
@@ -9,22 +10,35 @@ export function registerQuery(program: Command): void {
     .description('run read-only SQL over the views of the workspace (see docs/query.md)')
     .requiredOption('--sql <select>', 'one SELECT statement')
     .option('--dataset <name>', 'show only this dataset in every view')
-    .option('--timeout <seconds>', 'stop the query after this long', positiveNumber, 30)
+    .option('--timeout <seconds>', 'stop the query after this long (0.1 to 3600)', timeLimit, 30)
     .option('--max-rows <n>', 'read at most this many rows', positiveInteger, 100_000)
     .action(
       (options: { sql: string; dataset?: string; timeout: number; maxRows: number }, command: Command) =>
-        withWorkspace(command, async ({ ws, out, dataset }) => {
+        withWorkspace(command, async ({ ws, out, dataset, signal }) => {
+          const timeoutMs = options.timeout * 1000;
+          const memoryLimit = await ws.db.value<number>(
+            "SELECT parse_formatted_bytes(current_setting('memory_limit'))",
+          );
+          const standDown = watchQuery(timeoutMs, Number(memoryLimit));
           const result = await runQuery(ws, options.sql, {
             dataset: options.dataset ? await dataset(options.dataset) : undefined,
-            timeoutMs: options.timeout * 1000,
+            timeoutMs,
             maxRows: options.maxRows,
-          });
+            signal,
+          }).finally(standDown);
           out.result(result, (r) =>
             [
               table(r.rows, r.columns),
-              `${r.rows.length} rows${r.truncated ? ' (more not shown: --max-rows)' : ''}`,
+              `${r.rows.length} rows${r.truncated ? ` (more not shown: ${r.truncatedBy === 'max_rows' ? '--max-rows' : 'over 64 MB'})` : ''}`,
             ].join('\n'),
           );
         }),
     );
+}
+
+function timeLimit(value: string): number {
+  const seconds = Number(value);
+  const problem = timeLimitProblem(seconds);
+  if (problem) throw new InvalidArgumentError(problem);
+  return seconds;
 }
