@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kernels import WINNOW_JS, kernel_environment
 
+import winnow
 from winnow.client import Client, WinnowError, _running, is_loopback_url
 
 
@@ -109,3 +111,15 @@ def test_a_runtime_file_others_may_write_is_not_used(tmp_path: Path, serve_healt
     plant(tmp_path, f"http://127.0.0.1:{server.server_port}", mode=0o622)
     assert _running(str(tmp_path)) is None
     assert server.seen == []
+
+
+def test_a_workspace_the_kernel_starts_a_server_in_is_its_owners_alone(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        with kernel_environment(tmp_path, f"node {WINNOW_JS}") as workspace:
+            winnow.connect()
+            assert (workspace / "server.json").exists()
+            modes = {name: (workspace / name).stat().st_mode & 0o777 for name in ("", "server.log", "server.json")}
+    finally:
+        os.umask(previous)
+    assert modes == {"": 0o700, "server.log": 0o600, "server.json": 0o600}

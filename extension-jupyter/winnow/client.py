@@ -219,10 +219,13 @@ def _read_runtime(directory: str) -> dict[str, Any] | None:
 def _start_server(directory: str) -> None:
     """Starts `winnow serve` in its own session (a kernel interrupt must not stop it) and waits
     until it prints its address; its stderr goes to server.log in the workspace."""
-    os.makedirs(directory, exist_ok=True)
+    # The workspace holds the server's token and the user's labels: its owner's alone, like the
+    # folder and files `winnow` makes itself.
+    os.makedirs(directory, mode=0o700, exist_ok=True)
     log_path = os.path.join(directory, "server.log")
     command = [*server_command(), "--workspace", directory, "serve", "--json"]
-    with tempfile.TemporaryFile() as out, open(log_path, "ab") as log:
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with tempfile.TemporaryFile() as out, open(log_fd, "ab") as log:
         try:
             process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=out, stderr=log, start_new_session=True
