@@ -154,7 +154,7 @@ def test_the_cells_run(notebook: nbformat.NotebookNode) -> None:
 
 def test_each_request_gets_one_response_with_the_body_as_its_one_buffer(replies: dict[str, Any]) -> None:
     assert sorted(replies) == sorted(
-        ["tags", "health", "import", "points", "thumbnail", "query", "missing"]
+        ["tags", "health", "import", "points", "thumbnail", "query", "vocabulary", "missing"]
         + ["outside", "dot-dot", "method"]
     )
     for answer in replies.values():
@@ -176,7 +176,8 @@ def test_the_relay_answers_json_arrow_and_images(replies: dict[str, Any]) -> Non
     assert thumbnail["body"][:2] == b"\xff\xd8"
 
     vocabulary = json.loads(replies["vocabulary"]["body"])
-    assert vocabulary == {"tasks": [], "classes": [], "predictionTasks": [], "models": [], "metadataFields": []}
+    assert vocabulary["models"] == ["squeezenet1.1"]  # the notebook embedded the dataset
+    assert vocabulary["tasks"] == vocabulary["predictionTasks"] == []
 
 
 def test_server_errors_are_passed_on_as_they_are(replies: dict[str, Any]) -> None:
