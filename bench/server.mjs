@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { machine, mulberry32, OUT, parseArgs } from './lib/common.mjs';
 import { startServe } from './lib/serve.mjs';
 import { syntheticWorkspace } from './lib/synthetic-workspace.mjs';
+import { requestTimer } from './lib/timing.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const N = Number(args.samples ?? 1_000_000);
@@ -26,52 +27,7 @@ const RUNS = Number(args.runs ?? 50);
 const PAGE = 100;
 const log = (...parts) => console.error('[bench:server]', ...parts);
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function timed(name, server, makePath) {
-  return timedRequests(name, server, (i) => [makePath(i), {}]);
-}
-
-function timedPost(name, server, path, makeBody) {
-  return timedRequests(name, server, () => [
-    path,
-    { method: 'POST', body: JSON.stringify(makeBody()), headers: { 'content-type': 'application/json' } },
-  ]);
-}
-
-/** Runs RUNS requests (after one warm-up) made by `makeRequest(i)` = [path, init]; their percentiles. */
-async function timedRequests(name, server, makeRequest) {
-  const get = async ([path, init]) => {
-    const started = performance.now();
-    const response = await fetch(`${server.url}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${server.token}`, ...init.headers },
-    });
-    const bytes = (await response.arrayBuffer()).byteLength;
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-    return { ms: performance.now() - started, bytes };
-  };
-  await get(makeRequest(-1));
-  const times = [];
-  let bytes = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const answer = await get(makeRequest(i));
-    times.push(answer.ms);
-    bytes = answer.bytes;
-  }
-  times.sort((a, b) => a - b);
-  const round = (v) => Math.round(v * 10) / 10;
-  log(`${name}: p50 ${round(percentile(times, 50))} ms, p95 ${round(percentile(times, 95))} ms`);
-  return {
-    runs: RUNS,
-    p50_ms: round(percentile(times, 50)),
-    p95_ms: round(percentile(times, 95)),
-    max_ms: round(times.at(-1)),
-    bytes,
-  };
-}
+const { timed, timedPost } = requestTimer(RUNS, log);
 
 const DIR = await syntheticWorkspace(N);
 const server = await startServe(DIR);

@@ -17,7 +17,7 @@ export async function syntheticWorkspace(N) {
   if (existsSync(stamp)) return DIR;
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
-  const { Workspace } = await import(new URL('../core/dist/index.js', import.meta.url).href);
+  const { Workspace } = await import(new URL('../../core/dist/index.js', import.meta.url).href);
   const ws = await Workspace.open(DIR);
   try {
     const dataset = await ws.createDataset('bench', {

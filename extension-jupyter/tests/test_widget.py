@@ -58,6 +58,7 @@ requests = {
     "points": ("GET", "/api/datasets/few/points"),
     "thumbnail": ("GET", f"/api/datasets/few/samples/{ids[0]}/thumbnail"),
     "query": ("POST", "/api/datasets/few/query", {"sql": "SELECT count(*) AS n FROM samples"}),
+    "vocabulary": ("GET", "/api/datasets/few/vocabulary"),
     "missing": ("GET", "/api/datasets/nope/samples"),
     "outside": ("GET", "/etc/passwd"),
     "dot-dot": ("GET", "/api/%2e%2e/etc/passwd"),
@@ -153,7 +154,7 @@ def test_the_cells_run(notebook: nbformat.NotebookNode) -> None:
 
 def test_each_request_gets_one_response_with_the_body_as_its_one_buffer(replies: dict[str, Any]) -> None:
     assert sorted(replies) == sorted(
-        ["tags", "health", "import", "points", "thumbnail", "query", "missing"]
+        ["tags", "health", "import", "points", "thumbnail", "query", "vocabulary", "missing"]
         + ["outside", "dot-dot", "method"]
     )
     for answer in replies.values():
@@ -174,7 +175,9 @@ def test_the_relay_answers_json_arrow_and_images(replies: dict[str, Any]) -> Non
     assert (thumbnail["status"], thumbnail["content_type"]) == (200, "image/jpeg")
     assert thumbnail["body"][:2] == b"\xff\xd8"
 
-    assert json.loads(replies["query"]["body"])["rows"] == [{"n": IMAGE_COUNT}]
+    vocabulary = json.loads(replies["vocabulary"]["body"])
+    assert vocabulary["models"] == ["squeezenet1.1"]  # the notebook embedded the dataset
+    assert vocabulary["tasks"] == vocabulary["predictionTasks"] == []
 
 
 def test_server_errors_are_passed_on_as_they_are(replies: dict[str, Any]) -> None:
@@ -190,6 +193,7 @@ def test_the_relay_refuses_what_is_not_a_views_request(replies: dict[str, Any]) 
         ("method", 400, "invalid_argument", "not 'TRACE'"),
         ("health", 403, "permission_denied", "GET /api/health is not a request the views make"),
         ("import", 403, "permission_denied", "not 'import'"),
+        ("query", 403, "permission_denied", "POST /api/datasets/few/query is not a request the views make"),
     ]:
         answer = replies[request_id]
         assert answer["status"] == status, answer
@@ -276,7 +280,10 @@ VIEW_REQUESTS = [
     ("GET", "/api/datasets/few/colors?by=width", None),
     ("GET", "/api/datasets/few/facets?field=width", None),
     ("GET", "/api/datasets/few/tags", None),
-    ("POST", "/api/datasets/few/query", {"sql": "SELECT 1"}),
+    ("GET", "/api/datasets/few/vocabulary", None),
+    ("GET", "/api/datasets/few/samples/3/position?where=width%20%3E%2010", None),
+    ("GET", "/api/datasets/few/tags/my%20tag/ids", None),
+    ("POST", "/api/datasets/few/conditions", {"chips": [{"field": "tag", "op": "=", "value": "t"}], "sql": ""}),
     ("PATCH", "/api/datasets/few/tags/my%20tag", {"add": [1]}),
     ("POST", "/api/jobs", {"kind": "select", "dataset": "few", "config": {}, "tag": "t"}),
     ("GET", "/api/jobs/abc-123", None),
@@ -288,6 +295,7 @@ NOT_VIEW_REQUESTS = [
     ("GET", "/api/health", None),
     ("GET", "/api/datasets", None),
     ("GET", "/api/datasets/few/runs", None),
+    ("POST", "/api/datasets/few/query", {"sql": "SELECT 1"}),
     ("GET", "/api/datasets/few/embeddings", None),
     ("POST", "/api/datasets/few/search", {"text": "a dog", "model": "/etc/m.yaml"}),
     ("POST", "/api/datasets/few/credentials", {"input": {"accessKeyId": "x"}}),

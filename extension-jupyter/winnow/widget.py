@@ -26,7 +26,8 @@ MODULE_VERSION = "0.1.0"
 RELAYED_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 # The requests the views make (widgets/src/api.ts), and only those: the relay is how a page in the
 # browser reaches the server, so it must not reach what the views never need (credentials, ingest
-# and import jobs naming local files, the runs of a dataset, embeddings in bulk).
+# and import jobs naming local files, the runs of a dataset, embeddings in bulk, SQL of its own:
+# the views send only the query bar's condition, as a `where`).
 _DATASET = r"/api/datasets/[^/]+"
 _SAMPLE = _DATASET + r"/samples/\d+"
 VIEW_ROUTES = [
@@ -41,8 +42,10 @@ VIEW_ROUTES = [
         ("PUT", _SAMPLE + r"/caption"),
         ("PATCH", _DATASET + r"/annotations/\d+"),
         ("DELETE", _DATASET + r"/annotations/\d+"),
-        ("GET", _DATASET + r"/(points|ids|colors|facets|tags)"),
-        ("POST", _DATASET + r"/query"),
+        ("GET", _DATASET + r"/(points|ids|colors|facets|tags|vocabulary)"),
+        ("GET", _SAMPLE + r"/position"),
+        ("GET", _DATASET + r"/tags/[^/]+/ids"),
+        ("POST", _DATASET + r"/conditions"),
         ("PATCH", _DATASET + r"/tags/[^/]+"),
         ("POST", r"/api/jobs"),
         ("GET", r"/api/jobs/[^/]+"),

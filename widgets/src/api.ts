@@ -1,5 +1,20 @@
 import { type Table, tableFromIPC } from 'apache-arrow';
+// Types only (erased from the bundle): the answers of the routes the views ask, as core declares them.
+import type {
+  DatasetVocabulary,
+  FilterChip,
+  QueryCondition,
+  SamplePosition,
+} from '../../core/src/server/view-answers.js';
 import type { ApiRequest, Transport } from './transport.js';
+
+export type {
+  DatasetVocabulary,
+  FilterChip,
+  MetadataField,
+  SamplePosition,
+  TaskClasses,
+} from '../../core/src/server/view-answers.js';
 
 /** A server error as the views show it: the server's one-line message and its code. */
 export class ApiError extends Error {
@@ -151,9 +166,38 @@ export class Api {
   }
 
   /** The ids of the samples meeting `where`, in id order (Arrow: `sample_id` int32). */
-  async matchingIds(dataset: string, where: string): Promise<Int32Array> {
-    const table = await this.arrow(this.datasetPath(dataset, `/ids?where=${encodeURIComponent(where)}`));
+  matchingIds(dataset: string, where: string): Promise<Int32Array> {
+    return this.ids(this.datasetPath(dataset, `/ids?where=${encodeURIComponent(where)}`));
+  }
+
+  /** The current members of a tag, in id order. */
+  tagIds(dataset: string, tag: string): Promise<Int32Array> {
+    return this.ids(this.datasetPath(dataset, `/tags/${encodeURIComponent(tag)}/ids`));
+  }
+
+  private async ids(path: string): Promise<Int32Array> {
+    const table = await this.arrow(path);
     return (table.getChild('sample_id')?.toArray() as Int32Array | undefined) ?? new Int32Array(0);
+  }
+
+  /** The dataset's tasks and classes, prediction tasks, embedding models and metadata keys. */
+  vocabulary(dataset: string): Promise<DatasetVocabulary> {
+    return this.json('GET', this.datasetPath(dataset, '/vocabulary'));
+  }
+
+  /** Where a sample stands among the samples meeting `where`, in id order. */
+  position(dataset: string, id: number, where: string): Promise<SamplePosition> {
+    const search = where ? `?where=${encodeURIComponent(where)}` : '';
+    return this.json('GET', this.datasetPath(dataset, `/samples/${id}/position${search}`));
+  }
+
+  /** The query bar's chips and SQL text as one condition, written by the server. */
+  async condition(dataset: string, chips: readonly FilterChip[], sql: string): Promise<string> {
+    const answer = await this.json<QueryCondition>('POST', this.datasetPath(dataset, '/conditions'), {
+      chips,
+      sql,
+    });
+    return answer.where;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Annotation, SampleDetail } from './api.js';
+import type { Annotation, SampleDetail, SamplePosition } from './api.js';
 import { CaptionField } from './label/caption.js';
 import { type Box, fitSize, type Size } from './label/geometry.js';
 import {
@@ -49,11 +49,6 @@ const HELP =
   'the caption is saved when you leave it or with Ctrl/⌘-Enter';
 
 /** Where the shown sample stands among the samples meeting the query (ordered by id). */
-interface Place {
-  below: number;
-  here: number;
-  total: number;
-}
 
 /**
  * The detail and labeling panel: one sample (the focused one, else the first meeting the query)
@@ -117,9 +112,9 @@ class LabelPanel {
   private detail: SampleDetail | null = null;
   private imageSize: Size = { width: 0, height: 0 };
   private selected: number | null = null;
-  private place: Place | null = null;
+  private place: SamplePosition | null = null;
   /** The position being counted for the shown sample. */
-  private placing: Promise<Place | null> = Promise.resolve(null);
+  private placing: Promise<SamplePosition | null> = Promise.resolve(null);
   private classNames: string[] = [];
   /** Answers for an earlier sample are dropped: only the latest `open` may render. */
   private openCount = 0;
@@ -258,15 +253,9 @@ class LabelPanel {
     this.updateButtons();
   }
 
-  private async placeOf(id: number): Promise<Place> {
+  private placeOf(id: number): Promise<SamplePosition> {
     const { api, dataset, state } = this.context;
-    const { rows } = await api.query(
-      dataset,
-      `SELECT count(*) FILTER (WHERE sample_id < ${id}) AS below, count(*) FILTER (WHERE sample_id = ${id}) AS here,
-              count(*) AS total FROM samples WHERE (${state.where || 'true'})`,
-    );
-    const row = rows[0] ?? {};
-    return { below: Number(row.below), here: Number(row.here), total: Number(row.total) };
+    return api.position(dataset, id, state.where);
   }
 
   /** Keys pressed faster than the position is counted wait for it rather than being lost. */
@@ -275,7 +264,7 @@ class LabelPanel {
     guarded(this.errors, async () => {
       const place = await this.placing;
       if (!place) return;
-      const offset = delta > 0 ? place.below + place.here : place.below - 1;
+      const offset = delta > 0 ? place.before + Number(place.matches) : place.before - 1;
       if (offset < 0 || offset >= place.total) return;
       const [sample] = (await api.samples(dataset, { where: state.where, offset, limit: 1 })).samples;
       if (sample) state.set('focus', sample.sample_id);
@@ -313,8 +302,8 @@ class LabelPanel {
     const place = this.place;
     const position = !place
       ? ''
-      : place.here
-        ? `${place.below + 1} of ${place.total}`
+      : place.matches
+        ? `${place.before + 1} of ${place.total}`
         : `not in the query (${place.total})`;
     const size = sample.width ? `${sample.width}×${sample.height}` : '';
     this.title.textContent = [position, sample.filename, size].filter(Boolean).join(' · ');
@@ -363,8 +352,8 @@ class LabelPanel {
 
   private updateButtons(): void {
     const place = this.place;
-    this.buttons.prev.disabled = !place || place.below === 0;
-    this.buttons.next.disabled = !place || place.below + place.here >= place.total;
+    this.buttons.prev.disabled = !place || place.before === 0;
+    this.buttons.next.disabled = !place || place.before + Number(place.matches) >= place.total;
     this.buttons.delete.disabled = this.selected === null;
     this.buttons.undo.disabled = !this.history.canUndo;
     this.buttons.redo.disabled = !this.history.canRedo;
@@ -378,23 +367,15 @@ class LabelPanel {
   private loadVocabulary(): void {
     const { api, dataset } = this.context;
     guarded(this.errors, async () => {
-      const [classes, tasks, tags] = await Promise.all([
-        api.query(
-          dataset,
-          // In the order of the first task that has the class: the imported model's order, then new ones.
-          'SELECT category FROM categories GROUP BY category ORDER BY min(task_id::BIGINT * 1000000 + category_id)',
-        ),
-        api.query(dataset, 'SELECT task, task_type FROM tasks ORDER BY task'),
-        api.tags(dataset),
-      ]);
-      this.classNames = classes.rows.map((row) => String(row.category));
+      const [vocabulary, tags] = await Promise.all([api.vocabulary(dataset), api.tags(dataset)]);
+      // In the order of the first task that has the class: the imported model's order, then new ones.
+      this.classNames = vocabulary.classes;
       this.classes.replaceChildren(...this.classNames.map((value) => h('option', { value })));
       this.classKeys.textContent = this.classNames
         .slice(0, 9)
         .map((name, i) => `${i + 1} ${name}`)
         .join(' · ');
-      const ofType = (type: string) =>
-        tasks.rows.filter((t) => t.task_type === type).map((t) => String(t.task));
+      const ofType = (type: string) => vocabulary.tasks.filter((t) => t.type === type).map((t) => t.task);
       showTasks(this.boxTask, ['detection', ...ofType('object-detection')]);
       showTasks(this.classTask, ['classification', ...ofType('classification')]);
       this.tags.suggest(tags.map((tag) => tag.name));

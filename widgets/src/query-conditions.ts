@@ -1,17 +1,13 @@
+import type { FilterChip } from './api.js';
+
 /**
- * The query bar's filters as SQL conditions over the `samples` view (docs/query.md), the form the
- * server's `where` takes. Labels and tags are sets per sample, so their filters ask whether any
- * member matches (`sample_id IN (…)`); `!=` means that none does, as the structured filters do.
+ * The query bar's quick filters (chips): the fields and operators it offers and how a chip reads.
+ * The server writes a chip's SQL condition (POST …/conditions, core/src/query/chips.ts), so no
+ * view names core's tables; `!=` on a set of labels or tags means that no member matches.
  */
 
-export type FilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'range';
-
-/** One quick filter; `range` takes `[lo, hi]` and means `lo <= field < hi`. */
-export interface FilterChip {
-  field: string;
-  op: FilterOp;
-  value: string | number | null | [number, number];
-}
+export type { FilterChip };
+export type FilterOp = FilterChip['op'];
 
 /**
  * The event a panel dispatches on the ViewState to add a chip to the query bar (the facets do on
@@ -26,13 +22,9 @@ export function requestFilter(target: EventTarget, chip: FilterChip): void {
 
 const NUMERIC_FIELDS = ['width', 'height', 'size'] as const;
 const TEXT_FIELDS = ['kind', 'format', 'status'] as const;
-/** Set-valued fields: the view and column holding each sample's members. */
-const MEMBER_FIELDS: Record<string, { view: string; column: string }> = {
-  'prediction.category': { view: 'predictions', column: 'category' },
-  'annotation.category': { view: 'annotations', column: 'category' },
-  tag: { view: 'tag_members', column: 'tag' },
-};
-export const FILTER_FIELDS = [...TEXT_FIELDS, ...NUMERIC_FIELDS, ...Object.keys(MEMBER_FIELDS)];
+/** Set-valued fields: a sample has any number of labels and tags. */
+const MEMBER_FIELDS = ['prediction.category', 'annotation.category', 'tag'] as const;
+export const FILTER_FIELDS: string[] = [...TEXT_FIELDS, ...NUMERIC_FIELDS, ...MEMBER_FIELDS];
 
 /** The operators a field offers in the add-filter row. */
 export function opsFor(field: string): FilterOp[] {
@@ -41,52 +33,6 @@ export function opsFor(field: string): FilterOp[] {
 
 export function isNumeric(field: string): boolean {
   return (NUMERIC_FIELDS as readonly string[]).includes(field);
-}
-
-/** A string literal: single quotes doubled. */
-export function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-function sqlNumber(value: unknown): string {
-  const number = Number(value);
-  if (typeof value === 'boolean' || value === '' || value === null || !Number.isFinite(number)) {
-    throw new Error(`'${String(value)}' is not a number`);
-  }
-  return String(number);
-}
-
-/** The SQL condition of a chip; throws on a field or value it cannot express. */
-export function conditionOf(chip: FilterChip): string {
-  const { field, op, value } = chip;
-  const members = MEMBER_FIELDS[field];
-  if (members) return memberCondition(members, op, value);
-  if (!FILTER_FIELDS.includes(field)) throw new Error(`unknown field '${field}'`);
-  if (op === 'range') {
-    const [lo, hi] = value as [number, number];
-    return `${field} >= ${sqlNumber(lo)} AND ${field} < ${sqlNumber(hi)}`;
-  }
-  if (value === null) return nullCondition(field, op);
-  const literal = isNumeric(field) ? sqlNumber(value) : sqlString(String(value));
-  return `${field} ${op} ${literal}`;
-}
-
-function nullCondition(field: string, op: FilterOp): string {
-  if (op === '=') return `${field} IS NULL`;
-  if (op === '!=') return `${field} IS NOT NULL`;
-  throw new Error(`${field} ${op}: a missing value only compares with = or !=`);
-}
-
-function memberCondition(members: { view: string; column: string }, op: FilterOp, value: unknown): string {
-  if (op !== '=' && op !== '!=') throw new Error(`${members.column}: only = and != apply to a set of labels`);
-  const match = `SELECT sample_id FROM ${members.view} WHERE ${members.column} = ${sqlString(String(value))}`;
-  return `sample_id ${op === '=' ? 'IN' : 'NOT IN'} (${match})`;
-}
-
-/** The AND of the chips and the free SQL text, each in parentheses; '' when there is nothing. */
-export function combineConditions(chips: readonly FilterChip[], sql: string): string {
-  const parts = [...chips.map(conditionOf), sql.trim()].filter(Boolean);
-  return parts.length === 1 ? parts[0]! : parts.map((part) => `(${part})`).join(' AND ');
 }
 
 /** How a chip reads to the user. */

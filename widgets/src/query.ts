@@ -3,7 +3,6 @@ import { ensurePanelStyles } from './panel-style.js';
 import {
   chipFromInput,
   chipText,
-  combineConditions,
   FILTER_EVENT,
   FILTER_FIELDS,
   type FilterChip,
@@ -57,6 +56,8 @@ class QueryBar {
   private chips: FilterChip[] = [];
   /** The SQL text of the applied query (the box may hold an edit not applied yet). */
   private appliedSql = '';
+  /** The condition the applied chips and SQL text made (the server writes it). */
+  private appliedWhere = '';
   private attempts = 0;
   private readonly cleanup = new Cleanup();
 
@@ -117,11 +118,13 @@ class QueryBar {
     const attempt = ++this.attempts;
     const { api, dataset, state } = this.context;
     try {
-      const where = combineConditions(chips, sql);
+      // Without chips the condition is the text itself: no round trip for the server to write it.
+      const where = chips.length ? await api.condition(dataset, chips, sql) : sql.trim();
       const page = await api.samples(dataset, { where, limit: 1 });
       if (attempt !== this.attempts) return;
       this.chips = chips;
       this.appliedSql = sql.trim();
+      this.appliedWhere = where;
       this.errors.clear();
       this.showCount(page.total);
       this.renderChips();
@@ -134,7 +137,7 @@ class QueryBar {
   /** A query set from outside (the kernel, another view) becomes the SQL text, without chips. */
   private adoptOutsideQuery(): void {
     const { where } = this.context.state;
-    if (where === combineConditions(this.chips, this.appliedSql)) return;
+    if (where === this.appliedWhere) return;
     this.chips = [];
     this.appliedSql = where;
     this.sql.value = where;

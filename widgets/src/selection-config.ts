@@ -1,5 +1,3 @@
-import { sqlString } from './query-conditions.js';
-
 /**
  * The selection panel's form as a selection config (docs/selection.md: the Lightly Worker's
  * `selection_config`, with Winnow's `where`), as the server's `select` job takes it.
@@ -81,8 +79,4 @@ export function parseConfigText(text: string): Record<string, unknown> {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new Error('config: expected an object');
   return parsed as Record<string, unknown>;
-}
-
-export function tagMembersSql(tag: string): string {
-  return `SELECT sample_id FROM tag_members WHERE tag = ${sqlString(tag)} ORDER BY sample_id`;
 }

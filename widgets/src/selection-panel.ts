@@ -7,7 +7,6 @@ import {
   type SelectionForm,
   scopeCondition,
   selectionConfig,
-  tagMembersSql,
 } from './selection-config.js';
 import type { Mounted, ViewContext } from './state.js';
 
@@ -132,21 +131,12 @@ class SelectionPanel {
   private async loadChoices(): Promise<void> {
     const { api, dataset } = this.context;
     await guarded(this.errors, async () => {
-      const [models, tasks] = await Promise.all([
-        api.query(dataset, 'SELECT model FROM embedding_models ORDER BY model'),
-        api.query(dataset, 'SELECT DISTINCT task FROM prediction_counts ORDER BY task'),
-      ]);
-      setOptions(
-        this.model,
-        models.rows.map((row) => String(row.model)),
-      );
-      this.model.hidden = models.rows.length < 2;
-      setOptions(
-        this.balanceTask,
-        tasks.rows.map((row) => String(row.task)),
-      );
-      this.balanceTask.hidden = tasks.rows.length < 2;
-      this.strategy.balance.disabled = tasks.rows.length === 0;
+      const { models, predictionTasks } = await api.vocabulary(dataset);
+      setOptions(this.model, models);
+      this.model.hidden = models.length < 2;
+      setOptions(this.balanceTask, predictionTasks);
+      this.balanceTask.hidden = predictionTasks.length < 2;
+      this.strategy.balance.disabled = predictionTasks.length === 0;
     });
     this.updatePreview();
   }
@@ -226,8 +216,7 @@ class SelectionPanel {
     }
     if (job.state !== 'done') throw new Error(job.error ?? `the selection ${job.state}`);
     const { api, dataset, state } = this.context;
-    const { rows } = await api.query(dataset, tagMembersSql(tag), Number.MAX_SAFE_INTEGER);
-    const ids = Int32Array.from(rows, (row) => Number(row.sample_id));
+    const ids = await api.tagIds(dataset, tag);
     this.progress.max = 1;
     this.progress.value = 1;
     this.status.textContent = 'done';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfigText, scopeCondition, selectionConfig, tagMembersSql } from '../src/selection-config.js';
+import { parseConfigText, scopeCondition, selectionConfig } from '../src/selection-config.js';
 
 const none = { diversity: false, typicality: false, balance: false, random: false, n: 10 };
 
@@ -49,12 +49,9 @@ describe('the selection form as a selection config', () => {
     expect(() => scopeCondition('selection', '', [])).toThrow('nothing is selected');
   });
 
-  it('reads the edited config and quotes the tag it queries', () => {
+  it('reads the edited config', () => {
     expect(parseConfigText('{"n_samples": 3}')).toEqual({ n_samples: 3 });
     expect(() => parseConfigText('{n_samples: 3}')).toThrow('not valid JSON');
     expect(() => parseConfigText('[1]')).toThrow('expected an object');
-    expect(tagMembersSql("a'b")).toBe(
-      "SELECT sample_id FROM tag_members WHERE tag = 'a''b' ORDER BY sample_id",
-    );
   });
 });

@@ -43,6 +43,7 @@ import { refuseViewModelFile, refuseViewPaths } from './origin.js';
 import type { Health } from './runtime.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 import type { Thumbnails } from './thumbnails.js';
+import { sendIds, viewRoutes } from './view-routes.js';
 
 /** The newest runs a dataset lists (ingests, imports, selections, analyses). */
 const RUNS_LISTED = 100;
@@ -115,10 +116,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Ro
     }),
     route('GET', '/api/datasets/:dataset/ids', async (context) => {
       const where = context.query.get('where')?.trim() || 'true';
-      const ids = await matchingIds(ws, await dataset(context), where, userQueries);
-      const table = new Table({ sample_id: makeVector(ids) });
-      sendBytes(context.response, tableToIPC(table, 'stream'), 'application/vnd.apache.arrow.stream');
-      return RESPONDED;
+      return sendIds(context.response, await matchingIds(ws, await dataset(context), where, userQueries));
     }),
     route('POST', '/api/datasets/:dataset/samples/by-id', async (context) =>
       samplesById(ws, await dataset(context), (await context.json()).ids),
@@ -126,6 +124,7 @@ export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Ro
     route('GET', '/api/datasets/:dataset/samples/:id', async (context) =>
       sampleDetail(ws, await dataset(context), sampleId(context)),
     ),
+    ...viewRoutes(ws, userQueries),
     route('POST', '/api/datasets/:dataset/query', async (context) => {
       const body = await context.json();
       return runQuery(ws, text(body, 'sql'), {

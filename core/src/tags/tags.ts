@@ -178,6 +178,15 @@ export class Tags {
     }));
   }
 
+  /** The current members' sample ids, in id order (a finished selection becomes the views' selection). */
+  async memberIds(name: string): Promise<Int32Array> {
+    const rows = await this.db.all<{ sample_id: number }>(
+      'SELECT sample_id FROM winnow.tag_members WHERE tag_id = ? ORDER BY sample_id',
+      [await this.idOf(name)],
+    );
+    return Int32Array.from(rows, (row) => row.sample_id);
+  }
+
   /**
    * The filenames in the tag at a version, or as it was at a time (the latest version made
    * at or before it). Without `at`: the current members.

@@ -222,10 +222,12 @@ class Scatter implements Mounted {
   private async addMetadataFields(): Promise<void> {
     const { api, dataset } = this.ctx;
     try {
-      const { rows } = await api.query(dataset, 'SELECT DISTINCT key FROM metadata_fields ORDER BY key');
+      const { metadataFields } = await api.vocabulary(dataset);
       const listed = new Set(COLOR_FIELDS.map(([field]) => field));
-      for (const { key } of rows) {
-        if (!listed.has(String(key))) this.colorSelect.add(new Option(String(key), `metadata.${key}`));
+      for (const { key } of metadataFields) {
+        if (listed.has(key)) continue;
+        listed.add(key); // a key stored with two types is listed once
+        this.colorSelect.add(new Option(key, `metadata.${key}`));
       }
     } catch {
       // The fixed fields stay: metadata keys are a convenience, not worth an error in the plot.
