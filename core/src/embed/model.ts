@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError, type LongTaskOptions, WinnowError } from '../errors.js';
+import { envSetting } from '../settings.js';
 import { parseConfig, readConfigFile } from '../util/config-file.js';
 import { downloadFile, sha256Of } from './download.js';
 
@@ -179,8 +180,12 @@ export const BUILTIN_MODELS: Record<string, ModelConfig> = {
 /** The model used when none is named: CLIP, so that text search works on what was embedded. */
 export const DEFAULT_MODEL = 'clip-vit-b32';
 
+/** Where built-in models live when neither WINNOW_MODEL_DIR nor the workspace names a folder. */
+export const DEFAULT_MODEL_DIR = join(homedir(), '.cache', 'winnow', 'models');
+
+/** The folder of built-in models for a command without a workspace: WINNOW_MODEL_DIR, else the default. */
 export function modelDir(): string {
-  return process.env.WINNOW_MODEL_DIR || join(homedir(), '.cache', 'winnow', 'models');
+  return envSetting('WINNOW_MODEL_DIR') ?? DEFAULT_MODEL_DIR;
 }
 
 const HUB = 'https://huggingface.co';
@@ -194,6 +199,8 @@ export function mirrored(url: string): string {
 export interface ResolveOptions extends LongTaskOptions {
   /** With an .onnx file for the model: the config file that says how to feed it. */
   config?: string;
+  /** The folder of built-in models (default: `modelDir()`); a workspace's is `workspaceModelDir`. */
+  modelDir?: string;
 }
 
 /**
@@ -218,7 +225,7 @@ export async function resolveModel(nameOrConfig: string, options: ResolveOptions
     spec = locate(basename(nameOrConfig).replace(/\.onnx$/i, ''), config, dirname(options.config));
     hint = '';
   } else if (builtin) {
-    spec = locate(nameOrConfig, builtin, modelDir());
+    spec = locate(nameOrConfig, builtin, options.modelDir ?? modelDir());
   } else if (/\.(ya?ml|json)$/i.test(nameOrConfig)) {
     const { display, raw } = await readConfigFile(nameOrConfig);
     const config = parseConfig(modelConfigSchema, raw, display);

@@ -22,7 +22,8 @@ import { maxPixels } from '../util/pixel-limit.js';
 import { DecodePool, type DecodeResult } from './decode.js';
 import { type ExtractedFrame, extractFrames, type FrameSampling } from './frames.js';
 import { InferenceThread } from './inference.js';
-import { DEFAULT_MODEL, resolveModel } from './model.js';
+import { BUILTIN_MODELS, DEFAULT_MODEL, resolveModel } from './model.js';
+import { rememberModelDir, workspaceModelDir } from './model-folder.js';
 import { normalizeRows } from './normalize.js';
 import type { Device, ResolvedDevice } from './session.js';
 
@@ -91,12 +92,15 @@ export async function embedDataset(
   maxPixels(); // a bad WINNOW_MAX_PIXELS stops the run before any image is checked against it
   const { input, work } = await openDatasetStorage(dataset, options.secrets);
   await checkPermissions(input, work);
-  const spec = await resolveModel(options.model ?? options.modelConfig ?? DEFAULT_MODEL, {
+  const modelName = options.model ?? options.modelConfig ?? DEFAULT_MODEL;
+  const spec = await resolveModel(modelName, {
     config: options.modelConfig,
+    modelDir: await workspaceModelDir(ws),
     onProgress: options.onProgress,
     signal: options.signal,
   });
   const embedder = await InferenceThread.open(spec, options.device ?? 'auto');
+  if (BUILTIN_MODELS[modelName]) await rememberModelDir(ws);
   const started = performance.now();
   const config = {
     model: spec.name,

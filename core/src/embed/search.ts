@@ -8,6 +8,7 @@ import { readVectors } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { ImageEmbedder } from './embedder.js';
 import { type ModelSpec, resolveModel } from './model.js';
+import { workspaceModelDir } from './model-folder.js';
 import { TextEmbedder } from './text.js';
 
 /**
@@ -80,7 +81,7 @@ export async function searchDataset(
     exclude = sample.sample_id;
     described = { sample: { sample_id: sample.sample_id, path: sample.path } };
   } else {
-    const resolved = spec ?? (await builtinSpec(model.name, options));
+    const resolved = spec ?? (await builtinSpec(ws, model.name, options));
     const embedded =
       options.text !== undefined
         ? await embedWith(TextEmbedder.open(resolved), (e) => e.embedTexts([options.text!]))
@@ -189,9 +190,13 @@ async function chooseModel(
 }
 
 /** The spec of a stored model that is built in; others need their config file. */
-async function builtinSpec(name: string, options: LongTaskOptions): Promise<ModelSpec> {
+async function builtinSpec(ws: Workspace, name: string, options: LongTaskOptions): Promise<ModelSpec> {
   try {
-    return await resolveModel(name, { onProgress: options.onProgress, signal: options.signal });
+    return await resolveModel(name, {
+      modelDir: await workspaceModelDir(ws),
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
   } catch (error) {
     if (error instanceof WinnowError && error.code === 'not_found' && /^unknown model/.test(error.message)) {
       throw new WinnowError(

@@ -23,6 +23,7 @@ import type { Selection } from '../query/selection.js';
 import { QuerySlots } from '../query/slots.js';
 import { checkSelectionConfig } from '../select/config.js';
 import { runSelection } from '../select/run.js';
+import { behaviourSettings } from '../settings.js';
 import { type DatasetSecrets, openDatasetStorage } from '../storage/open.js';
 import {
   checkOptions,
@@ -35,6 +36,7 @@ import { embeddingTable, findModel } from '../store/embeddings.js';
 import { readVectors } from '../store/vectors.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { Tags } from '../tags/tags.js';
+import { WINNOW_VERSION } from '../version.js';
 import { sendColors } from './colors.js';
 import { facet } from './facets.js';
 import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
@@ -44,6 +46,12 @@ import type { Health } from './runtime.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 import type { Thumbnails } from './thumbnails.js';
 import { sendIds, viewRoutes } from './view-routes.js';
+
+/** What the health check reports of the server's use (server.ts's Usage and idle timeout). */
+export interface Lifecycle {
+  idleMs(): number;
+  idleTimeoutMs?: number;
+}
 
 /** The newest runs a dataset lists (ingests, imports, selections, analyses). */
 const RUNS_LISTED = 100;
@@ -61,7 +69,12 @@ const USER_QUERIES_AT_ONCE = Math.max(1, Math.floor(availableParallelism() / 2))
  * URL to follow, or the bytes), and long jobs (ingest, embed, analyze, select) with progress
  * events and cancellation.
  */
-export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Route[] {
+export function apiRoutes(
+  ws: Workspace,
+  jobs: Jobs,
+  thumbnails: Thumbnails,
+  lifecycle: Lifecycle = { idleMs: () => 0 },
+): Route[] {
   const dataset = (context: RequestContext) => ws.dataset(decodeURIComponent(context.params.dataset!));
   /** Credentials handed over for a dataset's locations, kept in this process only, never stored or echoed. */
   const credentials = new Map<string, DatasetSecrets>();
@@ -88,7 +101,15 @@ export function apiRoutes(ws: Workspace, jobs: Jobs, thumbnails: Thumbnails): Ro
     route(
       'GET',
       '/api/health',
-      async (): Promise<Health> => ({ service: 'winnow', workspace: ws.dir, pid: process.pid }),
+      async (): Promise<Health> => ({
+        service: 'winnow',
+        workspace: ws.dir,
+        pid: process.pid,
+        version: WINNOW_VERSION,
+        settings: behaviourSettings(),
+        idle_s: Math.floor(lifecycle.idleMs() / 1000),
+        idle_timeout_s: lifecycle.idleTimeoutMs === undefined ? null : lifecycle.idleTimeoutMs / 1000,
+      }),
     ),
     route('GET', '/api/datasets', async () =>
       Promise.all(

@@ -47,6 +47,11 @@ export class Jobs {
     return job.info;
   }
 
+  /** Whether a job is queued or running. */
+  busy(): boolean {
+    return this.running || this.queue.length > 0;
+  }
+
   get(id: string): JobInfo {
     return this.job(id).info;
   }

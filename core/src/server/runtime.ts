@@ -10,6 +10,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WinnowError } from '../errors.js';
+import { BEHAVIOUR_SETTINGS, type BehaviourSettings, behaviourSettings } from '../settings.js';
+import { WINNOW_VERSION } from '../version.js';
 
 /** What a running server leaves in its workspace so that other local clients can find it. */
 export interface RuntimeInfo {
@@ -21,11 +24,20 @@ export interface RuntimeInfo {
   started: string;
 }
 
-/** What `GET /api/health` answers: that it is Winnow, and which workspace it serves. */
+/**
+ * What `GET /api/health` answers: that it is Winnow, which workspace it serves, and what a client
+ * compares with its own before using it (version, settings) or shows (`winnow serve --status`).
+ */
 export interface Health {
   service: 'winnow';
   workspace: string;
   pid: number;
+  version: string;
+  settings: BehaviourSettings;
+  /** Seconds since a client last used it; 0 while a request, an event stream or a job runs. */
+  idle_s: number;
+  /** After how many idle seconds it stops; null: never. */
+  idle_timeout_s: number | null;
 }
 
 /** The runtime file of a workspace: readable by its owner only (it holds the token). */
@@ -111,6 +123,13 @@ export function isLoopbackUrl(url: unknown): boolean {
  * server of another workspace that a planted file points to.
  */
 export async function findRunning(workspace: string): Promise<RuntimeInfo | undefined> {
+  return (await runningServer(workspace))?.info;
+}
+
+/** The running server (as `findRunning`) with its health answer. */
+export async function runningServer(
+  workspace: string,
+): Promise<{ info: RuntimeInfo; health: Health } | undefined> {
   const info = trustedRuntime(workspace);
   if (!info || !processAlive(info.pid)) return undefined;
   try {
@@ -120,24 +139,69 @@ export async function findRunning(workspace: string): Promise<RuntimeInfo | unde
       signal: AbortSignal.timeout(2000),
     });
     if (!response.ok) return undefined;
-    const health = (await response.json()) as Partial<Health>;
-    return health.service === 'winnow' && sameFolder(health.workspace, workspace) ? info : undefined;
+    const health = (await response.json()) as Health;
+    return health.service === 'winnow' && sameFolder(health.workspace, workspace)
+      ? { info, health }
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * Stops the workspace's running server, one another process started (a kernel, a demo): SIGTERM,
- * then waits until it has removed its runtime file on its way out. Only a trusted runtime file's
- * process is signalled: a planted one must not make us stop whatever process it names.
+ * Why a running server must not serve this process, or undefined when it may: another Winnow
+ * version, or a behaviour setting this process sets (WINNOW_MODEL_DIR…) to another value. A
+ * setting this process leaves unset is no objection: the server's own value (or the workspace's
+ * remembered model folder) stands.
  */
-export async function stopRunning(workspace: string, timeoutMs = 15_000): Promise<void> {
-  const info = trustedRuntime(workspace);
-  if (!info || !processAlive(info.pid)) return;
+export function mismatchOf(health: Partial<Health>): string | undefined {
+  if (health.version !== WINNOW_VERSION) {
+    return `it runs Winnow ${health.version ?? '(a version from before 0.1.0)'}, this is ${WINNOW_VERSION}`;
+  }
+  const own = behaviourSettings();
+  for (const name of BEHAVIOUR_SETTINGS) {
+    const theirs = health.settings?.[name] ?? null;
+    if (own[name] !== null && own[name] !== theirs) {
+      return `its ${name} is ${theirs ?? 'unset'}, this process's is ${own[name]}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The running server when this process may use it; undefined when none runs; a one-line error
+ * saying how to restart it when it runs another version or other settings (`mismatchOf`).
+ */
+export async function findUsable(workspace: string): Promise<RuntimeInfo | undefined> {
+  const running = await runningServer(workspace);
+  if (!running) return undefined;
+  const reason = mismatchOf(running.health);
+  if (reason) {
+    throw new WinnowError(
+      'unavailable',
+      `the workspace's server (pid ${running.info.pid}) does not match: ${reason}; stop it with \`winnow serve --stop\` and run the command again`,
+    );
+  }
+  return running.info;
+}
+
+/**
+ * Stops the workspace's running server, one another process started (a kernel, a demo): SIGTERM,
+ * then waits until it has removed its runtime file and ended. Only a trusted runtime file's
+ * process that answers as Winnow is signalled: a planted file must not make us stop whatever
+ * process it names.
+ * Returns the pid signalled (alive still if it did not end within `timeoutMs`), or undefined
+ * when no server ran.
+ */
+export async function stopRunning(workspace: string, timeoutMs = 15_000): Promise<number | undefined> {
+  // Only a server that answers as this workspace's: a stale file's pid may be another process by now.
+  const info = (await runningServer(workspace))?.info;
+  if (!info) return undefined;
   process.kill(info.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (existsSync(runtimeFile(workspace)) && Date.now() < deadline) await sleep(100);
+  while ((existsSync(runtimeFile(workspace)) || processAlive(info.pid)) && Date.now() < deadline)
+    await sleep(100);
+  return info.pid;
 }
 
 function sameFolder(answered: unknown, expected: string): boolean {

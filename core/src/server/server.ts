@@ -8,6 +8,7 @@ import { RESPONDED, type Route, readJson, sendError, sendJson } from './http.js'
 import { Jobs } from './jobs.js';
 import { type RuntimeInfo, removeRuntime, writeRuntime } from './runtime.js';
 import { Thumbnails } from './thumbnails.js';
+import { Usage } from './usage.js';
 
 export interface LocalServer {
   url: string;
@@ -17,18 +18,30 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** The port (default: a free one). */
+  port?: number;
+  /** Calls `onIdle` once no client has used the server this long (see Usage); never when absent. */
+  idleTimeoutMs?: number;
+  onIdle?: () => void;
+}
+
 /**
  * Serves a workspace on 127.0.0.1 (a random port unless given). Every request needs the token
  * and a loopback Host header; no CORS header is ever sent, so other origins cannot read answers.
  * Its runtime file (port, token, pid; mode 0600) lets other local clients find it.
  */
-export async function startServer(ws: Workspace, options: { port?: number } = {}): Promise<LocalServer> {
+export async function startServer(ws: Workspace, options: ServerOptions = {}): Promise<LocalServer> {
   const token = newToken();
   const jobs = new Jobs();
+  const usage = new Usage(() => jobs.busy());
   const thumbnails = new Thumbnails(ws);
-  const routes = apiRoutes(ws, jobs, thumbnails);
+  const routes = apiRoutes(ws, jobs, thumbnails, {
+    idleMs: () => usage.idleMs(),
+    idleTimeoutMs: options.idleTimeoutMs,
+  });
   const server = createServer((request, response) => {
-    handle(routes, token, port(), request, response).catch((error) => sendError(response, error));
+    handle(routes, token, port(), usage, request, response).catch((error) => sendError(response, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -45,11 +58,14 @@ export async function startServer(ws: Workspace, options: { port?: number } = {}
     started: new Date().toISOString(),
   };
   writeRuntime(info);
+  const { idleTimeoutMs, onIdle } = options;
+  const stopWatching = idleTimeoutMs && onIdle ? usage.watch(idleTimeoutMs, onIdle) : () => undefined;
   return {
     url,
     port: port(),
     token,
     close: async () => {
+      stopWatching();
       removeRuntime(ws.dir);
       await Promise.all([jobs.close(), thumbnails.close()]);
       server.closeAllConnections();
@@ -62,6 +78,7 @@ async function handle(
   routes: Route[],
   token: string,
   port: number,
+  usage: Usage,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -77,6 +94,7 @@ async function handle(
     sendJson(response, 401, { error: { code: 'unauthenticated', message: 'a valid token is required' } });
     return;
   }
+  if (url.pathname !== '/api/health') response.once('close', usage.begin());
   checkEncoding(url.pathname);
   const match = findRoute(routes, request.method ?? 'GET', url.pathname);
   if (!match) throw new WinnowError('not_found', `no ${request.method} ${url.pathname}`);

@@ -317,6 +317,17 @@ SET options = json_merge_patch(options, json_object('endpoint',
 WHERE regexp_matches(options->>'endpoint', '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@');
 `,
   },
+  {
+    version: 8,
+    description: 'workspace settings (the model folder used at embed time)',
+    sql: `
+CREATE TABLE winnow.settings (
+  name VARCHAR PRIMARY KEY,
+  value VARCHAR NOT NULL,
+  updated_at TIMESTAMP NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

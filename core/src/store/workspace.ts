@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WinnowError } from '../errors.js';
+import { envSetting } from '../settings.js';
 import { checkOptions, type DatasourceOptions } from '../storage/options.js';
 import type { StorageKind } from '../storage/types.js';
 import { Database } from './db.js';
@@ -65,7 +66,7 @@ export class Workspace {
     // are then out of other users' reach whatever their modes (a umask only ever takes bits away).
     mkdirSync(absolute, { recursive: true, mode: 0o700 });
     const threads = options.threads ?? (Number(process.env.WINNOW_THREADS) || undefined);
-    const memoryLimit = options.memoryLimit ?? process.env.WINNOW_MEMORY_LIMIT;
+    const memoryLimit = options.memoryLimit ?? envSetting('WINNOW_MEMORY_LIMIT');
     const file = join(absolute, DATABASE_FILE);
     const db = await Database.open(file, { threads, memoryLimit });
     keepPrivate(file);

@@ -1,4 +1,5 @@
 import { WinnowError } from '../errors.js';
+import { envSetting } from '../settings.js';
 
 /** The most pixels an image may claim before Winnow decodes it, unless WINNOW_MAX_PIXELS says otherwise. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -8,8 +9,8 @@ export const DEFAULT_MAX_PIXELS = 100_000_000;
  * threads (which inherit the environment) and the main thread agree.
  */
 export function maxPixels(): number {
-  const text = process.env.WINNOW_MAX_PIXELS;
-  if (text === undefined || text.trim() === '') return DEFAULT_MAX_PIXELS;
+  const text = envSetting('WINNOW_MAX_PIXELS');
+  if (text === undefined) return DEFAULT_MAX_PIXELS;
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 1)
     throw new WinnowError(

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { findRunning, processAlive, type RuntimeInfo, runtimeFile } from '../../server/runtime.js';
+import { WinnowError } from '../../errors.js';
+import {
+  findRunning,
+  findUsable,
+  processAlive,
+  type RuntimeInfo,
+  runtimeFile,
+} from '../../server/runtime.js';
 import { startServer } from '../../server/server.js';
 import { WorkspaceInUse } from '../../store/db.js';
 import {
@@ -10,6 +17,14 @@ import {
   workspaceDir,
 } from '../context.js';
 import { Output } from '../output.js';
+import { printStatus, stopServer } from './serve-lifecycle.js';
+
+interface ServeOptions {
+  port?: number;
+  idleTimeout?: number;
+  status?: boolean;
+  stop?: boolean;
+}
 
 /** How long a serve that lost the race for the workspace waits for the winner to answer. */
 const ATTACH_WAIT_MS = 20_000;
@@ -21,14 +36,25 @@ export function registerServe(program: Command): void {
       'serve the workspace to local clients (notebooks, VS Code) on 127.0.0.1 until stopped; a second start attaches to the first',
     )
     .option('--port <n>', 'the port (default: a free one)', positiveInteger)
-    .action(async (options: { port?: number }, command: Command) => {
+    .option(
+      '--idle-timeout <seconds>',
+      'stop once no client has used the server for this long (default: never)',
+      positiveInteger,
+    )
+    .option('--status', 'say whether a server runs for the workspace (exit 0) or not (exit 3), and how')
+    .option('--stop', 'stop the server of the workspace and wait until it has ended')
+    .action(async (options: ServeOptions, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const dir = workspaceDir(globals);
       const out = new Output(Boolean(globals.json));
-      const running = await findRunning(dir);
+      if (options.status && options.stop)
+        throw new WinnowError('invalid_argument', 'give --status or --stop, not both');
+      if (options.status) return printStatus(out, dir);
+      if (options.stop) return stopServer(out, dir);
+      const running = await findUsable(dir);
       if (running) return attach(out, dir, running);
       try {
-        await serve(command, options.port);
+        await serve(command, options);
       } catch (error) {
         // Two serves started together both found no server; the one that opened the workspace
         // first is starting it, so the other waits for it to answer and attaches to it.
@@ -40,22 +66,32 @@ export function registerServe(program: Command): void {
     });
 }
 
-function serve(command: Command, port: number | undefined): Promise<void> {
+function serve(command: Command, options: ServeOptions): Promise<void> {
   // Everything the server creates (the database's WAL, anew after each checkpoint, with the
   // umask's mode; thumbnails and crops) is the user's alone, even in a folder others may enter.
   process.umask(process.umask() | 0o077);
   return withWorkspace(
     command,
     async ({ ws, out, signal }) => {
-      const server = await startServer(ws, { port });
+      // Ctrl-C, SIGTERM (`winnow serve --stop`, a kernel's restart) and the idle timeout all stop it alike.
+      let stop: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      signal.addEventListener('abort', () => stop(), { once: true });
+      process.once('SIGTERM', () => stop());
+      const server = await startServer(ws, {
+        port: options.port,
+        idleTimeoutMs: options.idleTimeout === undefined ? undefined : options.idleTimeout * 1000,
+        onIdle: () => {
+          out.warn(`stopping: no client has used the server for ${options.idleTimeout} s (--idle-timeout)`);
+          stop();
+        },
+      });
       out.result(
         { url: server.url, pid: process.pid, runtime_file: runtimeFile(ws.dir), attached: false },
         (r) => `winnow: serving ${ws.dir} at ${r.url}; token in ${r.runtime_file} (Ctrl-C stops)`,
       );
-      const stopped = new Promise<void>((resolve) => {
-        signal.addEventListener('abort', () => resolve(), { once: true });
-        process.once('SIGTERM', () => resolve());
-      });
       await stopped;
       await server.close();
     },
