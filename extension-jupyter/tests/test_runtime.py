@@ -17,7 +17,16 @@ import pytest
 from kernels import WINNOW_JS, kernel_environment
 
 import winnow
-from winnow.client import Client, WinnowError, _running, is_loopback_url
+from winnow.client import (
+    DEFAULT_IDLE_TIMEOUT_S,
+    Client,
+    WinnowError,
+    _mismatch,
+    _process_alive,
+    _running,
+    idle_timeout_s,
+    is_loopback_url,
+)
 
 
 class HealthHandler(http.server.BaseHTTPRequestHandler):
@@ -123,3 +132,60 @@ def test_a_workspace_the_kernel_starts_a_server_in_is_its_owners_alone(tmp_path:
     finally:
         os.umask(previous)
     assert modes == {"": 0o700, "server.log": 0o600, "server.json": 0o600}
+
+
+def test_a_server_with_another_model_folder_is_restarted_by_a_new_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with kernel_environment(tmp_path, f"node {WINNOW_JS}"):
+        monkeypatch.setenv("WINNOW_MODEL_DIR", str(tmp_path / "old-models"))
+        old = winnow.connect()
+        # A new kernel (after JupyterLab restarts) with another model folder: no client cached yet.
+        winnow.client._clients.clear()
+        monkeypatch.setenv("WINNOW_MODEL_DIR", str(tmp_path / "new-models"))
+        new = winnow.connect()
+        health = new.health()
+    assert new.pid != old.pid
+    assert not _process_alive(old.pid)
+    assert health is not None
+    assert health["settings"]["WINNOW_MODEL_DIR"] == str(tmp_path / "new-models")
+    # A server a kernel starts stops by itself once unused (WINNOW_IDLE_TIMEOUT, default 30 minutes).
+    assert health["idle_timeout_s"] == DEFAULT_IDLE_TIMEOUT_S
+    assert capsys.readouterr().err == (
+        f"winnow: restarting the workspace's server: its WINNOW_MODEL_DIR is {tmp_path}/old-models, "
+        f"this kernel's is {tmp_path}/new-models\n"
+    )
+
+
+def test_a_server_of_another_version_or_unset_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WINNOW_COMMAND", f"node {WINNOW_JS}")
+    monkeypatch.delenv("WINNOW_MODEL_DIR", raising=False)
+    version = json.loads((WINNOW_JS.parents[1] / "package.json").read_text())["version"]
+    settings = {"WINNOW_MODEL_DIR": "/elsewhere", "WINNOW_MAX_PIXELS": None}
+    assert _mismatch({"version": "0.0.1", "settings": settings}) == (
+        f"it runs Winnow 0.0.1, this kernel's is {version}"
+    )
+    # A server from before versions were reported is one of another version too.
+    assert _mismatch({"service": "winnow"}) == (
+        f"it runs Winnow a version from before 0.1.0, this kernel's is {version}"
+    )
+    # What the kernel leaves unset is no objection, and a server too busy to answer is left alone.
+    assert _mismatch({"version": version, "settings": settings}) is None
+    assert _mismatch(None) is None
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("", DEFAULT_IDLE_TIMEOUT_S), ("60", 60), ("0", None)])
+def test_the_idle_timeout_a_kernel_starts_its_server_with(
+    monkeypatch: pytest.MonkeyPatch, value: str, seconds: int | None
+) -> None:
+    monkeypatch.setenv("WINNOW_IDLE_TIMEOUT", value)
+    assert idle_timeout_s() == seconds
+
+
+def test_a_bad_idle_timeout_is_refused_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WINNOW_IDLE_TIMEOUT", "half an hour")
+    expected = (
+        r"^WINNOW_IDLE_TIMEOUT: expected whole seconds \(e\.g\. 1800\), or 0 for never; got 'half an hour'$"
+    )
+    with pytest.raises(WinnowError, match=expected):
+        idle_timeout_s()

@@ -8,6 +8,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from .widget import View
 
 START_TIMEOUT_S = 60.0
+# How long a mismatching server gets to finish its job and end before the kernel gives up on it.
+STOP_TIMEOUT_S = 15.0
+# A server the kernel starts stops after this long without a client (WINNOW_IDLE_TIMEOUT: seconds, 0 = never).
+DEFAULT_IDLE_TIMEOUT_S = 1800
 HEALTH_TIMEOUT_S = 2.0
 REQUEST_TIMEOUT_S = 300.0
 # The browser views a notebook widget shows (winnow.widget.View).
@@ -140,10 +145,15 @@ def node_executable() -> str:
 
 
 def _find_or_start(directory: str) -> dict[str, Any]:
-    """The runtime info of the workspace's server: the running one if it answers, else a new one."""
+    """The runtime info of the workspace's server: the running one if it answers and matches this
+    kernel (`_mismatch`), else a new one; a mismatching one is stopped first, saying why."""
     info = _running(directory)
     if info:
-        return info
+        reason = _mismatch(Client(info).health())
+        if reason is None:
+            return info
+        print(f"winnow: restarting the workspace's server: {reason}", file=sys.stderr)
+        _stop_server(directory, info)
     _start_server(directory)
     info = _trusted_runtime(directory)
     if not info:
@@ -156,6 +166,99 @@ def _running(directory: str) -> dict[str, Any] | None:
     trusted (`_trusted_runtime`) and the server it names answers as Winnow serving this workspace."""
     info = _trusted_runtime(directory)
     return info if info and Client(info).serves(directory) else None
+
+
+def _mismatch(health: dict[str, Any] | None) -> str | None:
+    """Why a running server must not serve this kernel, or None: it runs another Winnow version
+    than the command this kernel would start, or a behaviour setting (its health's `settings`:
+    WINNOW_MODEL_DIR…) this kernel sets differs. A setting the kernel leaves unset, or a server
+    too busy to answer (health None), is no objection."""
+    if health is None:
+        return None
+    own_version = _command_version()
+    if own_version is not None and health.get("version") != own_version:
+        theirs = health.get("version") or "a version from before 0.1.0"
+        return f"it runs Winnow {theirs}, this kernel's is {own_version}"
+    settings = health.get("settings")
+    for name, theirs in (settings if isinstance(settings, dict) else {}).items():
+        own = os.environ.get(name, "").strip()
+        if not own:
+            continue
+        # Folders are compared as the server reports them: absolute (it starts in our cwd).
+        own = os.path.abspath(own) if name.endswith("_DIR") else own
+        if own != theirs:
+            return f"its {name} is {theirs or 'unset'}, this kernel's is {own}"
+    return None
+
+
+def _command_version() -> str | None:
+    """The version of the Winnow this kernel would start: the `version` of the package.json beside
+    the CLI script (core/bin/winnow.js → core/package.json, its one source); None when unknown."""
+    try:
+        command = server_command()
+    except WinnowError:
+        return None
+    for part in command:
+        script = os.path.realpath(part)
+        if script.endswith(".js"):
+            try:
+                package = os.path.join(os.path.dirname(os.path.dirname(script)), "package.json")
+                with open(package, encoding="utf-8") as file:
+                    version = json.load(file).get("version")
+            except (OSError, ValueError, AttributeError):
+                return None
+            return version if isinstance(version, str) else None
+    return None
+
+
+def _stop_server(directory: str, info: dict[str, Any]) -> None:
+    """Stops the workspace's server (SIGTERM, as `winnow serve --stop` does) and waits until it
+    has removed its runtime file and ended."""
+    pid = info.get("pid")
+    if not isinstance(pid, int):
+        raise WinnowError(f"{_runtime_file(directory)} names no pid: stop its server by hand", "unavailable")
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while os.path.exists(_runtime_file(directory)) or _process_alive(pid):
+        if time.monotonic() > deadline:
+            raise WinnowError(
+                f"the workspace's server (pid {pid}) did not stop within {STOP_TIMEOUT_S:.0f} s; "
+                f"end it with kill -KILL {pid}",
+                "unavailable",
+            )
+        time.sleep(0.1)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        # A server this kernel started is its child: reap it, or it lingers as a zombie that looks alive.
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, as another user's process
+    return True
+
+
+def idle_timeout_s() -> int | None:
+    """How long a server the kernel starts may sit unused: $WINNOW_IDLE_TIMEOUT seconds (0: never),
+    else DEFAULT_IDLE_TIMEOUT_S."""
+    text = os.environ.get("WINNOW_IDLE_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_IDLE_TIMEOUT_S
+    if not text.isdigit():
+        raise WinnowError(
+            f"WINNOW_IDLE_TIMEOUT: expected whole seconds (e.g. 1800), or 0 for never; got {text!r}",
+            "invalid_argument",
+        )
+    return int(text) or None
 
 
 def _trusted_runtime(directory: str) -> dict[str, Any] | None:
@@ -223,7 +326,11 @@ def _start_server(directory: str) -> None:
     # folder and files `winnow` makes itself.
     os.makedirs(directory, mode=0o700, exist_ok=True)
     log_path = os.path.join(directory, "server.log")
-    command = [*server_command(), "--workspace", directory, "serve", "--json"]
+    program = server_command()
+    idle = idle_timeout_s()
+    command = [*program, "--workspace", directory, "serve", "--json"]
+    if idle is not None:
+        command += ["--idle-timeout", str(idle)]
     log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with tempfile.TemporaryFile() as out, open(log_fd, "ab") as log:
         try:
@@ -232,7 +339,7 @@ def _start_server(directory: str) -> None:
             )
         except OSError as error:
             raise WinnowError(
-                f"cannot run {shlex.join(command[:-4])}: {error.strerror}", "not_found"
+                f"cannot run {shlex.join(program)}: {error.strerror}", "not_found"
             ) from None
         _wait_for_address(process, out, log_path)
 
@@ -292,6 +399,15 @@ class Client:
             return True
         except WinnowError as error:
             return error.code == "timeout"
+
+    def health(self) -> dict[str, Any] | None:
+        """The server's health answer (version, settings, idle time…), or None when it does not
+        answer in time (busy)."""
+        try:
+            health = self.request("GET", "/api/health", timeout=HEALTH_TIMEOUT_S)
+        except WinnowError:
+            return None
+        return health if isinstance(health, dict) else None
 
     def serves(self, directory: str) -> bool:
         """Whether the server answers its health check as Winnow serving `directory` (compared as
