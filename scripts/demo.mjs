@@ -52,22 +52,30 @@ if (headless) {
   process.exit(code);
 } else {
   console.error(`demo: opening ${notebook} in JupyterLab (Ctrl-C stops it)`);
-  process.exit(
-    await run(join(PYTHON_BIN, 'jupyter'), [
-      'lab',
-      '--no-browser',
-      '--ServerApp.ip=127.0.0.1',
-      `--ServerApp.root_dir=${DEMO}`,
-      ...ALLOW_ROOT,
-      notebook,
-    ]),
-  );
+  const code = await run(join(PYTHON_BIN, 'jupyter'), [
+    'lab',
+    '--no-browser',
+    '--ServerApp.ip=127.0.0.1',
+    `--ServerApp.root_dir=${DEMO}`,
+    ...ALLOW_ROOT,
+    notebook,
+  ]);
+  // The notebook's kernel started the workspace's server in a session of its own (so that a
+  // kernel interrupt does not stop it): it outlives JupyterLab unless stopped here.
+  const stopped = await stopRunning(env.WINNOW_WORKSPACE);
+  if (stopped !== undefined) console.error(`demo: stopped the workspace's server (pid ${stopped})`);
+  process.exit(code);
 }
 
+/**
+ * Runs `command` to its end. Ctrl-C (or SIGTERM) ends it with SIGTERM, and the demo goes on to
+ * clean up after it: JupyterLab takes one SIGINT as a question (shut down? y/[n]) and two
+ * arriving together (the terminal's and a forwarded one) as a race, where SIGTERM just stops it.
+ */
 function run(command, args) {
   return new Promise((resolveRun) => {
     const child = spawn(command, args, { cwd: DEMO, env, stdio: 'inherit' });
     child.on('exit', (code, signal) => resolveRun(code ?? (signal ? 1 : 0)));
-    process.on('SIGINT', () => child.kill('SIGINT'));
+    for (const name of ['SIGINT', 'SIGTERM']) process.on(name, () => child.kill('SIGTERM'));
   });
 }
