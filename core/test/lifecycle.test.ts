@@ -2,7 +2,7 @@
 // and `--stop`, the idle timeout, a server of other settings refused, and the model folder a
 // workspace remembers from `embed`.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -98,6 +98,29 @@ describe('winnow serve --status and --stop', () => {
     const again = await winnow(env, dir, 'serve', '--stop');
     expect(again).toMatchObject({ code: 0, stdout: `winnow: no server runs for ${dir}; nothing to stop\n` });
     expect((await winnow(env, dir, 'serve', '--status')).code).toBe(3);
+  });
+
+  it('--stop signals no process a server.json names unless it answers as the server, and says so', async () => {
+    const dir = join(tempDir(), '.winnow');
+    mkdirSync(dir, { mode: 0o700 });
+    const bystander = spawn('sleep', ['60']);
+    started.push(bystander);
+    const info = {
+      url: 'http://127.0.0.1:1',
+      port: 1,
+      token: 't',
+      pid: bystander.pid,
+      workspace: dir,
+      started: '',
+    };
+    writeFileSync(runtimeFile(dir), JSON.stringify(info), { mode: 0o600 });
+    const out = await winnow(environment(), dir, 'serve', '--stop');
+    expect(out).toMatchObject({
+      code: 1,
+      stderr: `winnow: ${dir}/server.json names pid ${bystander.pid}, which does not answer as this workspace's server; if it is a hung \`winnow serve\`, end it with kill ${bystander.pid}\n`,
+    });
+    expect(bystander.exitCode).toBe(null);
+    expect(bystander.signalCode).toBe(null);
   });
 
   it('refuses --status with --stop', async () => {

@@ -1,5 +1,11 @@
 import { WinnowError } from '../../errors.js';
-import { mismatchOf, processAlive, runningServer, stopRunning } from '../../server/runtime.js';
+import {
+  mismatchOf,
+  processAlive,
+  runningServer,
+  stopRunning,
+  trustedRuntime,
+} from '../../server/runtime.js';
 import type { Output } from '../output.js';
 
 /** `serve --status`'s exit code when no server runs for the workspace (0 when one does). */
@@ -42,6 +48,14 @@ export async function printStatus(out: Output, dir: string): Promise<void> {
 export async function stopServer(out: Output, dir: string): Promise<void> {
   const pid = await stopRunning(dir, STOP_WAIT_MS);
   if (pid === undefined) {
+    const silent = unansweringPid(dir);
+    if (silent !== undefined) {
+      // Not signalled: the pid may belong to another process by now (the file of a crashed server).
+      throw new WinnowError(
+        'unavailable',
+        `${dir}/server.json names pid ${silent}, which does not answer as this workspace's server; if it is a hung \`winnow serve\`, end it with kill ${silent}`,
+      );
+    }
     out.result(
       { stopped: false, workspace: dir },
       () => `winnow: no server runs for ${dir}; nothing to stop`,
@@ -58,4 +72,10 @@ export async function stopServer(out: Output, dir: string): Promise<void> {
     { stopped: true, workspace: dir, pid },
     (r) => `winnow: stopped the server of ${dir} (pid ${r.pid})`,
   );
+}
+
+/** The live pid a trusted server.json names when no server answers there, if any. */
+function unansweringPid(dir: string): number | undefined {
+  const info = trustedRuntime(dir);
+  return info && processAlive(info.pid) ? info.pid : undefined;
 }
