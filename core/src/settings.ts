@@ -11,7 +11,11 @@ export type BehaviourSetting = (typeof BEHAVIOUR_SETTINGS)[number];
 /** Each behaviour setting as this process has it (a folder as an absolute path), null when unset. */
 export type BehaviourSettings = Record<BehaviourSetting, string | null>;
 
-/** An environment variable of Winnow's, or undefined when it is unset or blank. */
+/**
+ * An environment variable of Winnow's (WINNOW_MODEL_DIR, WINNOW_MAX_PIXELS, WINNOW_MEMORY_LIMIT,
+ * WINNOW_THREADS, WINNOW_FFPROBE, WINNOW_MODEL_MIRROR: docs/cli.md), or undefined when it is
+ * unset or blank. Read on each call, so worker threads (which inherit the environment) agree.
+ */
 export function envSetting(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value.trim() === '' ? undefined : value;

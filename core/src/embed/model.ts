@@ -192,7 +192,7 @@ const HUB = 'https://huggingface.co';
 
 /** A hub URL as fetched: WINNOW_MODEL_MIRROR (e.g. an internal mirror) replaces the hub's origin. */
 export function mirrored(url: string): string {
-  const mirror = process.env.WINNOW_MODEL_MIRROR?.replace(/\/+$/, '');
+  const mirror = envSetting('WINNOW_MODEL_MIRROR')?.replace(/\/+$/, '');
   return mirror && url.startsWith(`${HUB}/`) ? mirror + url.slice(HUB.length) : url;
 }
 

@@ -1,4 +1,5 @@
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
+import { envSetting } from '../settings.js';
 import { LocalStorage } from '../storage/local.js';
 import { type DatasetSecrets, type DatasourceRef, datasourceRef, openStorage } from '../storage/open.js';
 import type { DatasourceOptions } from '../storage/options.js';
@@ -270,7 +271,7 @@ async function probeAndMerge(
   options: IngestOptions,
 ): Promise<{ added: number; updated: number }> {
   const merged = { added: 0, updated: 0 };
-  const ffprobe = options.ffprobe ?? process.env.WINNOW_FFPROBE ?? 'ffprobe';
+  const ffprobe = options.ffprobe ?? envSetting('WINNOW_FFPROBE') ?? 'ffprobe';
   for (let first = 1; first <= total; first += PAGE) {
     throwIfAborted(options.signal);
     const rows = await db.all<TodoRow>(

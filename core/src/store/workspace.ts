@@ -65,7 +65,7 @@ export class Workspace {
     // Its own folders are the user's alone: the database, its WAL and the runtime file's token
     // are then out of other users' reach whatever their modes (a umask only ever takes bits away).
     mkdirSync(absolute, { recursive: true, mode: 0o700 });
-    const threads = options.threads ?? (Number(process.env.WINNOW_THREADS) || undefined);
+    const threads = options.threads ?? (Number(envSetting('WINNOW_THREADS')) || undefined);
     const memoryLimit = options.memoryLimit ?? envSetting('WINNOW_MEMORY_LIMIT');
     const file = join(absolute, DATABASE_FILE);
     const db = await Database.open(file, { threads, memoryLimit });
