@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { ServerClient } from '../client/server-client.js';
 import { WinnowError } from '../errors.js';
 import type { Filter } from '../query/filter.js';
 import { type Selection, selectionSource } from '../query/selection.js';
+import { findRunning, type RuntimeInfo } from '../server/runtime.js';
+import { WorkspaceInUse } from '../store/db.js';
 import type { Dataset } from '../store/workspace.js';
 import { Workspace } from '../store/workspace.js';
 import { Output } from './output.js';
@@ -28,19 +31,54 @@ export function workspaceDir(options: GlobalOptions): string {
 /** For `withWorkspace`: the command makes the workspace when it does not exist yet. */
 export const CREATES_WORKSPACE = { create: true } as const;
 
+/** What a command's operation gets when a server runs for the workspace: a client of it. */
+export interface RemoteContext {
+  client: ServerClient;
+  server: RuntimeInfo;
+  out: Output;
+  signal: AbortSignal;
+}
+
 /**
- * Runs a command's body with the workspace open and Ctrl-C wired to cancellation (a second
- * Ctrl-C exits at once). The workspace is closed however the body ends. Only the commands that
- * make a dataset (ingest, demo) or serve one to clients create a missing workspace; the others
- * fail naming it, so a mistyped --workspace never leaves a new one behind.
+ * A command's work, done by whoever owns the workspace: `local` opens it in this process (no
+ * server runs), `remote` asks the workspace's running server. Both return the same result, which
+ * the command prints the same way, so its output and exit code do not depend on which ran.
  */
-export async function withWorkspace(
+export interface Operation<T> {
+  local(context: CommandContext): Promise<T>;
+  remote(context: RemoteContext): Promise<T>;
+}
+
+/**
+ * Runs a command's operation through the workspace's running server when there is one (found in
+ * about 2 ms), else with the workspace open here (see withWorkspace); then `print`s its result.
+ */
+export async function runOperation<T>(
   command: Command,
-  body: (context: CommandContext) => Promise<void>,
+  operation: Operation<T>,
+  print: (result: T, out: Output) => void,
   options: { create?: boolean } = {},
 ): Promise<void> {
-  const globals = command.optsWithGlobals<GlobalOptions>();
-  const out = new Output(Boolean(globals.json));
+  const dir = workspaceDir(command.optsWithGlobals<GlobalOptions>());
+  const server = await findRunning(dir);
+  if (!server)
+    return withWorkspace(
+      command,
+      async (context) => print(await operation.local(context), context.out),
+      options,
+    );
+  await withInterrupt(command, async (out, signal) => {
+    const result = await operation.remote({ client: new ServerClient(server), server, out, signal });
+    print(result, out);
+  });
+}
+
+/** Runs `body` with Ctrl-C wired to cancellation: the first aborts its signal, a second exits at once. */
+async function withInterrupt(
+  command: Command,
+  body: (out: Output, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const out = new Output(Boolean(command.optsWithGlobals<GlobalOptions>().json));
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -48,21 +86,50 @@ export async function withWorkspace(
     controller.abort();
   };
   process.on('SIGINT', onInterrupt);
-  const ws = await Workspace.open(workspaceDir(globals), { create: options.create ?? false });
   try {
-    await body({
-      ws,
-      out,
-      signal: controller.signal,
-      dataset: (name) => {
-        if (!name) throw new WinnowError('invalid_argument', '--dataset is required');
-        return ws.dataset(name);
-      },
-    });
+    await body(out, controller.signal);
   } finally {
-    ws.close();
     process.off('SIGINT', onInterrupt);
   }
+}
+
+/**
+ * Runs a command's body with the workspace open and Ctrl-C wired to cancellation (a second
+ * Ctrl-C exits at once). The workspace is closed however the body ends. Only the commands that
+ * make a dataset (ingest, demo) or serve one to clients create a missing workspace; the others
+ * fail naming it, so a mistyped --workspace never leaves a new one behind. When a Winnow server
+ * holds the workspace, the failure names it and how to stop it.
+ */
+export async function withWorkspace(
+  command: Command,
+  body: (context: CommandContext) => Promise<void>,
+  options: { create?: boolean } = {},
+): Promise<void> {
+  const dir = workspaceDir(command.optsWithGlobals<GlobalOptions>());
+  const ws = await Workspace.open(dir, { create: options.create ?? false }).catch(async (error) => {
+    throw error instanceof WorkspaceInUse ? await servedOrInUse(dir, error) : error;
+  });
+  try {
+    await withInterrupt(command, (out, signal) =>
+      body({
+        ws,
+        out,
+        signal,
+        dataset: (name) => {
+          if (!name) throw new WinnowError('invalid_argument', '--dataset is required');
+          return ws.dataset(name);
+        },
+      }),
+    );
+  } finally {
+    ws.close();
+  }
+}
+
+/** `error`, or, when the process holding the workspace is its Winnow server, an error naming that server. */
+async function servedOrInUse(dir: string, error: WorkspaceInUse): Promise<WorkspaceInUse> {
+  const server = await findRunning(dir);
+  return server?.pid === error.holderPid ? new WorkspaceServed(dir, server) : error;
 }
 
 /** Parses a numeric option so that a bad value fails the command instead of becoming NaN. */
@@ -141,11 +208,31 @@ export function selectionFrom(options: SelectionOptions): Selection {
   return selection;
 }
 
+/**
+ * `path` as the server must get it: absolute when it names a file or folder here (a server runs
+ * in a folder of its own), as given otherwise (a model's name, a bucket URL).
+ */
+export function localFile(path: string): string {
+  return existsSync(path) ? resolve(path) : path;
+}
+
 export function parseJsonOption(option: string, value: string): unknown {
   const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new WinnowError('invalid_argument', `${option}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The workspace is held by its own Winnow server, and this command does not go through it: a
+ * WorkspaceInUse (serve's race for the workspace still recognises it) that names the server and
+ * how to stop it, rather than DuckDB's lock.
+ */
+export class WorkspaceServed extends WorkspaceInUse {
+  constructor(dir: string, server: RuntimeInfo) {
+    super(dir, server.pid, undefined);
+    this.message = `workspace ${dir} is served by a Winnow server (pid ${server.pid}, ${server.url}) and this command cannot run through it: stop the server (kill ${server.pid}, or close the notebook's kernel) and run it again`;
   }
 }

@@ -38,10 +38,11 @@ import type { Dataset, Workspace } from '../store/workspace.js';
 import { Tags } from '../tags/tags.js';
 import { WINNOW_VERSION } from '../version.js';
 import { sendColors } from './colors.js';
+import { commandRoutes } from './command-routes.js';
 import { facet } from './facets.js';
 import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
 import type { Jobs } from './jobs.js';
-import { refuseViewModelFile, refuseViewPaths } from './origin.js';
+import { fromView, refuseViewModelFile, refuseViewPaths } from './origin.js';
 import type { Health } from './runtime.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 import type { Thumbnails } from './thumbnails.js';
@@ -191,12 +192,12 @@ export function apiRoutes(
     }),
     route('POST', '/api/datasets/:dataset/search', async (context) => {
       const body = await context.json();
-      // A file path would let any client read pictures anywhere on this machine: the server
-      // searches by text or by a sample of the dataset only.
-      if (body.image !== undefined) {
+      // A file path would let a page in the browser read pictures anywhere on this machine: a
+      // view searches by text or by a sample of the dataset only; the user's own clients may name a file.
+      if (body.image !== undefined && fromView(context.request)) {
         throw new WinnowError(
           'invalid_argument',
-          'image: not taken by the server; search by text or by a sample',
+          'image: not taken from a view; search by text or by a sample',
         );
       }
       refuseViewModelFile(context.request, body.model);
@@ -280,6 +281,7 @@ export function apiRoutes(
     route('GET', '/api/jobs/:id', async (context) => jobs.get(context.params.id!)),
     route('DELETE', '/api/jobs/:id', async (context) => jobs.cancel(context.params.id!)),
     route('GET', '/api/jobs/:id/events', async (context) => streamEvents(jobs, context)),
+    ...commandRoutes(ws, { userQueries, inTurn, storageOf }),
   ];
 }
 
@@ -520,7 +522,7 @@ function checkSecrets(body: Record<string, unknown>): DatasetSecrets {
   return held;
 }
 
-function text(body: Record<string, unknown>, field: string): string {
+export function text(body: Record<string, unknown>, field: string): string {
   const value = body[field];
   if (typeof value !== 'string' || !value)
     throw new WinnowError('invalid_argument', `${field}: expected a string`);
@@ -534,7 +536,7 @@ function captionOf(body: Record<string, unknown>): string | null {
   throw new WinnowError('invalid_argument', 'caption: expected a string, or null to remove it');
 }
 
-function optionalInteger(value: unknown, field: string): number | undefined {
+export function optionalInteger(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 0) {
@@ -544,7 +546,7 @@ function optionalInteger(value: unknown, field: string): number | undefined {
 }
 
 /** A query's `timeout` in seconds (default 30), as milliseconds. */
-function timeLimit(value: unknown): number {
+export function timeLimit(value: unknown): number {
   if (value === undefined || value === null) return DEFAULT_TIME_LIMIT_MS;
   const problem = timeLimitProblem(typeof value === 'number' ? value : Number.NaN);
   if (problem) throw new WinnowError('invalid_argument', `timeout: ${problem}, got ${JSON.stringify(value)}`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type AnalyzeSummary, analyze } from '../../analyze/analyze.js';
-import { nonNegativeInteger, nonNegativeNumber, withWorkspace } from '../context.js';
+import { nonNegativeInteger, nonNegativeNumber, runOperation } from '../context.js';
 
 interface AnalyzeCliOptions {
   dataset: string;
@@ -22,13 +22,22 @@ export function registerAnalyze(program: Command): void {
     .option('--duplicates <distance>', 'group samples closer than this cosine distance', nonNegativeNumber)
     .option('--seed <n>', 'random seed of the projection', nonNegativeInteger)
     .action((options: AnalyzeCliOptions, command: Command) =>
-      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
-        const ds = await dataset(options.dataset);
-        const summary = await out.withProgress((onProgress) =>
-          analyze(ws, ds, { ...options, signal, onProgress }),
-        );
-        out.result(summary, describeAnalysis);
-      }),
+      runOperation<AnalyzeSummary>(
+        command,
+        {
+          local: async ({ ws, out, dataset, signal }) => {
+            const ds = await dataset(options.dataset);
+            return out.withProgress((onProgress) => analyze(ws, ds, { ...options, signal, onProgress }));
+          },
+          remote: ({ client, out, signal }) => {
+            const { dataset, ...rest } = options;
+            return out.withProgress((onProgress) =>
+              client.runJob({ kind: 'analyze', dataset, options: rest }, { signal, onProgress }),
+            );
+          },
+        },
+        (summary, out) => out.result(summary, describeAnalysis),
+      ),
     );
 }
 

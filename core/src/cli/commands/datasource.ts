@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { datasetPath } from '../../client/server-client.js';
 import { openDatasetStorage } from '../../storage/open.js';
 import { type PermissionReport, verifyDataset } from '../../storage/verify.js';
-import { withWorkspace } from '../context.js';
+import { runOperation } from '../context.js';
 
 export function registerDatasource(program: Command): void {
   const datasource = program.command('datasource').description("a dataset's input and work locations");
@@ -12,12 +13,20 @@ export function registerDatasource(program: Command): void {
     )
     .requiredOption('--dataset <name>', 'the dataset whose locations to check')
     .action((options: { dataset: string }, command: Command) =>
-      withWorkspace(command, async ({ out, dataset }) => {
-        const { input, work } = await openDatasetStorage(await dataset(options.dataset));
-        const report = await verifyDataset(input, work.storage);
-        out.result(report, describePermissions);
-        if (!allowed(report)) process.exitCode = 1;
-      }),
+      runOperation<PermissionReport>(
+        command,
+        {
+          local: async ({ dataset }) => {
+            const { input, work } = await openDatasetStorage(await dataset(options.dataset));
+            return verifyDataset(input, work.storage);
+          },
+          remote: ({ client }) => client.request('POST', `${datasetPath(options.dataset)}/verify`),
+        },
+        (report, out) => {
+          out.result(report, describePermissions);
+          if (!allowed(report)) process.exitCode = 1;
+        },
+      ),
     );
 }
 

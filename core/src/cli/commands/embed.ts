@@ -4,7 +4,7 @@ import { BUILTIN_MODELS, DEFAULT_MODEL } from '../../embed/model.js';
 import { type EmbedSummary, embedDataset } from '../../embed/run.js';
 import { DEVICES, type Device } from '../../embed/session.js';
 import { WinnowError } from '../../errors.js';
-import { positiveInteger, positiveNumber, withWorkspace } from '../context.js';
+import { localFile, positiveInteger, positiveNumber, runOperation } from '../context.js';
 
 interface EmbedCliOptions {
   dataset: string;
@@ -63,15 +63,31 @@ export function registerEmbed(program: Command): void {
     )
     .option('--task <name>', 'for --crops: only the boxes of this task')
     .action((options: EmbedCliOptions, command: Command) =>
-      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
-        const ds = await dataset(options.dataset);
-        const frames = frameSampling(options);
-        const summary = await out.withProgress((onProgress) =>
-          embedDataset(ws, ds, { ...options, frames, signal, onProgress }),
-        );
-        if (summary.fallback) out.warn(`device auto: ${summary.fallback}`);
-        out.result(summary, describeEmbedding);
-      }),
+      runOperation<EmbedSummary>(
+        command,
+        {
+          local: async ({ ws, out, dataset, signal }) => {
+            const ds = await dataset(options.dataset);
+            const frames = frameSampling(options);
+            return out.withProgress((onProgress) =>
+              embedDataset(ws, ds, { ...options, frames, signal, onProgress }),
+            );
+          },
+          remote: ({ client, out, signal }) => {
+            const { dataset, ...rest } = options;
+            const model = rest.model && localFile(rest.model);
+            const modelConfig = rest.modelConfig && localFile(rest.modelConfig);
+            const job = { ...rest, model, modelConfig, frames: frameSampling(options) };
+            return out.withProgress((onProgress) =>
+              client.runJob({ kind: 'embed', dataset, options: job }, { signal, onProgress }),
+            );
+          },
+        },
+        (summary, out) => {
+          if (summary.fallback) out.warn(`device auto: ${summary.fallback}`);
+          out.result(summary, describeEmbedding);
+        },
+      ),
     );
 }
 

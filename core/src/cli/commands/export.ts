@@ -1,18 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { datasetPath } from '../../client/server-client.js';
 import { WinnowError } from '../../errors.js';
-import {
-  exportCoco,
-  exportFilenames,
-  exportSamples,
-  exportYolo,
-  type FilenameForm,
-  type LabelExportOptions,
-} from '../../export/export.js';
-import { parseAt } from '../../store/history.js';
-import { addSelectionOptions, type SelectionOptions, selectionFrom, withWorkspace } from '../context.js';
-import { printable } from '../output.js';
+import type { FilenameForm } from '../../export/export.js';
+import { type ExportRequest, type ExportResult, runExport } from '../../export/run.js';
+import { addSelectionOptions, runOperation, type SelectionOptions, selectionFrom } from '../context.js';
+import { type Output, printable } from '../output.js';
 
 interface ExportOptions extends SelectionOptions {
   dataset: string;
@@ -42,13 +36,6 @@ function filenameList(files: readonly string[], nul = false): string {
   return files.length ? `${files.join('\n')}\n` : '';
 }
 
-function labelOptions(options: ExportOptions): LabelExportOptions {
-  if (options.labels !== 'predictions' && options.labels !== 'annotations') {
-    throw new WinnowError('invalid_argument', `--labels '${options.labels}': use predictions or annotations`);
-  }
-  return { task: options.task, source: options.labels, at: parseAt(options.at) };
-}
-
 export function registerExport(program: Command): void {
   addSelectionOptions(
     program
@@ -69,65 +56,59 @@ export function registerExport(program: Command): void {
         '--at <version|time>',
         'coco/yolo: the annotations as they were at a version of the task, or a time',
       ),
-  ).action((options: ExportOptions, command: Command) =>
-    withWorkspace(command, async ({ ws, out, dataset }) => {
-      const ds = await dataset(options.dataset);
-      const selection = selectionFrom(options);
-      const target = options.out && resolve(options.out);
-      const needsOut = () => {
-        if (!target) throw new WinnowError('invalid_argument', `--format ${options.format} needs --out`);
-        return target;
-      };
-      switch (options.format) {
-        case 'filenames': {
-          if (!['relative', 'absolute', 'url'].includes(options.paths)) {
-            throw new WinnowError(
-              'invalid_argument',
-              `--paths '${options.paths}': use relative, absolute or url`,
-            );
-          }
-          const files = await exportFilenames(ws, ds, selection, options.paths);
-          if (target) writeFileSync(target, filenameList(files, options.null));
-          if (target || out.json)
-            out.result(
-              { count: files.length, out: target, files: target ? undefined : files },
-              (r) => `${r.count} filenames written to ${r.out}`,
-            );
-          else if (options.null || !process.stdout.isTTY)
-            process.stdout.write(filenameList(files, options.null));
-          // On a terminal a person reads them: a hostile name shows its escapes instead of acting on them.
-          else process.stdout.write(filenameList(files.map(printable), false));
-          return;
-        }
-        case 'csv':
-        case 'json': {
-          const count = await exportSamples(ws, ds, selection, {
-            format: options.format,
-            file: needsOut(),
-            columns: options.columns?.split(',').map((c) => c.trim()),
-          });
-          return out.result({ count, out: target }, (r) => `${r.count} samples written to ${r.out}`);
-        }
-        case 'coco': {
-          const written = await exportCoco(ws, ds, selection, { ...labelOptions(options), file: needsOut() });
-          return out.result(
-            { ...written, out: target },
-            (r) => `${r.images} images, ${r.annotations} boxes written to ${r.out}`,
-          );
-        }
-        case 'yolo': {
-          const written = await exportYolo(ws, ds, selection, { ...labelOptions(options), dir: needsOut() });
-          return out.result(
-            { ...written, out: target },
-            (r) => `${r.files} label files, ${r.boxes} boxes written to ${r.out}`,
-          );
-        }
-        default:
-          throw new WinnowError(
-            'invalid_argument',
-            `--format '${options.format}': use filenames, csv, json, coco or yolo`,
-          );
-      }
-    }),
-  );
+  ).action((options: ExportOptions, command: Command) => {
+    const request: ExportRequest = {
+      format: options.format,
+      selection: selectionFrom(options),
+      paths: options.paths,
+      columns: options.columns?.split(',').map((c) => c.trim()),
+      // Resolved here: a server runs in a folder of its own.
+      out: options.out && resolve(options.out),
+      task: options.task,
+      labels: options.labels,
+      at: options.at,
+    };
+    return runOperation<ExportResult>(
+      command,
+      {
+        local: async ({ ws, dataset }) => runExport(ws, await dataset(options.dataset), request),
+        remote: ({ client }) => client.request('POST', `${datasetPath(options.dataset)}/export`, request),
+      },
+      (result, out) => printExport(result, out, request.out, options.null),
+    );
+  });
+}
+
+/** Filenames go to `target`, or to stdout; everything else says what was written where. */
+function printExport(result: ExportResult, out: Output, target: string | undefined, nul?: boolean): void {
+  switch (result.format) {
+    case 'filenames': {
+      const { files } = result;
+      if (target) writeFileSync(target, filenameList(files, nul));
+      if (target || out.json)
+        out.result(
+          { count: files.length, out: target, files: target ? undefined : files },
+          (r) => `${r.count} filenames written to ${r.out}`,
+        );
+      else if (nul || !process.stdout.isTTY) process.stdout.write(filenameList(files, nul));
+      // On a terminal a person reads them: a hostile name shows its escapes instead of acting on them.
+      else process.stdout.write(filenameList(files.map(printable), false));
+      return;
+    }
+    case 'csv':
+    case 'json': {
+      const { format: _, ...written } = result;
+      out.result(written, (r) => `${r.count} samples written to ${r.out}`);
+      return;
+    }
+    case 'coco': {
+      const { format: _, ...written } = result;
+      out.result(written, (r) => `${r.images} images, ${r.annotations} boxes written to ${r.out}`);
+      return;
+    }
+    case 'yolo': {
+      const { format: _, ...written } = result;
+      out.result(written, (r) => `${r.files} label files, ${r.boxes} boxes written to ${r.out}`);
+    }
+  }
 }

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
-import { type ImportSource, type ImportSummary, runImport } from '../../ingest/import/index.js';
-import { withWorkspace } from '../context.js';
+import { type ImportSource, type ImportSummary, runImport, SOURCES } from '../../ingest/import/index.js';
+import { localFile, runOperation } from '../context.js';
 
 interface ImportOptions extends ImportSource {
   dataset: string;
 }
+
+/** The fields that name a file or folder, sent to a server as absolute paths. */
+const FILE_FIELDS = [...SOURCES, 'classes', 'filenames'] as const;
 
 export function registerImport(program: Command): void {
   program
@@ -32,14 +35,24 @@ export function registerImport(program: Command): void {
     .option('--as <target>', 'for --yolo and --coco: predictions | annotations', 'predictions')
     .option('--task <name>', 'for --yolo and --coco: the task name (default: from the file name)')
     .action((options: ImportOptions, command: Command) =>
-      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
-        const { dataset: name, ...source } = options;
-        const ds = await dataset(name);
-        const summary: ImportSummary = await out.withProgress((onProgress) =>
-          runImport(ws, ds, source, { signal, onProgress }),
-        );
-        out.result(summary, describeImport);
-      }),
+      runOperation<ImportSummary>(
+        command,
+        {
+          local: async ({ ws, out, dataset, signal }) => {
+            const { dataset: name, ...source } = options;
+            const ds = await dataset(name);
+            return out.withProgress((onProgress) => runImport(ws, ds, source, { signal, onProgress }));
+          },
+          remote: ({ client, out, signal }) => {
+            const { dataset, ...source } = options;
+            for (const field of FILE_FIELDS) if (source[field]) source[field] = localFile(source[field]);
+            return out.withProgress((onProgress) =>
+              client.runJob({ kind: 'import', dataset, source: { ...source } }, { signal, onProgress }),
+            );
+          },
+        },
+        (summary, out) => out.result(summary, describeImport),
+      ),
     );
 }
 

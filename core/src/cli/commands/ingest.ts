@@ -4,11 +4,13 @@ import { parseStorageOptions } from '../../storage/options.js';
 import {
   addStorageOptions,
   CREATES_WORKSPACE,
+  localFile,
   positiveInteger,
+  runOperation,
   type StorageFlags,
-  withWorkspace,
 } from '../context.js';
 import { printable } from '../output.js';
+import { datasetSecrets } from '../secrets.js';
 
 export function registerIngest(program: Command): void {
   const command = program
@@ -31,27 +33,37 @@ export function registerIngest(program: Command): void {
       location: string,
       options: { dataset: string; work?: string; threads?: number } & StorageFlags,
       command: Command,
-    ) =>
-      withWorkspace(
+    ) => {
+      const { storage, workStorage, ...rest } = options;
+      const flags = {
+        ...rest,
+        storage: storage.length ? parseStorageOptions(storage, '--storage') : undefined,
+        workStorage: workStorage.length ? parseStorageOptions(workStorage, '--work-storage') : undefined,
+      };
+      return runOperation<IngestSummary>(
         command,
-        async ({ ws, out, signal }) => {
-          const { storage, workStorage, ...rest } = options;
-          const summary = await out.withProgress((onProgress) =>
-            ingest(ws, location, {
-              ...rest,
-              storage: storage.length ? parseStorageOptions(storage, '--storage') : undefined,
-              workStorage: workStorage.length
-                ? parseStorageOptions(workStorage, '--work-storage')
-                : undefined,
-              signal,
-              onProgress,
-            }),
-          );
+        {
+          local: ({ ws, out, signal }) =>
+            out.withProgress((onProgress) => ingest(ws, location, { ...flags, signal, onProgress })),
+          remote: async ({ client, out, signal }) => {
+            const secrets = datasetSecrets(flags.storage, flags.workStorage);
+            if (secrets) await client.setCredentials(options.dataset, secrets);
+            const job = { ...flags, work: flags.work && localFile(flags.work) };
+            return out.withProgress((onProgress) =>
+              client.runJob(
+                { kind: 'ingest', dataset: options.dataset, location: localFile(location), options: job },
+                { signal, onProgress },
+              ),
+            );
+          },
+        },
+        (summary, out) => {
           if (!out.json) for (const warning of summary.warnings) out.warn(warning);
           out.result(summary, describeIngest);
         },
         CREATES_WORKSPACE,
-      ),
+      );
+    },
   );
 }
 

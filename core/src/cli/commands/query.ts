@@ -1,8 +1,15 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { runQuery, timeLimitProblem } from '../../query/run.js';
-import { positiveInteger, withWorkspace } from '../context.js';
+import { type QueryResult, runQuery, timeLimitProblem } from '../../query/run.js';
+import { positiveInteger, runOperation } from '../context.js';
 import { table } from '../output.js';
 import { watchQuery } from '../watchdog.js';
+
+interface QueryCliOptions {
+  sql: string;
+  dataset?: string;
+  timeout: number;
+  maxRows: number;
+}
 
 export function registerQuery(program: Command): void {
   program
@@ -12,27 +19,44 @@ export function registerQuery(program: Command): void {
     .option('--dataset <name>', 'show only this dataset in every view')
     .option('--timeout <seconds>', 'stop the query after this long (0.1 to 3600)', timeLimit, 30)
     .option('--max-rows <n>', 'read at most this many rows', positiveInteger, 100_000)
-    .action(
-      (options: { sql: string; dataset?: string; timeout: number; maxRows: number }, command: Command) =>
-        withWorkspace(command, async ({ ws, out, dataset, signal }) => {
-          const timeoutMs = options.timeout * 1000;
-          const memoryLimit = await ws.db.value<number>(
-            "SELECT parse_formatted_bytes(current_setting('memory_limit'))",
-          );
-          const standDown = watchQuery(timeoutMs, Number(memoryLimit));
-          const result = await runQuery(ws, options.sql, {
-            dataset: options.dataset ? await dataset(options.dataset) : undefined,
-            timeoutMs,
-            maxRows: options.maxRows,
-            signal,
-          }).finally(standDown);
+    .action((options: QueryCliOptions, command: Command) =>
+      runOperation<QueryResult>(
+        command,
+        {
+          local: async ({ ws, dataset, signal }) => {
+            const timeoutMs = options.timeout * 1000;
+            const memoryLimit = await ws.db.value<number>(
+              "SELECT parse_formatted_bytes(current_setting('memory_limit'))",
+            );
+            const standDown = watchQuery(timeoutMs, Number(memoryLimit));
+            return runQuery(ws, options.sql, {
+              dataset: options.dataset ? await dataset(options.dataset) : undefined,
+              timeoutMs,
+              maxRows: options.maxRows,
+              signal,
+            }).finally(standDown);
+          },
+          // The server holds the query to the same time limit, in its own user-query turns;
+          // Ctrl-C closes the request, which cancels the query there.
+          remote: ({ client, signal }) =>
+            client.query(
+              {
+                sql: options.sql,
+                dataset: options.dataset,
+                timeout: options.timeout,
+                max_rows: options.maxRows,
+              },
+              signal,
+            ),
+        },
+        (result, out) =>
           out.result(result, (r) =>
             [
               table(r.rows, r.columns),
               `${r.rows.length} rows${r.truncated ? ` (more not shown: ${r.truncatedBy === 'max_rows' ? '--max-rows' : 'over 64 MB'})` : ''}`,
             ].join('\n'),
-          );
-        }),
+          ),
+      ),
     );
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { datasetPath } from '../../client/server-client.js';
 import { type SearchResult, searchDataset } from '../../embed/search.js';
-import { withWorkspace } from '../context.js';
+import { localFile, runOperation } from '../context.js';
 import { table } from '../output.js';
 
 interface SearchCliOptions {
@@ -28,13 +29,23 @@ export function registerSearch(program: Command): void {
     .option('--model <name|config>', 'the embedding model (default: the most recently embedded one)')
     .option('--where <sql>', 'only samples meeting this read-only SQL condition over the samples view')
     .action((options: SearchCliOptions, command: Command) =>
-      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
-        const ds = await dataset(options.dataset);
-        const result = await out.withProgress((onProgress) =>
-          searchDataset(ws, ds, { ...options, signal, onProgress }),
-        );
-        out.result(result, describeSearch);
-      }),
+      runOperation<SearchResult>(
+        command,
+        {
+          local: async ({ ws, out, dataset, signal }) => {
+            const ds = await dataset(options.dataset);
+            return out.withProgress((onProgress) =>
+              searchDataset(ws, ds, { ...options, signal, onProgress }),
+            );
+          },
+          remote: ({ client, signal }) => {
+            const { dataset, image, model, ...rest } = options;
+            const body = { ...rest, image: image && localFile(image), model: model && localFile(model) };
+            return client.request('POST', `${datasetPath(dataset)}/search`, body, signal);
+          },
+        },
+        (result, out) => out.result(result, describeSearch),
+      ),
     );
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readSelectionConfig } from '../../select/config.js';
 import { runSelection, type SelectionResult } from '../../select/run.js';
-import { withWorkspace } from '../context.js';
+import { runOperation } from '../context.js';
 
 export function registerSelect(program: Command): void {
   program
@@ -13,14 +13,29 @@ export function registerSelect(program: Command): void {
     .requiredOption('--config <file>', 'the selection config, YAML or JSON')
     .requiredOption('--tag <name>', 'the tag to create with the selected samples (must not exist)')
     .action((options: { dataset: string; config: string; tag: string }, command: Command) =>
-      withWorkspace(command, async ({ ws, out, dataset, signal }) => {
-        const config = await readSelectionConfig(options.config);
-        const ds = await dataset(options.dataset);
-        const result = await out.withProgress((onProgress) =>
-          runSelection(ws, ds, config, { tag: options.tag, signal, onProgress }),
-        );
-        out.result(result, describeSelection);
-      }),
+      runOperation<SelectionResult>(
+        command,
+        {
+          local: async ({ ws, out, dataset, signal }) => {
+            const config = await readSelectionConfig(options.config);
+            const ds = await dataset(options.dataset);
+            return out.withProgress((onProgress) =>
+              runSelection(ws, ds, config, { tag: options.tag, signal, onProgress }),
+            );
+          },
+          // Read and checked here (errors name the file); the server checks the config as given again.
+          remote: async ({ client, out, signal }) => {
+            const { raw } = await readSelectionConfig(options.config);
+            return out.withProgress((onProgress) =>
+              client.runJob(
+                { kind: 'select', dataset: options.dataset, config: raw, tag: options.tag },
+                { signal, onProgress },
+              ),
+            );
+          },
+        },
+        (result, out) => out.result(result, describeSelection),
+      ),
     );
 }
 

@@ -1,29 +1,47 @@
 import type { Command } from 'commander';
-import { parseAt } from '../../store/history.js';
-import { type SetOperation, type TagChange, Tags } from '../../tags/tags.js';
-import { addSelectionOptions, type SelectionOptions, selectionFrom, withWorkspace } from '../context.js';
+import { datasetPath, type ServerClient } from '../../client/server-client.js';
+import { type TagDetail, tagDetail } from '../../tags/detail.js';
+import { type SetOperation, type TagChange, type TagInfo, Tags, type TagVersion } from '../../tags/tags.js';
+import { addSelectionOptions, runOperation, type SelectionOptions, selectionFrom } from '../context.js';
+import type { Output } from '../output.js';
 import { table } from '../output.js';
 
 type DatasetOption = { dataset: string };
 
+/** A tag subcommand's work on the dataset's tags here, or through the server at the dataset's path. */
+interface TagOperation<T> {
+  local(tags: Tags): Promise<T>;
+  remote(client: ServerClient, path: string): Promise<T>;
+}
+
 export function registerTag(program: Command): void {
   const tag = program.command('tag').description('named subsets of a dataset, with their history');
-  const withTags = (
+  const withTags = <T>(
     command: Command,
-    body: (tags: Tags, out: import('../output.js').Output) => Promise<void>,
-  ) =>
-    withWorkspace(command, async ({ ws, out, dataset }) => {
-      const { dataset: name } = command.opts<DatasetOption>();
-      await body(new Tags(ws, await dataset(name)), out);
-    });
+    operation: TagOperation<T>,
+    print: (result: T, out: Output) => void,
+  ) => {
+    const { dataset: name } = command.opts<DatasetOption>();
+    return runOperation<T>(
+      command,
+      {
+        local: async ({ ws, dataset }) => operation.local(new Tags(ws, await dataset(name))),
+        remote: ({ client }) => operation.remote(client, datasetPath(name)),
+      },
+      print,
+    );
+  };
+  const tagPath = (path: string, name: string) => `${path}/tags/${encodeURIComponent(name)}`;
 
   tag
     .command('list')
     .description('the tags of a dataset')
     .requiredOption('--dataset <name>')
     .action((_: DatasetOption, command: Command) =>
-      withTags(command, async (tags, out) =>
-        out.result(await tags.list(), (list) => table(list, ['name', 'size', 'version', 'created_at'])),
+      withTags<TagInfo[]>(
+        command,
+        { local: (tags) => tags.list(), remote: (client, path) => client.request('GET', `${path}/tags`) },
+        (list, out) => out.result(list, (l) => table(l, ['name', 'size', 'version', 'created_at'])),
       ),
     );
 
@@ -35,38 +53,45 @@ export function registerTag(program: Command): void {
     .option('--at <version|time>', 'a version number, or a time (ISO 8601): the tag as it was then')
     .option('--files', 'list the filenames')
     .action((name: string, options: DatasetOption & { at?: string; files?: boolean }, command: Command) =>
-      withTags(command, async (tags, out) => {
-        const at = parseAt(options.at);
-        const history = await tags.history(name);
-        const members = await tags.members(name, at);
-        const shown = history.find((v) => v.version === members.version)!;
-        const data = {
-          name: shown.name,
-          version: members.version,
-          size: members.files.length,
-          history,
-          ...(options.files || at !== undefined ? { files: members.files } : {}),
-        };
-        out.result(data, (d) =>
-          [
-            `tag ${d.name}: ${d.size} samples at version ${d.version}`,
-            table(d.history, ['version', 'operation', 'name', 'size', 'changed_at']),
-            ...(d.files ?? []),
-          ].join('\n'),
-        );
-      }),
+      withTags<TagDetail>(
+        command,
+        {
+          local: (tags) => tagDetail(tags, name, options),
+          remote: (client, path) => {
+            const query = new URLSearchParams();
+            if (options.at !== undefined) query.set('at', options.at);
+            if (options.files) query.set('files', 'true');
+            return client.request('GET', `${tagPath(path, name)}?${query}`);
+          },
+        },
+        (data, out) =>
+          out.result(data, (d) =>
+            [
+              `tag ${d.name}: ${d.size} samples at version ${d.version}`,
+              table(d.history, ['version', 'operation', 'name', 'size', 'changed_at']),
+              ...(d.files ?? []),
+            ].join('\n'),
+          ),
+      ),
     );
 
   const changeCommand = (verb: 'create' | 'add' | 'remove', description: string) =>
     addSelectionOptions(
       tag.command(verb).description(description).argument('<name>').requiredOption('--dataset <name>'),
-    ).action((name: string, options: DatasetOption & SelectionOptions, command: Command) =>
-      withTags(command, async (tags, out) => {
-        const selection = selectionFrom(options);
-        const change = await (verb === 'create' ? tags.create(name, selection) : tags[verb](name, selection));
-        out.result(change, describeChange);
-      }),
-    );
+    ).action((name: string, options: DatasetOption & SelectionOptions, command: Command) => {
+      const selection = selectionFrom(options);
+      return withTags<TagChange>(
+        command,
+        {
+          local: (tags) => (verb === 'create' ? tags.create(name, selection) : tags[verb](name, selection)),
+          remote: (client, path) =>
+            verb === 'create'
+              ? client.request('POST', `${path}/tags`, { name, selection })
+              : client.request('POST', `${tagPath(path, name)}/${verb}`, { selection }),
+        },
+        (change, out) => out.result(change, describeChange),
+      );
+    });
   changeCommand(
     'create',
     'a new tag from a query, a filter, a list of files, a run, another tag or all samples',
@@ -88,8 +113,14 @@ export function registerTag(program: Command): void {
       .argument('<tags...>', 'the tags to combine')
       .requiredOption('--dataset <name>')
       .action((name: string, sources: string[], _: DatasetOption, command: Command) =>
-        withTags(command, async (tags, out) =>
-          out.result(await tags.combine(name, operation as SetOperation, sources), describeChange),
+        withTags<TagChange>(
+          command,
+          {
+            local: (tags) => tags.combine(name, operation as SetOperation, sources),
+            remote: (client, path) =>
+              client.request('POST', `${tagPath(path, name)}/combine`, { operation, sources }),
+          },
+          (change, out) => out.result(change, describeChange),
         ),
       );
   }
@@ -100,8 +131,14 @@ export function registerTag(program: Command): void {
     .argument('<new-name>')
     .requiredOption('--dataset <name>')
     .action((name: string, newName: string, _: DatasetOption, command: Command) =>
-      withTags(command, async (tags, out) =>
-        out.result(await tags.rename(name, newName), (t) => `tag ${name} is now ${t.name}`),
+      withTags<TagInfo>(
+        command,
+        {
+          local: (tags) => tags.rename(name, newName),
+          remote: (client, path) =>
+            client.request('POST', `${tagPath(path, name)}/rename`, { name: newName }),
+        },
+        (renamed, out) => out.result(renamed, (t) => `tag ${name} is now ${t.name}`),
       ),
     );
 
@@ -111,8 +148,13 @@ export function registerTag(program: Command): void {
     .argument('<name>')
     .requiredOption('--dataset <name>')
     .action((name: string, _: DatasetOption, command: Command) =>
-      withTags(command, async (tags, out) =>
-        out.result(await tags.delete(name), (v) => `tag ${name} deleted (version ${v.version})`),
+      withTags<TagVersion>(
+        command,
+        {
+          local: (tags) => tags.delete(name),
+          remote: (client, path) => client.request('DELETE', tagPath(path, name)),
+        },
+        (deleted, out) => out.result(deleted, (v) => `tag ${name} deleted (version ${v.version})`),
       ),
     );
 }

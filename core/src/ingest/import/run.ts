@@ -29,7 +29,15 @@ export interface ImportSource {
   task?: string;
 }
 
-const SOURCES = ['yolo', 'coco', 'lightlyMetadata', 'lightlyPredictions', 'metadata', 'embeddings'] as const;
+/** The kinds of source: each names a file or folder to import. */
+export const SOURCES = [
+  'yolo',
+  'coco',
+  'lightlyMetadata',
+  'lightlyPredictions',
+  'metadata',
+  'embeddings',
+] as const;
 
 /** Imports one source into a dataset (all or nothing: a bad record imports nothing). */
 export async function runImport(

@@ -1,0 +1,133 @@
+import { type ErrorCode, type Progress, WinnowError } from '../errors.js';
+import type { QueryResult } from '../query/run.js';
+import type { JobInfo } from '../server/jobs.js';
+import type { RuntimeInfo } from '../server/runtime.js';
+import type { DatasetSecrets } from '../storage/open.js';
+
+/** What POST /api/jobs takes: the job's kind and dataset, and the fields its kind reads. */
+export interface JobRequest {
+  kind: 'ingest' | 'embed' | 'analyze' | 'import' | 'select';
+  dataset: string;
+  location?: string;
+  options?: Record<string, unknown>;
+  source?: Record<string, unknown>;
+  config?: unknown;
+  tag?: string;
+}
+
+export interface JobFollowing {
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/**
+ * A typed client of a running Winnow server (core/src/server/api.ts), for any local process that
+ * is not the server: the `winnow` command, and the VS Code extension. Errors come back as the
+ * WinnowError the server raised (same code, same message), so a client reports them as the
+ * engine would have in its own process.
+ */
+export class ServerClient {
+  constructor(private readonly server: Pick<RuntimeInfo, 'url' | 'token'>) {}
+
+  /** One request; the answer's JSON, or the server's error thrown as a WinnowError. */
+  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const response = await this.send(method, path, body, signal);
+    return (await response.json()) as T;
+  }
+
+  /** Read-only SQL over the workspace's views (one dataset's with `dataset`); `timeout` in seconds. */
+  query(
+    body: { sql: string; dataset?: string; timeout?: number; max_rows?: number },
+    signal?: AbortSignal,
+  ): Promise<QueryResult> {
+    return this.request('POST', '/api/query', body, signal);
+  }
+
+  /** Hands the server credentials for a dataset's locations, kept in its memory only. */
+  setCredentials(dataset: string, secrets: DatasetSecrets): Promise<unknown> {
+    return this.request('POST', `${datasetPath(dataset)}/credentials`, secrets);
+  }
+
+  /**
+   * Starts a job and follows it to its end: its progress to `onProgress`, its result returned.
+   * An abort of `signal` cancels the job on the server and waits for it to stop, then throws
+   * `cancelled`, like the same work in this process.
+   */
+  async runJob<T>(job: JobRequest, following: JobFollowing = {}): Promise<T> {
+    const started = await this.request<JobInfo>('POST', '/api/jobs', job);
+    const cancel = () => void this.request('DELETE', `/api/jobs/${started.id}`).catch(() => undefined);
+    following.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      const ended = await this.followJob(started.id, following.onProgress);
+      if (ended.state === 'done') return ended.result as T;
+      throw new WinnowError(
+        ended.state === 'cancelled' ? 'cancelled' : 'internal',
+        ended.error ?? ended.state,
+      );
+    } finally {
+      following.signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** Reads a job's event stream (GET /api/jobs/:id/events) until its `end`; returns the ended job. */
+  async followJob(id: string, onProgress?: (progress: Progress) => void): Promise<JobInfo> {
+    const response = await this.send('GET', `/api/jobs/${id}/events`);
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let end = buffered.indexOf('\n\n');
+      while (end >= 0) {
+        const event = parseEvent(buffered.slice(0, end));
+        buffered = buffered.slice(end + 2);
+        if (event.type === 'end') return event.data as JobInfo;
+        if (event.type === 'progress') onProgress?.(event.data as Progress);
+        end = buffered.indexOf('\n\n');
+      }
+    }
+    // The stream closed without an end (the server stopped): the job's last known state.
+    return this.request<JobInfo>('GET', `/api/jobs/${id}`);
+  }
+
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.server.token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'error',
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw new WinnowError('cancelled', 'cancelled');
+      throw new WinnowError(
+        'unavailable',
+        `the workspace's server at ${this.server.url} did not answer: ${(error as Error).message}`,
+      );
+    }
+    if (response.ok) return response;
+    const answer = (await response.json().catch(() => ({}))) as {
+      error?: { code: ErrorCode; message: string };
+    };
+    throw new WinnowError(
+      answer.error?.code ?? 'internal',
+      answer.error?.message ?? `the server answered ${response.status} to ${method} ${path}`,
+    );
+  }
+}
+
+/** The path of a dataset's routes, its name escaped. */
+export function datasetPath(dataset: string): string {
+  return `/api/datasets/${encodeURIComponent(dataset)}`;
+}
+
+function parseEvent(block: string): { type: string; data: unknown } {
+  let type = 'message';
+  let data = '';
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event: ')) type = line.slice(7);
+    else if (line.startsWith('data: ')) data += line.slice(6);
+  }
+  return { type, data: data ? JSON.parse(data) : undefined };
+}
