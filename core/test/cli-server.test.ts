@@ -1,0 +1,155 @@
+// With a server running for the workspace (a notebook showed a view), the `winnow` command goes
+// through it: the same commands succeed and print the same JSON as on a workspace no server holds.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRunning, type RuntimeInfo } from '../src/server/runtime.js';
+import { COCO128, REPOSITORY, tempDir, winnow } from './helpers.js';
+
+const IMAGES = join(COCO128, 'images');
+
+/** Two workspaces with coco128 ingested as `coco`: one a server holds, one no server holds. */
+const folders = [mkdtempSync(join(tmpdir(), 'winnow-served-')), mkdtempSync(join(tmpdir(), 'winnow-plain-'))];
+const [served, plain] = folders.map((folder) => join(folder, '.winnow')) as [string, string];
+let serve: ChildProcessWithoutNullStreams;
+let server: RuntimeInfo;
+
+beforeAll(async () => {
+  for (const dir of [served, plain]) {
+    const ingested = await winnow(dir, 'ingest', IMAGES, '--dataset', 'coco');
+    expect(ingested.stderr).toBe('');
+  }
+  serve = spawn('node', [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', served, 'serve']);
+  let found: RuntimeInfo | undefined;
+  while (!found) {
+    if (serve.exitCode !== null) throw new Error(`serve exited ${serve.exitCode}`);
+    await new Promise((r) => setTimeout(r, 100));
+    found = await findRunning(served);
+  }
+  server = found;
+}, 120_000);
+
+afterAll(async () => {
+  if (serve.exitCode === null) {
+    const exited = new Promise((r) => serve.once('exit', r));
+    serve.kill('SIGTERM');
+    await exited;
+  }
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
+/** Runs the command on both workspaces; both succeed, and the served one's output is returned with the other's. */
+async function onBoth(...args: string[]): Promise<{ viaServer: string; local: string }> {
+  const [viaServer, local] = await Promise.all([winnow(served, ...args), winnow(plain, ...args)]);
+  expect(viaServer.stderr).toBe('');
+  expect(viaServer.code).toBe(0);
+  expect(local.code).toBe(0);
+  return { viaServer: viaServer.stdout, local: local.stdout };
+}
+
+/** A --json document with what differs between two runs made the same: workspace folders, run ids, times. */
+function comparable(json: string, workspace: string): unknown {
+  const TIMES = new Set(['seconds', 'milliseconds', 'created_at', 'changed_at']);
+  return JSON.parse(json, (key, value) => {
+    if (TIMES.has(key)) return 'TIME';
+    if (typeof value !== 'string') return value;
+    return value
+      .replaceAll(dirname(workspace), 'WORKSPACE_PARENT')
+      .replace(/\b(ingest|selection)-\d{14}-[0-9a-f]{6}\b/g, 'RUN');
+  });
+}
+
+async function sameJson(...args: string[]): Promise<unknown> {
+  const { viaServer, local } = await onBoth(...args, '--json');
+  const document = comparable(viaServer, served);
+  expect(document).toEqual(comparable(local, plain));
+  return document;
+}
+
+describe('the winnow command while a server holds the workspace', () => {
+  it('query, with and without a dataset, answers as without a server', async () => {
+    const sql = 'SELECT count(*) AS n, min(filename) AS first FROM samples';
+    const result = await sameJson('query', '--dataset', 'coco', '--sql', sql);
+    expect(result).toMatchObject({ rows: [{ n: 128, first: '000000000009.jpg' }] });
+    await sameJson('query', '--sql', 'SELECT count(*) AS n FROM samples');
+    const { viaServer, local } = await onBoth('query', '--sql', 'SELECT 42 AS answer');
+    expect(viaServer).toBe(local);
+  }, 60_000);
+
+  it('tag create, show, list, union, rename and delete', async () => {
+    const sql = 'SELECT sample_id FROM samples WHERE width < 500';
+    const created = await sameJson('tag', 'create', 'narrow', '--dataset', 'coco', '--sql', sql);
+    expect(created).toMatchObject({ tag: { name: 'narrow', size: 30 }, added: 30 });
+    await sameJson('tag', 'show', 'narrow', '--dataset', 'coco', '--files');
+    await sameJson('tag', 'union', 'both', 'narrow', 'narrow', '--dataset', 'coco');
+    await sameJson('tag', 'rename', 'both', 'both2', '--dataset', 'coco');
+    await sameJson('tag', 'delete', 'both2', '--dataset', 'coco');
+    await sameJson('tag', 'list', '--dataset', 'coco');
+    // The tag is the server's: it answers it over its own API.
+    const tags = await fetch(`${server.url}/api/datasets/coco/tags`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    expect((await tags.json()).map((t: { name: string }) => t.name)).toEqual(['narrow']);
+  }, 60_000);
+
+  it('export: filenames on stdout, --json, and a CSV file the server writes', async () => {
+    const filenames = await onBoth(
+      'export',
+      '--dataset',
+      'coco',
+      '--sql',
+      'SELECT filename FROM samples LIMIT 3',
+    );
+    expect(filenames.viaServer).toBe(filenames.local);
+    expect(filenames.viaServer.split('\n')).toHaveLength(4);
+    await sameJson('export', '--dataset', 'coco', '--all');
+    // Each command writes beside its own workspace: the server writes the file it is told to.
+    const csv = (dir: string) => [
+      'export',
+      '--dataset',
+      'coco',
+      '--all',
+      '--format',
+      'csv',
+      '--json',
+      '--out',
+      join(dirname(dir), 'all.csv'),
+    ];
+    const [viaServer, local] = await Promise.all([
+      winnow(served, ...csv(served)),
+      winnow(plain, ...csv(plain)),
+    ]);
+    expect(comparable(viaServer.stdout, served)).toEqual({ count: 128, out: 'WORKSPACE_PARENT/all.csv' });
+    expect(comparable(local.stdout, plain)).toEqual({ count: 128, out: 'WORKSPACE_PARENT/all.csv' });
+    expect(readFileSync(join(dirname(served), 'all.csv'), 'utf8')).toBe(
+      readFileSync(join(dirname(plain), 'all.csv'), 'utf8'),
+    );
+  }, 60_000);
+
+  it('select runs as the server job and reports as without a server', async () => {
+    const config = join(tempDir(), 'random.yaml');
+    writeFileSync(
+      config,
+      'n_samples: 10\nstrategies:\n  - input: {type: RANDOM, random_seed: 3}\n    strategy: {type: WEIGHTS}\n',
+    );
+    const result = await sameJson('select', '--dataset', 'coco', '--config', config, '--tag', 'random10');
+    expect(result).toMatchObject({ selected: 10, tag: 'random10' });
+  }, 60_000);
+
+  it('ingest again and info', async () => {
+    const ingested = await sameJson('ingest', IMAGES, '--dataset', 'coco');
+    expect(ingested).toMatchObject({ samples: 128, unchanged: 128 });
+    await sameJson('info');
+    await sameJson('info', '--dataset', 'coco');
+  }, 60_000);
+
+  it('a command that cannot go through the server names it instead of the database lock', async () => {
+    const demo = await winnow(served, 'demo', IMAGES);
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toBe(
+      `winnow: workspace ${served} is served by a Winnow server (pid ${server.pid}, ${server.url}) and this command cannot run through it: stop the server (kill ${server.pid}, or close the notebook's kernel) and run it again\n`,
+    );
+  }, 60_000);
+});
