@@ -21,7 +21,10 @@ beforeAll(async () => {
     const ingested = await winnow(dir, 'ingest', IMAGES, '--dataset', 'coco');
     expect(ingested.stderr).toBe('');
   }
-  serve = spawn('node', [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', served, 'serve']);
+  // The server's environment, not the command's, says where models are (a kernel's would).
+  serve = spawn('node', [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', served, 'serve'], {
+    env: { ...process.env, WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models') },
+  });
   let found: RuntimeInfo | undefined;
   while (!found) {
     if (serve.exitCode !== null) throw new Error(`serve exited ${serve.exitCode}`);
@@ -152,4 +155,41 @@ describe('the winnow command while a server holds the workspace', () => {
       `winnow: workspace ${served} is served by a Winnow server (pid ${server.pid}, ${server.url}) and this command cannot run through it: stop the server (kill ${server.pid}, or close the notebook's kernel) and run it again\n`,
     );
   }, 60_000);
+
+  it("Ctrl-C on an embed through the server cancels the server's job", async () => {
+    const embed = spawn('node', [
+      join(REPOSITORY, 'core/bin/winnow.js'),
+      '--workspace',
+      served,
+      'embed',
+      '--dataset',
+      'coco',
+      '--model',
+      'mobilenetv2-int8',
+    ]);
+    let stderr = '';
+    embed.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((r) => embed.once('exit', (code) => r(code)));
+    // Interrupted once the server records the embedding as running.
+    while ((await embeddingRuns()).at(-1) !== 'running') await new Promise((r) => setTimeout(r, 50));
+    embed.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('winnow: cancelled');
+    expect(await embeddingRuns()).toEqual(['cancelled']);
+  }, 120_000);
 });
+
+/** The statuses of the served dataset's embedding runs, oldest first, as the server reports them. */
+async function embeddingRuns(): Promise<string[]> {
+  const response = await fetch(`${server.url}/api/query`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}` },
+    body: JSON.stringify({
+      dataset: 'coco',
+      sql: "SELECT status FROM runs WHERE kind = 'embedding' ORDER BY started_at",
+    }),
+  });
+  return ((await response.json()).rows as { status: string }[]).map((row) => row.status);
+}
