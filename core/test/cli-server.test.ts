@@ -173,7 +173,8 @@ describe('the winnow command while a server holds the workspace', () => {
     });
     const exited = new Promise<number | null>((r) => embed.once('exit', (code) => r(code)));
     // Interrupted once the server records the embedding as running.
-    while ((await embeddingRuns()).at(-1) !== 'running') await new Promise((r) => setTimeout(r, 50));
+    while (embed.exitCode === null && (await embeddingRuns()).at(-1) !== 'running')
+      await new Promise((r) => setTimeout(r, 50));
     embed.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(stderr).toContain('winnow: cancelled');
