@@ -1,8 +1,15 @@
+import type { SearchOptions, SearchResult } from '../embed/search.js';
 import { type ErrorCode, type Progress, WinnowError } from '../errors.js';
+import type { ExportRequest, ExportResult } from '../export/run.js';
 import type { QueryResult } from '../query/run.js';
+import type { Selection } from '../query/selection.js';
 import type { JobInfo } from '../server/jobs.js';
 import type { RuntimeInfo } from '../server/runtime.js';
 import type { DatasetSecrets } from '../storage/open.js';
+import type { PermissionReport } from '../storage/verify.js';
+import type { WorkspaceInfo } from '../store/info.js';
+import type { TagDetail } from '../tags/detail.js';
+import type { SetOperation, TagChange, TagInfo, TagVersion } from '../tags/tags.js';
 
 /** What POST /api/jobs takes: the job's kind and dataset, and the fields its kind reads. */
 export interface JobRequest {
@@ -30,7 +37,7 @@ export class ServerClient {
   constructor(private readonly server: Pick<RuntimeInfo, 'url' | 'token'>) {}
 
   /** One request; the answer's JSON, or the server's error thrown as a WinnowError. */
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const response = await this.send(method, path, body, signal);
     return (await response.json()) as T;
   }
@@ -41,6 +48,69 @@ export class ServerClient {
     signal?: AbortSignal,
   ): Promise<QueryResult> {
     return this.request('POST', '/api/query', body, signal);
+  }
+
+  /** The workspace and its datasets (one dataset's only, when named): what `winnow info` reports. */
+  info(dataset?: string): Promise<WorkspaceInfo> {
+    return this.request('GET', dataset ? `${datasetPath(dataset)}/info` : '/api/info');
+  }
+
+  tags(dataset: string): Promise<TagInfo[]> {
+    return this.request('GET', `${datasetPath(dataset)}/tags`);
+  }
+
+  /** A tag's size and history; its files with `files`, or as it was `at` a version or ISO 8601 time. */
+  tag(dataset: string, name: string, options: { at?: string; files?: boolean } = {}): Promise<TagDetail> {
+    const query = new URLSearchParams();
+    if (options.at !== undefined) query.set('at', options.at);
+    if (options.files) query.set('files', 'true');
+    return this.request('GET', `${tagPath(dataset, name)}?${query}`);
+  }
+
+  createTag(dataset: string, name: string, selection: Selection): Promise<TagChange> {
+    return this.request('POST', `${datasetPath(dataset)}/tags`, { name, selection });
+  }
+
+  /** Adds the selection's samples to the tag, or removes them from it. */
+  changeTag(
+    dataset: string,
+    name: string,
+    change: 'add' | 'remove',
+    selection: Selection,
+  ): Promise<TagChange> {
+    return this.request('POST', `${tagPath(dataset, name)}/${change}`, { selection });
+  }
+
+  /** A new tag `name`: the union, intersection or difference of `sources`. */
+  combineTags(dataset: string, name: string, operation: SetOperation, sources: string[]): Promise<TagChange> {
+    return this.request('POST', `${tagPath(dataset, name)}/combine`, { operation, sources });
+  }
+
+  renameTag(dataset: string, name: string, newName: string): Promise<TagInfo> {
+    return this.request('POST', `${tagPath(dataset, name)}/rename`, { name: newName });
+  }
+
+  deleteTag(dataset: string, name: string): Promise<TagVersion> {
+    return this.request('DELETE', tagPath(dataset, name));
+  }
+
+  /** Exports the selection: the filenames, or what the server wrote to `request.out`. */
+  export(dataset: string, request: ExportRequest): Promise<ExportResult> {
+    return this.request('POST', `${datasetPath(dataset)}/export`, request);
+  }
+
+  /** The samples nearest to a text, an image file (a path on the server's machine) or a sample. */
+  search(
+    dataset: string,
+    options: Omit<SearchOptions, 'signal' | 'onProgress'>,
+    signal?: AbortSignal,
+  ): Promise<SearchResult> {
+    return this.request('POST', `${datasetPath(dataset)}/search`, options, signal);
+  }
+
+  /** What the server may do with the dataset's locations: list and read the input, write the work location. */
+  verify(dataset: string): Promise<PermissionReport> {
+    return this.request('POST', `${datasetPath(dataset)}/verify`);
   }
 
   /** Hands the server credentials for a dataset's locations, kept in its memory only. */
@@ -118,8 +188,12 @@ export class ServerClient {
 }
 
 /** The path of a dataset's routes, its name escaped. */
-export function datasetPath(dataset: string): string {
+function datasetPath(dataset: string): string {
   return `/api/datasets/${encodeURIComponent(dataset)}`;
+}
+
+function tagPath(dataset: string, name: string): string {
+  return `${datasetPath(dataset)}/tags/${encodeURIComponent(name)}`;
 }
 
 function parseEvent(block: string): { type: string; data: unknown } {

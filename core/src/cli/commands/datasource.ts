@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { datasetPath } from '../../client/server-client.js';
 import { openDatasetStorage } from '../../storage/open.js';
 import { type PermissionReport, verifyDataset } from '../../storage/verify.js';
 import { runOperation } from '../context.js';
@@ -20,7 +19,7 @@ export function registerDatasource(program: Command): void {
             const { input, work } = await openDatasetStorage(await dataset(options.dataset));
             return verifyDataset(input, work.storage);
           },
-          remote: ({ client }) => client.request('POST', `${datasetPath(options.dataset)}/verify`),
+          remote: ({ client }) => client.verify(options.dataset),
         },
         (report, out) => {
           out.result(report, describePermissions);

@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { datasetPath } from '../../client/server-client.js';
 import { WinnowError } from '../../errors.js';
 import type { FilenameForm } from '../../export/export.js';
 import { type ExportRequest, type ExportResult, runExport } from '../../export/run.js';
@@ -72,7 +71,7 @@ export function registerExport(program: Command): void {
       command,
       {
         local: async ({ ws, dataset }) => runExport(ws, await dataset(options.dataset), request),
-        remote: ({ client }) => client.request('POST', `${datasetPath(options.dataset)}/export`, request),
+        remote: ({ client }) => client.export(options.dataset, request),
       },
       (result, out) => printExport(result, out, request.out, options.null),
     );

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { datasetPath } from '../../client/server-client.js';
 import { type WorkspaceInfo, workspaceInfo } from '../../store/info.js';
 import { runOperation } from '../context.js';
 import { table } from '../output.js';
@@ -14,8 +13,7 @@ export function registerInfo(program: Command): void {
         command,
         {
           local: ({ ws }) => workspaceInfo(ws, options.dataset),
-          remote: ({ client }) =>
-            client.request('GET', options.dataset ? `${datasetPath(options.dataset)}/info` : '/api/info'),
+          remote: ({ client }) => client.info(options.dataset),
         },
         (data, out) =>
           out.result(data, (d) =>

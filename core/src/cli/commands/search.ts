@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { datasetPath } from '../../client/server-client.js';
 import { type SearchResult, searchDataset } from '../../embed/search.js';
 import { localFile, runOperation } from '../context.js';
 import { table } from '../output.js';
@@ -41,7 +40,7 @@ export function registerSearch(program: Command): void {
           remote: ({ client, signal }) => {
             const { dataset, image, model, ...rest } = options;
             const body = { ...rest, image: image && localFile(image), model: model && localFile(model) };
-            return client.request('POST', `${datasetPath(dataset)}/search`, body, signal);
+            return client.search(dataset, body, signal);
           },
         },
         (result, out) => out.result(result, describeSearch),

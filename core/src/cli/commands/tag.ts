@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { datasetPath, type ServerClient } from '../../client/server-client.js';
+import type { ServerClient } from '../../client/server-client.js';
 import { type TagDetail, tagDetail } from '../../tags/detail.js';
 import { type SetOperation, type TagChange, type TagInfo, Tags, type TagVersion } from '../../tags/tags.js';
 import { addSelectionOptions, runOperation, type SelectionOptions, selectionFrom } from '../context.js';
@@ -8,10 +8,10 @@ import { table } from '../output.js';
 
 type DatasetOption = { dataset: string };
 
-/** A tag subcommand's work on the dataset's tags here, or through the server at the dataset's path. */
+/** A tag subcommand's work on the dataset's tags here, or through the server. */
 interface TagOperation<T> {
   local(tags: Tags): Promise<T>;
-  remote(client: ServerClient, path: string): Promise<T>;
+  remote(client: ServerClient, dataset: string): Promise<T>;
 }
 
 export function registerTag(program: Command): void {
@@ -26,12 +26,11 @@ export function registerTag(program: Command): void {
       command,
       {
         local: async ({ ws, dataset }) => operation.local(new Tags(ws, await dataset(name))),
-        remote: ({ client }) => operation.remote(client, datasetPath(name)),
+        remote: ({ client }) => operation.remote(client, name),
       },
       print,
     );
   };
-  const tagPath = (path: string, name: string) => `${path}/tags/${encodeURIComponent(name)}`;
 
   tag
     .command('list')
@@ -40,7 +39,7 @@ export function registerTag(program: Command): void {
     .action((_: DatasetOption, command: Command) =>
       withTags<TagInfo[]>(
         command,
-        { local: (tags) => tags.list(), remote: (client, path) => client.request('GET', `${path}/tags`) },
+        { local: (tags) => tags.list(), remote: (client, dataset) => client.tags(dataset) },
         (list, out) => out.result(list, (l) => table(l, ['name', 'size', 'version', 'created_at'])),
       ),
     );
@@ -57,12 +56,7 @@ export function registerTag(program: Command): void {
         command,
         {
           local: (tags) => tagDetail(tags, name, options),
-          remote: (client, path) => {
-            const query = new URLSearchParams();
-            if (options.at !== undefined) query.set('at', options.at);
-            if (options.files) query.set('files', 'true');
-            return client.request('GET', `${tagPath(path, name)}?${query}`);
-          },
+          remote: (client, dataset) => client.tag(dataset, name, options),
         },
         (data, out) =>
           out.result(data, (d) =>
@@ -84,10 +78,10 @@ export function registerTag(program: Command): void {
         command,
         {
           local: (tags) => (verb === 'create' ? tags.create(name, selection) : tags[verb](name, selection)),
-          remote: (client, path) =>
+          remote: (client, dataset) =>
             verb === 'create'
-              ? client.request('POST', `${path}/tags`, { name, selection })
-              : client.request('POST', `${tagPath(path, name)}/${verb}`, { selection }),
+              ? client.createTag(dataset, name, selection)
+              : client.changeTag(dataset, name, verb, selection),
         },
         (change, out) => out.result(change, describeChange),
       );
@@ -117,8 +111,7 @@ export function registerTag(program: Command): void {
           command,
           {
             local: (tags) => tags.combine(name, operation as SetOperation, sources),
-            remote: (client, path) =>
-              client.request('POST', `${tagPath(path, name)}/combine`, { operation, sources }),
+            remote: (client, dataset) => client.combineTags(dataset, name, operation, sources),
           },
           (change, out) => out.result(change, describeChange),
         ),
@@ -135,8 +128,7 @@ export function registerTag(program: Command): void {
         command,
         {
           local: (tags) => tags.rename(name, newName),
-          remote: (client, path) =>
-            client.request('POST', `${tagPath(path, name)}/rename`, { name: newName }),
+          remote: (client, dataset) => client.renameTag(dataset, name, newName),
         },
         (renamed, out) => out.result(renamed, (t) => `tag ${name} is now ${t.name}`),
       ),
@@ -152,7 +144,7 @@ export function registerTag(program: Command): void {
         command,
         {
           local: (tags) => tags.delete(name),
-          remote: (client, path) => client.request('DELETE', tagPath(path, name)),
+          remote: (client, dataset) => client.deleteTag(dataset, name),
         },
         (deleted, out) => out.result(deleted, (v) => `tag ${name} deleted (version ${v.version})`),
       ),
