@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRunning, type RuntimeInfo } from '../src/server/runtime.js';
-import { COCO128, REPOSITORY, tempDir, winnow } from './helpers.js';
+import { COCO128, REPOSITORY, tempDir, winnow, winnowWithEnv } from './helpers.js';
 
 const IMAGES = join(COCO128, 'images');
+const MODELS = { WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models') };
 
 /** Two workspaces with coco128 ingested as `coco`: one a server holds, one no server holds. */
 const folders = [mkdtempSync(join(tmpdir(), 'winnow-served-')), mkdtempSync(join(tmpdir(), 'winnow-plain-'))];
@@ -23,7 +24,7 @@ beforeAll(async () => {
   }
   // The server's environment, not the command's, says where models are (a kernel's would).
   serve = spawn('node', [join(REPOSITORY, 'core/bin/winnow.js'), '--workspace', served, 'serve'], {
-    env: { ...process.env, WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models') },
+    env: { ...process.env, ...MODELS },
   });
   let found: RuntimeInfo | undefined;
   while (!found) {
@@ -45,8 +46,12 @@ afterAll(async () => {
 
 /** Runs the command on both workspaces; both succeed, and the served one's output is returned with the other's. */
 async function onBoth(...args: string[]): Promise<{ viaServer: string; local: string }> {
-  const [viaServer, local] = await Promise.all([winnow(served, ...args), winnow(plain, ...args)]);
+  const [viaServer, local] = await Promise.all([
+    winnowWithEnv(MODELS, served, ...args),
+    winnowWithEnv(MODELS, plain, ...args),
+  ]);
   expect(viaServer.stderr).toBe('');
+  expect(local.stderr).toBe('');
   expect(viaServer.code).toBe(0);
   expect(local.code).toBe(0);
   return { viaServer: viaServer.stdout, local: local.stdout };
@@ -60,7 +65,7 @@ function comparable(json: string, workspace: string): unknown {
     if (typeof value !== 'string') return value;
     return value
       .replaceAll(dirname(workspace), 'WORKSPACE_PARENT')
-      .replace(/\b(ingest|selection)-\d{14}-[0-9a-f]{6}\b/g, 'RUN');
+      .replace(/\b[a-z]+-\d{14}-[0-9a-f]{6}\b/g, 'RUN');
   });
 }
 
@@ -148,6 +153,67 @@ describe('the winnow command while a server holds the workspace', () => {
     await sameJson('info', '--dataset', 'coco');
   }, 60_000);
 
+  it('import, datasource verify, tag add and remove', async () => {
+    const imported = await sameJson(
+      'import',
+      '--dataset',
+      'coco',
+      '--yolo',
+      join(COCO128, 'labels'),
+      '--classes',
+      join(COCO128, 'classes.yaml'),
+      '--as',
+      'annotations',
+      '--task',
+      'yolo',
+    );
+    expect(imported).toMatchObject({ records: 929, target: 'annotations' });
+    await sameJson('datasource', 'verify', '--dataset', 'coco');
+    await sameJson(
+      'tag',
+      'create',
+      'some',
+      '--dataset',
+      'coco',
+      '--sql',
+      'SELECT sample_id FROM samples LIMIT 5',
+    );
+    await sameJson(
+      'tag',
+      'add',
+      'some',
+      '--dataset',
+      'coco',
+      '--sql',
+      'SELECT sample_id FROM samples LIMIT 9',
+    );
+    await sameJson(
+      'tag',
+      'remove',
+      'some',
+      '--dataset',
+      'coco',
+      '--sql',
+      'SELECT sample_id FROM samples LIMIT 2',
+    );
+  }, 120_000);
+
+  it('embed, analyze and search (by a sample and by an image file)', async () => {
+    const embedded = await sameJson(
+      'embed',
+      '--dataset',
+      'coco',
+      '--model',
+      'mobilenetv2-int8',
+      '--device',
+      'cpu',
+    );
+    expect(embedded).toMatchObject({ embedded: 128, skipped: 0 });
+    await sameJson('analyze', '--dataset', 'coco', '--typicality', '--duplicates', '0.05');
+    await sameJson('search', '--dataset', 'coco', '--sample', '000000000009.jpg', '-k', '5');
+    await sameJson('search', '--dataset', 'coco', '--image', join(IMAGES, '000000000009.jpg'), '-k', '5');
+  }, 300_000);
+
   it('a command that cannot go through the server names it instead of the database lock', async () => {
     const demo = await winnow(served, 'demo', IMAGES);
     expect(demo.code).toBe(1);
@@ -157,13 +223,15 @@ describe('the winnow command while a server holds the workspace', () => {
   }, 60_000);
 
   it("Ctrl-C on an embed through the server cancels the server's job", async () => {
+    // A dataset of its own (ingested through the server), so the embeddings compared above stay as they are.
+    expect((await winnow(served, 'ingest', IMAGES, '--dataset', 'again')).code).toBe(0);
     const embed = spawn('node', [
       join(REPOSITORY, 'core/bin/winnow.js'),
       '--workspace',
       served,
       'embed',
       '--dataset',
-      'coco',
+      'again',
       '--model',
       'mobilenetv2-int8',
     ]);
@@ -182,13 +250,13 @@ describe('the winnow command while a server holds the workspace', () => {
   }, 120_000);
 });
 
-/** The statuses of the served dataset's embedding runs, oldest first, as the server reports them. */
+/** The statuses of the served dataset `again`'s embedding runs, oldest first, as the server reports them. */
 async function embeddingRuns(): Promise<string[]> {
   const response = await fetch(`${server.url}/api/query`, {
     method: 'POST',
     headers: { authorization: `Bearer ${server.token}` },
     body: JSON.stringify({
-      dataset: 'coco',
+      dataset: 'again',
       sql: "SELECT status FROM runs WHERE kind = 'embedding' ORDER BY started_at",
     }),
   });
