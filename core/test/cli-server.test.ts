@@ -154,14 +154,14 @@ describe('the winnow command while a server holds the workspace', () => {
   }, 60_000);
 
   it('import, datasource verify, tag add and remove', async () => {
+    const labels = `--yolo=${join(COCO128, 'labels')}`;
+    const classes = `--classes=${join(COCO128, 'classes.yaml')}`;
     const imported = await sameJson(
       'import',
       '--dataset',
       'coco',
-      '--yolo',
-      join(COCO128, 'labels'),
-      '--classes',
-      join(COCO128, 'classes.yaml'),
+      labels,
+      classes,
       '--as',
       'annotations',
       '--task',

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
  * cannot be interrupted, and a process whose DuckDB threads are busy cannot even exit normally
  * (exit waits for them): only a signal ends it. The parent never opens the workspace and loads
  * nothing but this module, so it costs one Node start, and it turns the child's end into an
- * ordinary exit code.
+ * ordinary exit code. With a server running for the workspace, the child opens nothing either:
+ * it asks the server, which holds the query to the same time limit.
  */
 
 /** Set in the child: when the command (its parent) started, in ms since the epoch. */
