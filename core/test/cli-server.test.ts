@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRunning, type RuntimeInfo } from '../src/server/runtime.js';
 import { COCO128, REPOSITORY, tempDir, winnow, winnowWithEnv } from './helpers.js';
+import { type S3Server, startS3Server } from './servers/s3.js';
 
 const IMAGES = join(COCO128, 'images');
 const MODELS = { WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models') };
@@ -262,3 +263,42 @@ async function embeddingRuns(): Promise<string[]> {
   });
   return ((await response.json()).rows as { status: string }[]).map((row) => row.status);
 }
+
+describe('storage credentials through the server', () => {
+  const reader = { accessKeyId: 'WINNOWCLIREADER3F7K', secretAccessKey: 'winnow-cli-reader-secret-8d2e' };
+  let s3: S3Server;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    await s3.createBucket('photos');
+    for (const name of ['000000000009.jpg', '000000000025.jpg', '000000000030.jpg']) {
+      await s3.put('photos', `coco/${name}`, readFileSync(join(IMAGES, name)));
+    }
+    await s3.addReadOnlyUser('photos', reader.accessKeyId, reader.secretAccessKey);
+  }, 60_000);
+  afterAll(() => s3?.stop());
+
+  it("an ingest's secrets named by environment variable reach a server that lacks them", async () => {
+    const storage = [
+      `endpoint=${s3.endpoint}`,
+      'path-style',
+      'access-key-env=IN_KEY',
+      'secret-key-env=IN_SECRET',
+    ];
+    const ingested = await winnowWithEnv(
+      { IN_KEY: reader.accessKeyId, IN_SECRET: reader.secretAccessKey },
+      served,
+      'ingest',
+      's3://photos/coco/',
+      '--dataset',
+      'bucket',
+      '--work',
+      join(dirname(served), 'bucket-work'),
+      ...storage.flatMap((pair) => ['--storage', pair]),
+      '--json',
+    );
+    expect(ingested.stderr).toBe('');
+    expect(JSON.parse(ingested.stdout)).toMatchObject({ dataset: 'bucket', samples: 3, added: 3 });
+    // The server's own environment has no such variables: it read the keys the command handed over.
+    expect(process.env.IN_KEY).toBeUndefined();
+  }, 120_000);
+});
