@@ -219,7 +219,7 @@ describe('the winnow command while a server holds the workspace', () => {
     const demo = await winnow(served, 'demo', IMAGES);
     expect(demo.code).toBe(1);
     expect(demo.stderr).toBe(
-      `winnow: workspace ${served} is served by a Winnow server (pid ${server.pid}, ${server.url}) and this command cannot run through it: stop the server (kill ${server.pid}, or close the notebook's kernel) and run it again\n`,
+      `winnow: workspace ${served} is served by a Winnow server (pid ${server.pid}, ${server.url}) and this command cannot run through it: stop it with \`winnow serve --stop\` (or close the notebook's kernel) and run it again\n`,
     );
   }, 60_000);
 

@@ -5,7 +5,7 @@ import { ServerClient } from '../client/server-client.js';
 import { WinnowError } from '../errors.js';
 import type { Filter } from '../query/filter.js';
 import { type Selection, selectionSource } from '../query/selection.js';
-import { findRunning, type RuntimeInfo } from '../server/runtime.js';
+import { findRunning, findUsable, type RuntimeInfo } from '../server/runtime.js';
 import { WorkspaceInUse } from '../store/db.js';
 import type { Dataset } from '../store/workspace.js';
 import { Workspace } from '../store/workspace.js';
@@ -51,7 +51,8 @@ export interface Operation<T> {
 
 /**
  * Runs a command's operation through the workspace's running server when there is one (found in
- * about 2 ms), else with the workspace open here (see withWorkspace); then `print`s its result.
+ * about 2 ms; one of another version or other settings is refused, saying how to stop it), else
+ * with the workspace open here (see withWorkspace); then `print`s its result.
  */
 export async function runOperation<T>(
   command: Command,
@@ -60,7 +61,7 @@ export async function runOperation<T>(
   options: { create?: boolean } = {},
 ): Promise<void> {
   const dir = workspaceDir(command.optsWithGlobals<GlobalOptions>());
-  const server = await findRunning(dir);
+  const server = await findUsable(dir);
   if (!server)
     return withWorkspace(
       command,
@@ -233,6 +234,6 @@ export function parseJsonOption(option: string, value: string): unknown {
 export class WorkspaceServed extends WorkspaceInUse {
   constructor(dir: string, server: RuntimeInfo) {
     super(dir, server.pid, undefined);
-    this.message = `workspace ${dir} is served by a Winnow server (pid ${server.pid}, ${server.url}) and this command cannot run through it: stop the server (kill ${server.pid}, or close the notebook's kernel) and run it again`;
+    this.message = `workspace ${dir} is served by a Winnow server (pid ${server.pid}, ${server.url}) and this command cannot run through it: stop it with \`winnow serve --stop\` (or close the notebook's kernel) and run it again`;
   }
 }
