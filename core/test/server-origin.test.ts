@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LocalServer } from '../src/server/server.js';
@@ -81,5 +81,23 @@ describe('requests from a view cannot have the server read local paths', () => {
     );
     expect(select.status).toBe(200);
     expect(await ended(server, select.body.id)).toMatchObject({ state: 'done' });
+  });
+});
+
+describe('requests from a view cannot have the server write local paths', () => {
+  it('an export with out is refused from a view and written for the winnow command', async () => {
+    const { server } = await servedCoco();
+    const out = join(tempDir(), 'all.csv');
+    const body = { format: 'csv', selection: { all: true }, out };
+    const refused = await request(server, 'POST', '/api/datasets/coco/export', body, FROM_VIEW);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toEqual({
+      code: 'permission_denied',
+      message: 'out: a view cannot have the server write files',
+    });
+    expect(existsSync(out)).toBe(false);
+    const written = await request(server, 'POST', '/api/datasets/coco/export', body);
+    expect(written.body).toEqual({ format: 'csv', count: 128, out });
+    expect(existsSync(out)).toBe(true);
   });
 });
