@@ -119,4 +119,7 @@ $want_test_packages && build_test_servers
 install_npm_packages
 build_native
 npx tsc -b
+# The job options as JSON Schema for the kernel package: committed, and rewritten here so that
+# the wheel built next carries the contract of this source tree.
+node scripts/contract-json.mjs
 build_notebook_extension

@@ -78,4 +78,83 @@ describe('bad requests', () => {
     expect(made.status).toBe(200);
     expect(made.body.tag.size).toBe(1);
   });
+
+  it('answers a body that breaks the contract with 400 naming the field path (core/src/contract)', async () => {
+    const server = await served();
+    const cases: [string, string, unknown, string][] = [
+      [
+        'POST',
+        '/api/jobs',
+        { kind: 'import', dataset: 'photos', source: { coco: 7 } },
+        'source.coco: expected a string',
+      ],
+      [
+        'POST',
+        '/api/jobs',
+        { kind: 'import', dataset: 'photos', source: { cocoa: 'x.json' } },
+        'source.cocoa: not a field of this request',
+      ],
+      [
+        'POST',
+        '/api/jobs',
+        { kind: 'import', dataset: 'photos', source: { coco: 'x.json', as: 'labels' } },
+        'source.as: expected predictions or annotations',
+      ],
+      [
+        'POST',
+        '/api/jobs',
+        { kind: 'embed', dataset: 'photos', options: { batchSize: -1 } },
+        'options.batchSize: expected a non-negative integer',
+      ],
+      [
+        'POST',
+        '/api/jobs',
+        { kind: 'reindex', dataset: 'photos' },
+        'kind: expected one of ingest, embed, analyze, import, select',
+      ],
+      ['POST', '/api/jobs', { kind: 'select', dataset: 'photos', config: {} }, 'tag: expected a string'],
+      [
+        'POST',
+        '/api/query',
+        { sql: 'SELECT 1', max_rows: 'ten' },
+        'max_rows: expected a non-negative integer',
+      ],
+      [
+        'POST',
+        '/api/datasets/photos/credentials',
+        { input: { accessKeyId: 1 } },
+        'credentials.input.accessKeyId: expected a string',
+      ],
+      [
+        'POST',
+        '/api/datasets/photos/credentials',
+        { output: {} },
+        'credentials.output: not a field of this request',
+      ],
+      [
+        'PUT',
+        '/api/datasets/photos/samples/1/caption',
+        {},
+        'caption: expected a string, or null to remove it',
+      ],
+      [
+        'POST',
+        '/api/datasets/photos/samples/by-id',
+        { ids: ['1'] },
+        'ids[0]: expected a non-negative integer',
+      ],
+      [
+        'POST',
+        '/api/datasets/photos/tags/picked/combine',
+        { operation: 'xor', sources: [] },
+        'operation: expected one of union, intersection, difference',
+      ],
+    ];
+    for (const [method, path, body, message] of cases) {
+      expect(await answer(server, method, path, body), `${path} ${JSON.stringify(body)}`).toEqual({
+        status: 400,
+        body: { error: { code: 'invalid_argument', message } },
+      });
+    }
+  });
 });

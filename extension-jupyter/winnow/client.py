@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import yaml
 
+from .contract import path_fields
 from .summary import Summary
 
 if TYPE_CHECKING:
@@ -464,7 +465,7 @@ class Client:
         """Embeds what has no embedding of the model yet; returns the summary.
 
         Options as the API's (`model`, `device`, `batch_size`…), snake_case welcome."""
-        return Summary("embed", self.job("embed", dataset, options=_camel_keys(options)))
+        return Summary("embed", self.job("embed", dataset, options=_located("embed", _camel_keys(options))))
 
     def import_labels(self, dataset: str, **source: Any) -> dict[str, Any]:
         """Labels, metadata or embeddings for a dataset, as `winnow import` takes them: exactly one of
@@ -473,8 +474,7 @@ class Client:
         Paths are read by the server, on this machine. Returns the import summary."""
         if "as_" in source:
             source["as"] = source.pop("as_")
-        located = {name: value if name in _NOT_PATHS else _location(value) for name, value in source.items()}
-        return Summary("import", self.job("import", dataset, source=_camel_keys(located)))
+        return Summary("import", self.job("import", dataset, source=_located("import", _camel_keys(source))))
 
     def analyze(self, dataset: str, **options: Any) -> dict[str, Any]:
         """Typicality, a 2-D projection, near-duplicate groups; returns the summary.
@@ -784,8 +784,10 @@ def _quote(name: str) -> str:
     return urllib.parse.quote(name, safe="")
 
 
-# The import options that are names, not paths to make absolute.
-_NOT_PATHS = {"as", "task", "model", "key"}
+def _located(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A job's fields with those the contract marks as paths made absolute (see _location)."""
+    paths = path_fields(kind)
+    return {name: _location(value) if name in paths else value for name, value in fields.items()}
 
 
 def _location(location: str) -> str:

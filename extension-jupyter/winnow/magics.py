@@ -14,25 +14,12 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .client import VIEWS, WinnowError, connect
+from .contract import add_job_options
 
 if TYPE_CHECKING:
     from .widget import View
 
 CELL_COMMANDS = {"select", "sql"}
-IMPORT_OPTIONS = (
-    "yolo",
-    "coco",
-    "lightly_metadata",
-    "lightly_predictions",
-    "metadata",
-    "embeddings",
-    "classes",
-    "as_",
-    "task",
-    "model",
-    "filenames",
-    "key",
-)
 
 
 class _HelpShown(Exception):
@@ -68,44 +55,16 @@ def build_parser() -> _ArgumentParser:
         help="how to reach the input (repeatable)",
     )
 
-    embed = commands.add_parser("embed", help="embed the samples that have no embedding of the model yet")
-    embed.add_argument("--dataset", required=True)
-    embed.add_argument("--model")
-    embed.add_argument("--device", help="auto, cpu, cuda or webgpu")
-    embed.add_argument("--batch-size", type=int)
-
-    analyze = commands.add_parser("analyze", help="typicality, a 2-D projection, near-duplicates")
-    analyze.add_argument("--dataset", required=True)
-    analyze.add_argument("--model")
-    analyze.add_argument("--typicality", nargs="?", const=True, metavar="KEY")
-    analyze.add_argument("--projection", nargs="?", const=True, metavar="NAME")
-    analyze.add_argument("--duplicates", type=float, metavar="DISTANCE")
-
-    imported = commands.add_parser(
-        "import", help="labels, metadata or embeddings for a dataset (the options of `winnow import`)"
-    )
-    imported.add_argument("--dataset", required=True)
-    sources = imported.add_mutually_exclusive_group(required=True)
-    sources.add_argument(
-        "--yolo", metavar="FOLDER", help="YOLO label folder (one .txt per image); needs --classes"
-    )
-    sources.add_argument("--coco", metavar="FILE", help="COCO instances JSON")
-    sources.add_argument("--lightly-metadata", metavar="FOLDER")
-    sources.add_argument("--lightly-predictions", metavar="FOLDER")
-    sources.add_argument(
-        "--metadata", metavar="FILE", help="a table keyed by filename: CSV, Parquet or JSON lines"
-    )
-    sources.add_argument(
-        "--embeddings", metavar="FILE", help="CSV, Parquet, JSON lines, or .npy with --filenames"
-    )
-    imported.add_argument("--classes", metavar="FILE", help="class names for --yolo")
-    imported.add_argument("--as", dest="as_", choices=["predictions", "annotations"])
-    imported.add_argument("--task")
-    imported.add_argument("--model", help="for --embeddings: the model they belong to")
-    imported.add_argument("--filenames", metavar="FILE", help="for an --embeddings .npy file")
-    imported.add_argument(
-        "--key", metavar="COLUMN", help="for --metadata and --embeddings: the filename column"
-    )
+    # The options of embed, analyze and import are their jobs' fields (contract.json), as
+    # `winnow embed|analyze|import` offers them; each subparser keeps their names for _given.
+    for kind, help in (
+        ("embed", "embed the samples that have no embedding of the model yet"),
+        ("analyze", "typicality, a 2-D projection, near-duplicates"),
+        ("import", "labels, metadata or embeddings for a dataset (the options of `winnow import`)"),
+    ):
+        job = commands.add_parser(kind, help=help)
+        job.add_argument("--dataset", required=True)
+        job.set_defaults(options=add_job_options(job, kind))
 
     select = commands.add_parser("select", help="(cell) run the YAML selection config of the cell body")
     select.add_argument("--dataset", required=True)
@@ -158,15 +117,13 @@ class WinnowMagics(Magics):
         return connect().ingest(args.location, args.dataset, work=args.work, storage=args.storage or None)
 
     def _embed(self, args: argparse.Namespace, cell: None) -> dict[str, Any]:
-        return connect().embed(args.dataset, **_given(args, "model", "device", "batch_size"))
+        return connect().embed(args.dataset, **_given(args, *args.options))
 
     def _analyze(self, args: argparse.Namespace, cell: None) -> dict[str, Any]:
-        return connect().analyze(
-            args.dataset, **_given(args, "model", "typicality", "projection", "duplicates")
-        )
+        return connect().analyze(args.dataset, **_given(args, *args.options))
 
     def _import(self, args: argparse.Namespace, cell: None) -> dict[str, Any]:
-        return connect().import_labels(args.dataset, **_given(args, *IMPORT_OPTIONS))
+        return connect().import_labels(args.dataset, **_given(args, *args.options))
 
     def _select(self, args: argparse.Namespace, cell: str) -> list[str]:
         files = connect().dataset(args.dataset).select(cell, args.tag)

@@ -11,26 +11,31 @@ import {
   tableToIPC,
 } from 'apache-arrow';
 import { analyze } from '../analyze/analyze.js';
+import { JobRequest } from '../contract/jobs.js';
+import { parseRequest } from '../contract/parse.js';
+import {
+  AnnotationChange,
+  AnnotationRequest,
+  CaptionRequest,
+  CredentialsRequest,
+  QueryRequest,
+  SamplesByIdRequest,
+  TagCreateRequest,
+} from '../contract/requests.js';
 import { embedDataset } from '../embed/run.js';
 import { searchDataset } from '../embed/search.js';
 import { WinnowError } from '../errors.js';
-import { type ImportSource, runImport } from '../ingest/import/index.js';
+import { runImport } from '../ingest/import/index.js';
 import { ingest } from '../ingest/ingest.js';
 import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
 import { DEFAULT_TIME_LIMIT_MS, runQuery, timeLimitProblem } from '../query/run.js';
-import type { Selection } from '../query/selection.js';
 import { QuerySlots } from '../query/slots.js';
 import { checkSelectionConfig } from '../select/config.js';
 import { runSelection } from '../select/run.js';
 import { behaviourSettings } from '../settings.js';
 import { type DatasetSecrets, openDatasetStorage } from '../storage/open.js';
-import {
-  checkOptions,
-  type DatasourceOptions,
-  parseStorageOptions,
-  type Secrets,
-} from '../storage/options.js';
+import { type DatasourceOptions, parseStorageOptions } from '../storage/options.js';
 import { sampleCounts } from '../store/counts.js';
 import { embeddingTable, findModel } from '../store/embeddings.js';
 import { readVectors } from '../store/vectors.js';
@@ -141,18 +146,18 @@ export function apiRoutes(
       return sendIds(context.response, await matchingIds(ws, await dataset(context), where, userQueries));
     }),
     route('POST', '/api/datasets/:dataset/samples/by-id', async (context) =>
-      samplesById(ws, await dataset(context), (await context.json()).ids),
+      samplesById(ws, await dataset(context), parseRequest(SamplesByIdRequest, await context.json()).ids),
     ),
     route('GET', '/api/datasets/:dataset/samples/:id', async (context) =>
       sampleDetail(ws, await dataset(context), sampleId(context)),
     ),
     ...viewRoutes(ws, userQueries),
     route('POST', '/api/datasets/:dataset/query', async (context) => {
-      const body = await context.json();
-      return runQuery(ws, text(body, 'sql'), {
+      const body = parseRequest(QueryRequest, await context.json());
+      return runQuery(ws, body.sql, {
         dataset: await dataset(context),
         timeoutMs: timeLimit(body.timeout),
-        maxRows: optionalInteger(body.max_rows, 'max_rows'),
+        maxRows: body.max_rows,
         slots: userQueries,
       });
     }),
@@ -168,11 +173,8 @@ export function apiRoutes(
       new Tags(ws, await dataset(context)).list(),
     ),
     route('POST', '/api/datasets/:dataset/tags', async (context) => {
-      const body = await context.json();
-      const selection = body.selection as Selection;
-      return inTurn(selection?.sql, async () =>
-        new Tags(ws, await dataset(context)).create(text(body, 'name'), selection),
-      );
+      const { name, selection } = parseRequest(TagCreateRequest, await context.json());
+      return inTurn(selection?.sql, async () => new Tags(ws, await dataset(context)).create(name, selection));
     }),
     route('PATCH', '/api/datasets/:dataset/tags/:tag', async (context) =>
       changeTag(
@@ -244,39 +246,30 @@ export function apiRoutes(
       new Labels(ws, await dataset(context)).list(sampleId(context)),
     ),
     route('POST', '/api/datasets/:dataset/samples/:id/annotations', async (context) => {
-      const body = await context.json();
-      const box = body.box as number[] | undefined;
-      return new Labels(ws, await dataset(context)).add(sampleId(context), {
-        task: text(body, 'task'),
-        category: text(body, 'category'),
-        box,
-      });
+      const annotation = parseRequest(AnnotationRequest, await context.json());
+      return new Labels(ws, await dataset(context)).add(sampleId(context), annotation);
     }),
     route('PATCH', '/api/datasets/:dataset/annotations/:annotation', async (context) => {
-      const body = await context.json();
-      const change = {
-        category: body.category as string | undefined,
-        box: body.box as number[] | null | undefined,
-      };
+      const change = parseRequest(AnnotationChange, await context.json());
       return new Labels(ws, await dataset(context)).update(annotationId(context), change);
     }),
     route('DELETE', '/api/datasets/:dataset/annotations/:annotation', async (context) =>
       new Labels(ws, await dataset(context)).delete(annotationId(context)),
     ),
     route('PUT', '/api/datasets/:dataset/samples/:id/caption', async (context) => {
-      const caption = captionOf(await context.json());
+      const { caption } = parseRequest(CaptionRequest, await context.json());
       return new Captions(ws, await dataset(context)).set(sampleId(context), caption);
     }),
     route('POST', '/api/datasets/:dataset/credentials', async (context) => {
       const name = decodeURIComponent(context.params.dataset!);
-      credentials.set(name, checkSecrets(await context.json()));
+      credentials.set(name, parseRequest(CredentialsRequest, await context.json(), 'credentials'));
       opened.clear();
       return { dataset: name, held: 'in memory, for the life of this server' };
     }),
     route('POST', '/api/jobs', async (context) => {
       const body = await context.json();
       refuseViewPaths(context.request, String(body.kind), body);
-      return startJob(ws, jobs, credentials, body);
+      return startJob(ws, jobs, credentials, parseRequest(JobRequest, body));
     }),
     route('GET', '/api/jobs/:id', async (context) => jobs.get(context.params.id!)),
     route('DELETE', '/api/jobs/:id', async (context) => jobs.cancel(context.params.id!)),
@@ -386,50 +379,38 @@ async function sendObject(
   return RESPONDED;
 }
 
-function startJob(
-  ws: Workspace,
-  jobs: Jobs,
-  credentials: Map<string, DatasetSecrets>,
-  body: Record<string, unknown>,
-) {
-  const kind = text(body, 'kind');
-  const name = text(body, 'dataset');
-  const options: Record<string, unknown> & { secrets?: DatasetSecrets } = {
-    ...(body.options as Record<string, unknown>),
-    secrets: credentials.get(name),
+function startJob(ws: Workspace, jobs: Jobs, credentials: Map<string, DatasetSecrets>, job: JobRequest) {
+  const secrets = credentials.get(job.dataset);
+  const needDataset = () => ws.dataset(job.dataset);
+  const work: Parameters<Jobs['start']>[2] = (signal, onProgress) => {
+    const running = { secrets, signal, onProgress };
+    switch (job.kind) {
+      case 'ingest':
+        return ingest(ws, job.location, {
+          ...job.options,
+          storage: storageOptions(job.options?.storage, 'storage'),
+          workStorage: storageOptions(job.options?.workStorage, 'workStorage'),
+          dataset: job.dataset,
+          ...running,
+        });
+      case 'embed':
+        return needDataset().then((d) => embedDataset(ws, d, { ...job.options, ...running }));
+      case 'analyze':
+        return needDataset().then((d) => analyze(ws, d, { ...job.options, ...running }));
+      case 'import':
+        return needDataset().then((d) => runImport(ws, d, job.source, { signal, onProgress }));
+      case 'select':
+        return needDataset().then((d) =>
+          runSelection(ws, d, checkSelectionConfig(job.config, 'config'), {
+            tag: job.tag,
+            secrets: secrets?.work,
+            signal,
+            onProgress,
+          }),
+        );
+    }
   };
-  const needDataset = () => ws.dataset(name);
-  const work: Record<string, Parameters<Jobs['start']>[2]> = {
-    ingest: (signal, onProgress) =>
-      ingest(ws, text(body, 'location'), {
-        ...options,
-        storage: storageOptions(options.storage, 'storage'),
-        workStorage: storageOptions(options.workStorage, 'workStorage'),
-        dataset: name,
-        signal,
-        onProgress,
-      }),
-    embed: async (signal, onProgress) =>
-      embedDataset(ws, await needDataset(), { ...options, signal, onProgress }),
-    analyze: async (signal, onProgress) =>
-      analyze(ws, await needDataset(), { ...options, signal, onProgress }),
-    import: async (signal, onProgress) =>
-      runImport(ws, await needDataset(), importSource(body.source), { signal, onProgress }),
-    select: async (signal, onProgress) =>
-      runSelection(ws, await needDataset(), checkSelectionConfig(body.config, 'config'), {
-        tag: text(body, 'tag'),
-        secrets: options.secrets?.work,
-        signal,
-        onProgress,
-      }),
-  };
-  const run = work[kind];
-  if (!run)
-    throw new WinnowError(
-      'invalid_argument',
-      `kind: '${kind}' is not one of ${Object.keys(work).join(', ')}`,
-    );
-  return jobs.start(kind, name, run);
+  return jobs.start(job.kind, job.dataset, work);
 }
 
 function changeTag(tags: Tags, name: string, body: Record<string, unknown>) {
@@ -454,89 +435,15 @@ async function streamEvents(jobs: Jobs, context: RequestContext) {
   return RESPONDED;
 }
 
-const IMPORT_FIELDS = [
-  'yolo',
-  'classes',
-  'coco',
-  'lightlyMetadata',
-  'lightlyPredictions',
-  'metadata',
-  'embeddings',
-  'model',
-  'filenames',
-  'key',
-  'as',
-  'task',
-] as const;
-
-/** An import job's `source`: string fields of ImportSource only, each named when it is not one. */
-function importSource(value: unknown): ImportSource {
-  const source: Record<string, string> = {};
-  for (const [field, given] of Object.entries((value ?? {}) as Record<string, unknown>)) {
-    if (!(IMPORT_FIELDS as readonly string[]).includes(field) || typeof given !== 'string') {
-      throw new WinnowError(
-        'invalid_argument',
-        `source.${field}: expected one of ${IMPORT_FIELDS.join(', ')}, as a string`,
-      );
-    }
-    source[field] = given;
-  }
-  return source as ImportSource;
+/** Storage options as the CLI writes them (`["endpoint=…", "path-style"]`), else already checked by the contract. */
+function storageOptions(
+  value: string[] | DatasourceOptions | undefined,
+  field: string,
+): DatasourceOptions | undefined {
+  return Array.isArray(value) ? parseStorageOptions(value, field) : value;
 }
 
-/** Storage options as the CLI writes them (`["endpoint=…", "path-style"]`) or as an object. */
-function storageOptions(value: unknown, field: string): DatasourceOptions | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? parseStorageOptions(value.map(String), field) : checkOptions(value, field);
-}
-
-const SECRET_FIELDS = [
-  'accessKeyId',
-  'secretAccessKey',
-  'sessionToken',
-  'sasToken',
-  'connectionString',
-  'accountKey',
-  'serviceAccount',
-] as const;
-
-/** `{input?: Secrets, work?: Secrets}` with string values only; an unknown field is named, a value never. */
-function checkSecrets(body: Record<string, unknown>): DatasetSecrets {
-  const held: DatasetSecrets = {};
-  for (const [purpose, given] of Object.entries(body)) {
-    if (purpose !== 'input' && purpose !== 'work') {
-      throw new WinnowError('invalid_argument', `credentials: '${purpose}' is not input or work`);
-    }
-    const secrets: Secrets = {};
-    for (const [field, value] of Object.entries((given ?? {}) as Record<string, unknown>)) {
-      if (!(SECRET_FIELDS as readonly string[]).includes(field) || typeof value !== 'string') {
-        throw new WinnowError(
-          'invalid_argument',
-          `credentials.${purpose}.${field}: expected one of ${SECRET_FIELDS.join(', ')}, as a string`,
-        );
-      }
-      secrets[field as (typeof SECRET_FIELDS)[number]] = value;
-    }
-    held[purpose] = secrets;
-  }
-  return held;
-}
-
-export function text(body: Record<string, unknown>, field: string): string {
-  const value = body[field];
-  if (typeof value !== 'string' || !value)
-    throw new WinnowError('invalid_argument', `${field}: expected a string`);
-  return value;
-}
-
-/** `caption` must be given: a string, or null to remove it (a missing field is a mistake, not a removal). */
-function captionOf(body: Record<string, unknown>): string | null {
-  const { caption } = body;
-  if (caption === null || typeof caption === 'string') return caption;
-  throw new WinnowError('invalid_argument', 'caption: expected a string, or null to remove it');
-}
-
-export function optionalInteger(value: unknown, field: string): number | undefined {
+function optionalInteger(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 0) {

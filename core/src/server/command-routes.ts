@@ -1,15 +1,16 @@
+import { parseRequest } from '../contract/parse.js';
+import { CombineRequest, QueryRequest, RenameRequest, TagSelectionRequest } from '../contract/requests.js';
 import { WinnowError } from '../errors.js';
 import { type ExportRequest, runExport } from '../export/run.js';
 import { runQuery } from '../query/run.js';
-import type { Selection } from '../query/selection.js';
 import type { QuerySlots } from '../query/slots.js';
 import type { openDatasetStorage } from '../storage/open.js';
 import { verifyDataset } from '../storage/verify.js';
 import { workspaceInfo } from '../store/info.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { tagDetail } from '../tags/detail.js';
-import { type SetOperation, Tags } from '../tags/tags.js';
-import { optionalInteger, text, timeLimit } from './api.js';
+import { Tags } from '../tags/tags.js';
+import { timeLimit } from './api.js';
 import { type RequestContext, type Route, route } from './http.js';
 import { fromView } from './origin.js';
 
@@ -19,8 +20,6 @@ export interface CommandRouteNeeds {
   inTurn<T>(sql: unknown, work: () => Promise<T>): Promise<T>;
   storageOf(dataset: Dataset): ReturnType<typeof openDatasetStorage>;
 }
-
-const SET_OPERATIONS: readonly SetOperation[] = ['union', 'intersection', 'difference'];
 
 /**
  * The routes the `winnow` command uses when a server holds the workspace (a command of its own
@@ -37,16 +36,16 @@ export function commandRoutes(ws: Workspace, needs: CommandRouteNeeds): Route[] 
       workspaceInfo(ws, (await dataset(context)).name),
     ),
     route('POST', '/api/query', async (context) => {
-      const body = await context.json();
+      const body = parseRequest(QueryRequest, await context.json());
       // A client that goes away (Ctrl-C on `winnow query`) cancels its query.
       const gone = new AbortController();
       context.response.on('close', () => {
         if (!context.response.writableFinished) gone.abort();
       });
-      return runQuery(ws, text(body, 'sql'), {
-        dataset: body.dataset === undefined ? undefined : await ws.dataset(text(body, 'dataset')),
+      return runQuery(ws, body.sql, {
+        dataset: body.dataset === undefined ? undefined : await ws.dataset(body.dataset),
         timeoutMs: timeLimit(body.timeout),
-        maxRows: optionalInteger(body.max_rows, 'max_rows'),
+        maxRows: body.max_rows,
         slots: needs.userQueries,
         signal: gone.signal,
       });
@@ -59,25 +58,18 @@ export function commandRoutes(ws: Workspace, needs: CommandRouteNeeds): Route[] 
     ),
     ...(['add', 'remove'] as const).map((verb) =>
       route('POST', `/api/datasets/:dataset/tags/:tag/${verb}`, async (context) => {
-        const selection = (await context.json()).selection as Selection;
+        const { selection } = parseRequest(TagSelectionRequest, await context.json());
         return needs.inTurn(selection?.sql, async () =>
           (await tags(context))[verb](tagName(context), selection),
         );
       }),
     ),
     route('POST', '/api/datasets/:dataset/tags/:tag/combine', async (context) => {
-      const body = await context.json();
-      const operation = body.operation as SetOperation;
-      if (!SET_OPERATIONS.includes(operation)) {
-        throw new WinnowError('invalid_argument', `operation: expected one of ${SET_OPERATIONS.join(', ')}`);
-      }
-      if (!Array.isArray(body.sources) || !body.sources.every((s) => typeof s === 'string')) {
-        throw new WinnowError('invalid_argument', 'sources: expected a list of tag names');
-      }
-      return (await tags(context)).combine(tagName(context), operation, body.sources);
+      const { operation, sources } = parseRequest(CombineRequest, await context.json());
+      return (await tags(context)).combine(tagName(context), operation, sources);
     }),
     route('POST', '/api/datasets/:dataset/tags/:tag/rename', async (context) =>
-      (await tags(context)).rename(tagName(context), text(await context.json(), 'name')),
+      (await tags(context)).rename(tagName(context), parseRequest(RenameRequest, await context.json()).name),
     ),
     route('DELETE', '/api/datasets/:dataset/tags/:tag', async (context) =>
       (await tags(context)).delete(tagName(context)),

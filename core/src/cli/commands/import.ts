@@ -1,59 +1,55 @@
 import type { Command } from 'commander';
-import { type ImportSource, type ImportSummary, runImport, SOURCES } from '../../ingest/import/index.js';
+import type { ImportSource } from '../../contract/jobs.js';
+import { jobOptionsSchemas } from '../../contract/json-schema.js';
+import { type ImportSummary, runImport } from '../../ingest/import/index.js';
 import { localFile, runOperation } from '../context.js';
 
 interface ImportOptions extends ImportSource {
   dataset: string;
 }
 
-/** The fields that name a file or folder, sent to a server as absolute paths. */
-const FILE_FIELDS = [...SOURCES, 'classes', 'filenames'] as const;
-
 export function registerImport(program: Command): void {
-  program
+  const fields = Object.entries(jobOptionsSchemas().jobs.import.properties);
+  /** The fields that name a file or folder, sent to a server as absolute paths. */
+  const fileFields = fields.filter(([, field]) => field.path).map(([name]) => name as keyof ImportSource);
+  const command = program
     .command('import')
     .description(
       'import labels, metadata or embeddings for a dataset (all or nothing: a bad record imports nothing)',
     )
-    .requiredOption('--dataset <name>')
-    .option('--yolo <folder>', 'YOLO label folder (one .txt per image); needs --classes')
-    .option('--classes <file>', 'class names for --yolo: YAML with names:, or one name per line')
-    .option('--coco <file>', 'COCO instances JSON')
-    .option('--lightly-metadata <folder>', 'Lightly metadata folder (schema.json + one JSON per file)')
-    .option(
-      '--lightly-predictions <folder>',
-      'Lightly predictions folder (tasks.json + <task>/schema.json + one JSON per file)',
-    )
-    .option('--metadata <file>', 'a metadata table keyed by filename: CSV, Parquet or JSON lines')
-    .option(
-      '--embeddings <file>',
-      'embeddings keyed by filename: CSV (Lightly format), Parquet or JSON lines, or .npy with --filenames',
-    )
-    .option('--model <name>', 'for --embeddings: the model they belong to (default: the file name)')
-    .option('--filenames <file>', 'for an --embeddings .npy file: the filename of each row, one per line')
-    .option('--key <column>', 'for --metadata and --embeddings: the column holding the filename')
-    .option('--as <target>', 'for --yolo and --coco: predictions | annotations', 'predictions')
-    .option('--task <name>', 'for --yolo and --coco: the task name (default: from the file name)')
-    .action((options: ImportOptions, command: Command) =>
-      runOperation<ImportSummary>(
-        command,
-        {
-          local: async ({ ws, out, dataset, signal }) => {
-            const { dataset: name, ...source } = options;
-            const ds = await dataset(name);
-            return out.withProgress((onProgress) => runImport(ws, ds, source, { signal, onProgress }));
-          },
-          remote: ({ client, out, signal }) => {
-            const { dataset, ...source } = options;
-            for (const field of FILE_FIELDS) if (source[field]) source[field] = localFile(source[field]);
-            return out.withProgress((onProgress) =>
-              client.runJob({ kind: 'import', dataset, source: { ...source } }, { signal, onProgress }),
-            );
-          },
+    .requiredOption('--dataset <name>');
+  // The options are the import job's fields (core/src/contract/jobs.ts), --lightly-metadata for lightlyMetadata.
+  for (const [name, field] of fields) {
+    command.option(`--${kebabCase(name)} <${field.metavar ?? 'value'}>`, field.description);
+  }
+  command.action((options: ImportOptions, command: Command) =>
+    runOperation<ImportSummary>(
+      command,
+      {
+        local: async ({ ws, out, dataset, signal }) => {
+          const { dataset: name, ...source } = options;
+          const ds = await dataset(name);
+          return out.withProgress((onProgress) => runImport(ws, ds, source, { signal, onProgress }));
         },
-        (summary, out) => out.result(summary, describeImport),
-      ),
-    );
+        remote: ({ client, out, signal }) => {
+          const { dataset, ...source } = options;
+          for (const field of fileFields) {
+            const given = source[field];
+            if (given) Object.assign(source, { [field]: localFile(given) });
+          }
+          return out.withProgress((onProgress) =>
+            client.runJob({ kind: 'import', dataset, source: { ...source } }, { signal, onProgress }),
+          );
+        },
+      },
+      (summary, out) => out.result(summary, describeImport),
+    ),
+  );
+}
+
+/** `lightlyMetadata` as an option: `lightly-metadata`. */
+function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
 function describeImport(s: ImportSummary): string {

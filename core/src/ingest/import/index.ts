@@ -6,6 +6,6 @@ export { type CocoOptions, importCoco } from './coco.js';
 export type { ImportSummary, ImportTarget, TaskType } from './common.js';
 export { type EmbeddingsOptions, importEmbeddings } from './embeddings.js';
 export { importLightlyMetadata, importLightlyPredictions } from './lightly.js';
-export { type ImportSource, runImport, SOURCES } from './run.js';
+export { type ImportSource, runImport } from './run.js';
 export { importMetadataTable, type TableOptions } from './tables.js';
 export { importYolo, type YoloOptions } from './yolo.js';

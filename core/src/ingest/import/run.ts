@@ -1,3 +1,4 @@
+import { IMPORT_SOURCES, type ImportSource } from '../../contract/jobs.js';
 import { type Progress, WinnowError } from '../../errors.js';
 import type { Dataset, Workspace } from '../../store/workspace.js';
 import { importCoco } from './coco.js';
@@ -7,37 +8,7 @@ import { importLightlyMetadata, importLightlyPredictions } from './lightly.js';
 import { importMetadataTable } from './tables.js';
 import { importYolo } from './yolo.js';
 
-/** What to import, as the CLI's options and the server's `import` job name it: exactly one source. */
-export interface ImportSource {
-  yolo?: string;
-  /** For `yolo`: class names (YAML with names:, or one per line). */
-  classes?: string;
-  coco?: string;
-  lightlyMetadata?: string;
-  lightlyPredictions?: string;
-  metadata?: string;
-  embeddings?: string;
-  /** For `embeddings`: the model they belong to. */
-  model?: string;
-  /** For an `embeddings` .npy file: the filename of each row, one per line. */
-  filenames?: string;
-  /** For `metadata` and `embeddings`: the column holding the filename. */
-  key?: string;
-  /** For `yolo` and `coco`: predictions (default) or annotations. */
-  as?: 'predictions' | 'annotations';
-  /** For `yolo` and `coco`: the task name. */
-  task?: string;
-}
-
-/** The kinds of source: each names a file or folder to import. */
-export const SOURCES = [
-  'yolo',
-  'coco',
-  'lightlyMetadata',
-  'lightlyPredictions',
-  'metadata',
-  'embeddings',
-] as const;
+export type { ImportSource } from '../../contract/jobs.js';
 
 /** Imports one source into a dataset (all or nothing: a bad record imports nothing). */
 export async function runImport(
@@ -46,7 +17,7 @@ export async function runImport(
   source: ImportSource,
   progress: { signal?: AbortSignal; onProgress?: (progress: Progress) => void } = {},
 ): Promise<ImportSummary> {
-  const given = SOURCES.filter((name) => source[name] !== undefined);
+  const given = IMPORT_SOURCES.filter((name) => source[name] !== undefined);
   if (given.length !== 1) {
     throw new WinnowError(
       'invalid_argument',

@@ -1,0 +1,72 @@
+"""The options of each job kind as core declares them (core/src/contract): contract.json, a JSON
+Schema written by the build (scripts/contract-json.mjs). The magics' options and the fields the
+client sends as absolute paths come from here, so they cannot drift from `winnow` and the server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+_PYTHON_TYPES = {"integer": int, "number": float, "string": str}
+
+
+@lru_cache(maxsize=None)
+def job_fields(kind: str) -> dict[str, dict[str, Any]]:
+    """A job kind's option fields by their API name (`lightlyMetadata`), each as JSON Schema."""
+    contract = json.loads((Path(__file__).parent / "contract.json").read_text(encoding="utf-8"))
+    return contract["jobs"][kind]["properties"]
+
+
+def path_fields(kind: str) -> set[str]:
+    """The fields of a kind that name a local file or folder, by API name."""
+    return {name for name, field in job_fields(kind).items() if field.get("path")}
+
+
+def option_of(name: str) -> str:
+    """`lightlyMetadata` as a command-line option: `--lightly-metadata` (as `winnow` spells it)."""
+    return "--" + "".join(f"-{c.lower()}" if c.isupper() else c for c in name)
+
+
+def dest_of(name: str) -> str:
+    """`lightlyMetadata` as a Python name: `lightly_metadata`; `as`, a keyword, as `as_`."""
+    snake = option_of(name)[2:].replace("-", "_")
+    return "as_" if snake == "as" else snake
+
+
+def line_fields(kind: str) -> dict[str, dict[str, Any]]:
+    """The fields a command line can give: a value or a flag (an object, such as embed's `frames`,
+    is for the Python API only)."""
+    return {name: field for name, field in job_fields(kind).items() if "object" not in _types(field)}
+
+
+def add_job_options(parser: argparse.ArgumentParser, kind: str) -> list[str]:
+    """Adds a kind's line fields as options (`source` fields as a required, exclusive group);
+    returns their Python names, as the parsed namespace holds them."""
+    sources = None
+    dests = []
+    for name, field in line_fields(kind).items():
+        group: Any = parser
+        if field.get("source"):
+            sources = sources or parser.add_mutually_exclusive_group(required=True)
+            group = sources
+        dests.append(dest_of(name))
+        group.add_argument(option_of(name), dest=dest_of(name), help=field.get("description"), **_parsing(field))
+    return dests
+
+
+def _parsing(field: dict[str, Any]) -> dict[str, Any]:
+    """How argparse reads a field: its choices, its type, or, for true-or-a-name, an optional value."""
+    metavar = field.get("metavar", "").upper() or None
+    if "enum" in field:
+        return {"choices": field["enum"], "metavar": metavar}
+    types = _types(field)
+    if "boolean" in types:
+        return {"nargs": "?", "const": True, "metavar": metavar or "NAME"}
+    return {"type": _PYTHON_TYPES.get(next(iter(types), "string"), str), "metavar": metavar}
+
+
+def _types(field: dict[str, Any]) -> set[str]:
+    return {alternative.get("type") for alternative in field.get("anyOf", [field])} - {None}
