@@ -1,4 +1,11 @@
 import { type Table, tableFromIPC } from 'apache-arrow';
+// The request bodies, as core's contract declares them (core/src/contract; types only as well).
+import type { JobRequest } from '../../core/src/contract/jobs.js';
+import type {
+  AnnotationChange,
+  CaptionRequest,
+  SamplesByIdRequest,
+} from '../../core/src/contract/requests.js';
 // Types only (erased from the bundle): the answers of the routes the views ask, as core declares them.
 import type {
   DatasetVocabulary,
@@ -144,7 +151,8 @@ export class Api {
 
   /** Samples by id, in the order given (at most 1,000). */
   samplesById(dataset: string, ids: ArrayLike<number>): Promise<{ samples: Sample[] }> {
-    return this.json('POST', this.datasetPath(dataset, '/samples/by-id'), { ids: Array.from(ids) });
+    const body: SamplesByIdRequest = { ids: Array.from(ids) };
+    return this.json('POST', this.datasetPath(dataset, '/samples/by-id'), body);
   }
 
   sample(dataset: string, id: number): Promise<SampleDetail> {
@@ -240,11 +248,7 @@ export class Api {
     return this.json('POST', this.datasetPath(dataset, `/samples/${sampleId}/annotations`), body);
   }
 
-  changeAnnotation(
-    dataset: string,
-    annotationId: number,
-    change: { category?: string; box?: number[] },
-  ): Promise<Annotation> {
+  changeAnnotation(dataset: string, annotationId: number, change: AnnotationChange): Promise<Annotation> {
     return this.json('PATCH', this.datasetPath(dataset, `/annotations/${annotationId}`), change);
   }
 
@@ -256,13 +260,13 @@ export class Api {
   setCaption(
     dataset: string,
     sampleId: number,
-    caption: string | null,
+    caption: CaptionRequest['caption'],
   ): Promise<{ sample_id: number; caption: string | null; version: number }> {
     return this.json('PUT', this.datasetPath(dataset, `/samples/${sampleId}/caption`), { caption });
   }
 
-  startJob(kind: string, dataset: string, fields: Record<string, unknown>): Promise<Job> {
-    return this.json('POST', '/api/jobs', { kind, dataset, ...fields });
+  startJob(job: JobRequest): Promise<Job> {
+    return this.json('POST', '/api/jobs', job);
   }
 
   job(id: string): Promise<Job> {

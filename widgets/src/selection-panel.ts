@@ -171,7 +171,7 @@ class SelectionPanel {
     await guarded(this.errors, async () => {
       if (!tag) throw new Error('tag: name the new tag');
       const config = parseConfigText(this.preview.value);
-      const job = await api.startJob('select', dataset, { config, tag });
+      const job = await api.startJob({ kind: 'select', dataset, config, tag });
       this.running(job.id);
       await this.finished(await api.followJob(job.id, (update) => this.showProgress(update)), tag);
     }).finally(() => this.running(null));

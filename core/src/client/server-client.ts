@@ -1,3 +1,5 @@
+import type { JobRequest } from '../contract/jobs.js';
+import type { CombineRequest, CredentialsRequest, QueryRequest } from '../contract/requests.js';
 import type { SearchOptions, SearchResult } from '../embed/search.js';
 import { type ErrorCode, type Progress, WinnowError } from '../errors.js';
 import type { ExportRequest, ExportResult } from '../export/run.js';
@@ -5,22 +7,10 @@ import type { QueryResult } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
 import type { JobInfo } from '../server/jobs.js';
 import type { RuntimeInfo } from '../server/runtime.js';
-import type { DatasetSecrets } from '../storage/open.js';
 import type { PermissionReport } from '../storage/verify.js';
 import type { WorkspaceInfo } from '../store/info.js';
 import type { TagDetail } from '../tags/detail.js';
-import type { SetOperation, TagChange, TagInfo, TagVersion } from '../tags/tags.js';
-
-/** What POST /api/jobs takes: the job's kind and dataset, and the fields its kind reads. */
-export interface JobRequest {
-  kind: 'ingest' | 'embed' | 'analyze' | 'import' | 'select';
-  dataset: string;
-  location?: string;
-  options?: Record<string, unknown>;
-  source?: Record<string, unknown>;
-  config?: unknown;
-  tag?: string;
-}
+import type { TagChange, TagInfo, TagVersion } from '../tags/tags.js';
 
 export interface JobFollowing {
   signal?: AbortSignal;
@@ -43,10 +33,7 @@ export class ServerClient {
   }
 
   /** Read-only SQL over the workspace's views (one dataset's with `dataset`); `timeout` in seconds. */
-  query(
-    body: { sql: string; dataset?: string; timeout?: number; max_rows?: number },
-    signal?: AbortSignal,
-  ): Promise<QueryResult> {
+  query(body: QueryRequest, signal?: AbortSignal): Promise<QueryResult> {
     return this.request('POST', '/api/query', body, signal);
   }
 
@@ -82,7 +69,12 @@ export class ServerClient {
   }
 
   /** A new tag `name`: the union, intersection or difference of `sources`. */
-  combineTags(dataset: string, name: string, operation: SetOperation, sources: string[]): Promise<TagChange> {
+  combineTags(
+    dataset: string,
+    name: string,
+    operation: CombineRequest['operation'],
+    sources: string[],
+  ): Promise<TagChange> {
     return this.request('POST', `${tagPath(dataset, name)}/combine`, { operation, sources });
   }
 
@@ -114,7 +106,7 @@ export class ServerClient {
   }
 
   /** Hands the server credentials for a dataset's locations, kept in its memory only. */
-  setCredentials(dataset: string, secrets: DatasetSecrets): Promise<unknown> {
+  setCredentials(dataset: string, secrets: CredentialsRequest): Promise<unknown> {
     return this.request('POST', `${datasetPath(dataset)}/credentials`, secrets);
   }
 
