@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { ImportSource } from '../../contract/jobs.js';
-import { jobOptionsSchemas } from '../../contract/json-schema.js';
+import { describedFields } from '../../contract/fields.js';
+import { ImportSource } from '../../contract/jobs.js';
 import { type ImportSummary, runImport } from '../../ingest/import/index.js';
 import { localFile, runOperation } from '../context.js';
 
@@ -9,7 +9,7 @@ interface ImportOptions extends ImportSource {
 }
 
 export function registerImport(program: Command): void {
-  const fields = Object.entries(jobOptionsSchemas().jobs.import.properties);
+  const fields = describedFields(ImportSource);
   /** The fields that name a file or folder, sent to a server as absolute paths. */
   const fileFields = fields.filter(([, field]) => field.path).map(([name]) => name as keyof ImportSource);
   const command = program
