@@ -45,6 +45,27 @@ describe('one contract for the CLI, the server and the magics', () => {
     expect(cliFields(kind, register)).toEqual(Object.keys(jobs[kind].properties).sort());
   });
 
+  it("winnow import checks an enum's choices itself, so a bad value fails alike with or without a server", () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'core', 'bin', 'winnow.js'),
+        'import',
+        '--dataset',
+        'd',
+        '--coco',
+        'c.json',
+        '--as',
+        'labels',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      "option '--as <target>' argument 'labels' is invalid. Allowed choices are predictions, annotations.",
+    );
+  });
+
   it('the import sources runImport takes are the fields the contract marks as sources', () => {
     const marked = Object.entries(jobs.import.properties).filter(([, field]) => field.source);
     expect(marked.map(([name]) => name).sort()).toEqual([...IMPORT_SOURCES].sort());

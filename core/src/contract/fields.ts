@@ -32,9 +32,10 @@ export const nonNegativeInteger = z
   .int({ error: 'expected a non-negative integer' })
   .nonnegative({ error: 'expected a non-negative integer' });
 
-/** A field's description and hints, as a client shows them. */
+/** A field's description and hints, as a client shows them; `choices` for an enum. */
 export interface DescribedField extends FieldMeta {
   description?: string;
+  choices?: readonly string[];
 }
 
 /**
@@ -45,6 +46,7 @@ export interface DescribedField extends FieldMeta {
 export function describedFields(schema: z.ZodObject): [string, DescribedField][] {
   return Object.entries(schema.shape).map(([name, field]) => {
     const inner = field instanceof z.ZodOptional ? field.unwrap() : field;
-    return [name, { ...(inner.meta() as DescribedField | undefined) }];
+    const choices = inner instanceof z.ZodEnum ? { choices: inner.options as string[] } : {};
+    return [name, { ...(inner.meta() as DescribedField | undefined), ...choices }];
   });
 }

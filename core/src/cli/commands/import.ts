@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { describedFields } from '../../contract/fields.js';
 import { ImportSource } from '../../contract/jobs.js';
 import { type ImportSummary, runImport } from '../../ingest/import/index.js';
@@ -19,8 +19,10 @@ export function registerImport(program: Command): void {
     )
     .requiredOption('--dataset <name>');
   // The options are the import job's fields (core/src/contract/jobs.ts), --lightly-metadata for lightlyMetadata.
+  // An enum's choices are checked here, so a bad value fails alike with or without a server.
   for (const [name, field] of fields) {
-    command.option(`--${kebabCase(name)} <${field.metavar ?? 'value'}>`, field.description);
+    const option = new Option(`--${kebabCase(name)} <${field.metavar ?? 'value'}>`, field.description);
+    command.addOption(field.choices ? option.choices(field.choices) : option);
   }
   command.action((options: ImportOptions, command: Command) =>
     runOperation<ImportSummary>(
