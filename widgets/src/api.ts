@@ -1,6 +1,6 @@
 import { type Table, tableFromIPC } from 'apache-arrow';
 // The request bodies, as core's contract declares them (core/src/contract; types only as well).
-import type { JobRequest } from '../../core/src/contract/jobs.js';
+import type { JobInfo as Job, JobRequest } from '../../core/src/contract/jobs.js';
 import type {
   AnnotationChange,
   CaptionRequest,
@@ -15,6 +15,7 @@ import type {
 } from '../../core/src/server/view-answers.js';
 import type { ApiRequest, Transport } from './transport.js';
 
+export type { JobInfo as Job, JobState } from '../../core/src/contract/jobs.js';
 export type {
   DatasetVocabulary,
   FilterChip,
@@ -88,19 +89,6 @@ export interface Tag {
 export type Facet =
   | { kind: 'histogram'; field: string; lo: number; hi: number; counts: number[] }
   | { kind: 'counts'; field: string; values: { value: string | null; count: number }[] };
-
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-
-export interface Job {
-  id: string;
-  kind: string;
-  dataset: string;
-  state: JobState;
-  progress?: { phase: string; done: number; total?: number };
-  result?: unknown;
-  /** Why it failed, in one line (the server's JobInfo.error). */
-  error?: string;
-}
 
 export interface PageQuery {
   offset?: number;

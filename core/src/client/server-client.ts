@@ -1,11 +1,10 @@
-import type { JobRequest } from '../contract/jobs.js';
+import type { JobInfo, JobRequest } from '../contract/jobs.js';
 import type { CombineRequest, CredentialsRequest, QueryRequest } from '../contract/requests.js';
 import type { SearchOptions, SearchResult } from '../embed/search.js';
 import { type ErrorCode, type Progress, WinnowError } from '../errors.js';
 import type { ExportRequest, ExportResult } from '../export/run.js';
 import type { QueryResult } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
-import type { JobInfo } from '../server/jobs.js';
 import type { RuntimeInfo } from '../server/runtime.js';
 import type { PermissionReport } from '../storage/verify.js';
 import type { WorkspaceInfo } from '../store/info.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Progress } from '../errors.js';
 import { DatasourceOptions } from '../storage/options.js';
 import { nonNegativeInteger, pathField, textField } from './fields.js';
 
@@ -167,3 +168,17 @@ export const JOB_OPTIONS = {
   analyze: AnalyzeOptions,
   import: ImportSource,
 } as const;
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** What the job routes answer (POST /api/jobs, GET and DELETE /api/jobs/:id, the `end` event). */
+export interface JobInfo {
+  id: string;
+  kind: string;
+  dataset: string;
+  state: JobState;
+  progress?: Progress;
+  result?: unknown;
+  /** Why it failed, in one line. */
+  error?: string;
+}

@@ -1,18 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { JobInfo, JobState } from '../contract/jobs.js';
 import { firstLineOf, type Progress, WinnowError } from '../errors.js';
-
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-
-/** A long operation started through the server: its progress, and its result or error. */
-export interface JobInfo {
-  id: string;
-  kind: string;
-  dataset: string;
-  state: JobState;
-  progress?: Progress;
-  result?: unknown;
-  error?: string;
-}
 
 export type JobEvent = { type: 'progress'; progress: Progress } | { type: 'end'; job: JobInfo };
 
