@@ -145,6 +145,24 @@ describe('bad requests', () => {
       ],
       [
         'POST',
+        '/api/datasets/photos/export',
+        { format: 'csv', selection: { all: true }, columns: 'width' },
+        'columns: Invalid input: expected array, received string',
+      ],
+      [
+        'POST',
+        '/api/datasets/photos/export',
+        { format: 'filenames', selection: { all: true }, where: 'x' },
+        'where: not a field of this request',
+      ],
+      [
+        'POST',
+        '/api/datasets/photos/search',
+        { text: 7 },
+        'text: Invalid input: expected string, received number',
+      ],
+      [
+        'POST',
         '/api/datasets/photos/tags/picked/combine',
         { operation: 'xor', sources: [] },
         'operation: expected one of union, intersection, difference',

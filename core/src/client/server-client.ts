@@ -1,8 +1,14 @@
 import type { JobInfo, JobRequest } from '../contract/jobs.js';
-import type { CombineRequest, CredentialsRequest, QueryRequest } from '../contract/requests.js';
-import type { SearchOptions, SearchResult } from '../embed/search.js';
+import type {
+  CombineRequest,
+  CredentialsRequest,
+  ExportRequest,
+  QueryRequest,
+  SearchRequest,
+} from '../contract/requests.js';
+import type { SearchResult } from '../embed/search.js';
 import { type ErrorCode, type Progress, WinnowError } from '../errors.js';
-import type { ExportRequest, ExportResult } from '../export/run.js';
+import type { ExportResult } from '../export/run.js';
 import type { QueryResult } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
 import type { RuntimeInfo } from '../server/runtime.js';
@@ -91,11 +97,7 @@ export class ServerClient {
   }
 
   /** The samples nearest to a text, an image file (a path on the server's machine) or a sample. */
-  search(
-    dataset: string,
-    options: Omit<SearchOptions, 'signal' | 'onProgress'>,
-    signal?: AbortSignal,
-  ): Promise<SearchResult> {
+  search(dataset: string, options: SearchRequest, signal?: AbortSignal): Promise<SearchResult> {
     return this.request('POST', `${datasetPath(dataset)}/search`, options, signal);
   }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { FilenameForm } from '../export/export.js';
+import type { EXPORT_FORMATS } from '../export/run.js';
 import type { Selection } from '../query/selection.js';
 import { nonNegativeInteger, textField } from './fields.js';
 
@@ -101,3 +103,43 @@ export type TagCreateRequest = z.input<typeof TagCreateRequest>;
 /** POST …/tags/:tag/add and …/remove. */
 export const TagSelectionRequest = z.object({ selection: SelectionField });
 export type TagSelectionRequest = z.input<typeof TagSelectionRequest>;
+
+// The values of an export's and a search's options are checked by runExport and searchDataset,
+// whose messages name the command's flags (`--format 'x': use …`): a command then fails alike with
+// or without a server. The contract checks the fields' types and names the fields they take.
+
+/** POST …/export: the selection's samples as filenames, or written to `out`. */
+export const ExportRequest = z
+  .object({
+    format: z.custom<(typeof EXPORT_FORMATS)[number]>().describe('filenames, csv, json, coco or yolo'),
+    selection: SelectionField,
+    paths: z.custom<FilenameForm>().describe('filenames: relative, absolute or url').optional(),
+    columns: z.array(z.string()).describe('csv/json: columns of the samples view').optional(),
+    out: z
+      .string()
+      .describe('csv/json/coco: the file to write; yolo: the folder (an absolute path)')
+      .meta({ path: true })
+      .optional(),
+    task: z.string().describe('coco/yolo: the task whose labels to write').optional(),
+    labels: z
+      .custom<'predictions' | 'annotations'>()
+      .describe('coco/yolo: predictions or annotations')
+      .optional(),
+    at: z.string().describe('coco/yolo: the labels as they were at a version or ISO 8601 time').optional(),
+  })
+  .strict();
+export type ExportRequest = z.output<typeof ExportRequest>;
+
+/** POST …/search: the samples nearest to a text, an image or a sample. */
+export const SearchRequest = z.object({
+  model: z.string().describe('a model the dataset has embeddings of, by name or config file').optional(),
+  text: z.string().describe('a text, embedded with the model text tower').optional(),
+  image: z.string().describe('an image file (not from a view)').meta({ path: true }).optional(),
+  sample: z
+    .union([z.number(), z.string()])
+    .describe('a sample of the dataset: its id or its path')
+    .optional(),
+  k: z.custom<number>().describe('how many results (default 20)').optional(),
+  where: z.string().describe('a read-only SQL condition over the samples view').optional(),
+});
+export type SearchRequest = z.input<typeof SearchRequest>;

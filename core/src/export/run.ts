@@ -1,26 +1,13 @@
+import type { ExportRequest } from '../contract/requests.js';
 import { WinnowError } from '../errors.js';
-import type { Selection } from '../query/selection.js';
 import { parseAt } from '../store/history.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
-import { exportCoco, exportFilenames, exportSamples, exportYolo, type FilenameForm } from './export.js';
+import { exportCoco, exportFilenames, exportSamples, exportYolo } from './export.js';
 
 export const EXPORT_FORMATS = ['filenames', 'csv', 'json', 'coco', 'yolo'] as const;
 
 /** What `winnow export` asks for (and POST /api/datasets/:dataset/export takes). */
-export interface ExportRequest {
-  format: (typeof EXPORT_FORMATS)[number];
-  selection: Selection;
-  /** filenames: how each is written. */
-  paths?: FilenameForm;
-  /** csv/json: the columns of the samples view. */
-  columns?: string[];
-  /** csv/json/coco: the file to write; yolo: the folder. An absolute path. */
-  out?: string;
-  task?: string;
-  labels?: 'predictions' | 'annotations';
-  /** coco/yolo: a version number or ISO 8601 time. */
-  at?: string;
-}
+export type { ExportRequest } from '../contract/requests.js';
 
 /**
  * What an export did: the filenames themselves (whoever asked writes them where it wants), or

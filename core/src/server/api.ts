@@ -20,6 +20,7 @@ import {
   CredentialsRequest,
   QueryRequest,
   SamplesByIdRequest,
+  SearchRequest,
   TagCreateRequest,
 } from '../contract/requests.js';
 import { embedDataset } from '../embed/run.js';
@@ -193,7 +194,7 @@ export function apiRoutes(
       return result.rows;
     }),
     route('POST', '/api/datasets/:dataset/search', async (context) => {
-      const body = await context.json();
+      const body = parseRequest(SearchRequest, await context.json());
       // A file path would let a page in the browser read pictures anywhere on this machine: a
       // view searches by text or by a sample of the dataset only; the user's own clients may name a file.
       if (body.image !== undefined && fromView(context.request)) {

@@ -1,7 +1,13 @@
 import { parseRequest } from '../contract/parse.js';
-import { CombineRequest, QueryRequest, RenameRequest, TagSelectionRequest } from '../contract/requests.js';
+import {
+  CombineRequest,
+  ExportRequest,
+  QueryRequest,
+  RenameRequest,
+  TagSelectionRequest,
+} from '../contract/requests.js';
 import { WinnowError } from '../errors.js';
-import { type ExportRequest, runExport } from '../export/run.js';
+import { runExport } from '../export/run.js';
 import { runQuery } from '../query/run.js';
 import type { QuerySlots } from '../query/slots.js';
 import type { openDatasetStorage } from '../storage/open.js';
@@ -75,7 +81,7 @@ export function commandRoutes(ws: Workspace, needs: CommandRouteNeeds): Route[] 
       (await tags(context)).delete(tagName(context)),
     ),
     route('POST', '/api/datasets/:dataset/export', async (context) => {
-      const request = (await context.json()) as unknown as ExportRequest;
+      const request = parseRequest(ExportRequest, await context.json());
       // An export writes files where it is told: the user's own clients may ask, a page in the browser may not.
       if (fromView(context.request) && request.out !== undefined) {
         throw new WinnowError('permission_denied', 'out: a view cannot have the server write files');
