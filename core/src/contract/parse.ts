@@ -16,5 +16,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, body: unknown, pref
     const unknown = fieldPath([...path, issue.keys[0]!]);
     throw new WinnowError('invalid_argument', `${unknown}: not a field of this request`);
   }
-  throw new WinnowError('invalid_argument', `${fieldPath(path) || 'body'}: ${issue.message}`);
+  // zod's own messages open with "Invalid input: ", which the field path before them already says.
+  const message = issue.message.replace(/^Invalid input: /, '');
+  throw new WinnowError('invalid_argument', `${fieldPath(path) || 'body'}: ${message}`);
 }
