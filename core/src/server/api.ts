@@ -45,6 +45,7 @@ import type { Jobs } from './jobs.js';
 import { fromView, refuseViewModelFile, refuseViewPaths } from './origin.js';
 import type { Health } from './runtime.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
+import { selectionRoutes } from './selection-routes.js';
 import type { Thumbnails } from './thumbnails.js';
 import { sendIds, viewRoutes } from './view-routes.js';
 
@@ -147,6 +148,7 @@ export function apiRoutes(
       sampleDetail(ws, await dataset(context), sampleId(context)),
     ),
     ...viewRoutes(ws, userQueries),
+    ...selectionRoutes(ws),
     route('POST', '/api/datasets/:dataset/query', async (context) => {
       const body = await context.json();
       return runQuery(ws, text(body, 'sql'), {
