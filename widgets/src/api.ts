@@ -1,4 +1,5 @@
 import { type Table, tableFromIPC } from 'apache-arrow';
+import type { LiveSelection } from '../../core/src/server/live-selection.js';
 // Types only (erased from the bundle): the answers of the routes the views ask, as core declares them.
 import type {
   DatasetVocabulary,
@@ -8,6 +9,7 @@ import type {
 } from '../../core/src/server/view-answers.js';
 import type { ApiRequest, Transport } from './transport.js';
 
+export type { LiveSelection } from '../../core/src/server/live-selection.js';
 export type {
   DatasetVocabulary,
   FilterChip,
@@ -198,6 +200,23 @@ export class Api {
       sql,
     });
     return answer.where;
+  }
+
+  /**
+   * The dataset's live selection, shared by every view and client of the server; with `after`, the
+   * server answers once its version passes `after` (or, after a while, as it is): a long poll.
+   */
+  selection(dataset: string, after?: number): Promise<LiveSelection> {
+    const search = after === undefined ? '' : `?after=${after}`;
+    return this.json('GET', this.datasetPath(dataset, `/selection${search}`));
+  }
+
+  /** Makes `ids` the dataset's live selection, made by `source` (the view's name). */
+  setSelection(dataset: string, ids: ArrayLike<number>, source: string): Promise<LiveSelection> {
+    return this.json('PUT', this.datasetPath(dataset, '/selection'), {
+      sample_ids: Array.from(ids),
+      source,
+    });
   }
 
   /**
