@@ -75,20 +75,40 @@ print(json.dumps([
 ]))
 """
 
-# The browser's update message after a selection: the ids as one binary buffer.
+# The browser's update message after a selection (the widget's own `.selected`), and the view's PUT
+# of it as the dataset's live selection, relayed (what `%winnow selected` reads); a view's long poll
+# waiting through the relay wakes with it.
 SELECTION = """\
 %winnow show grid --dataset few --where "sample_id > 0"
 shown = get_ipython().magics_manager.registry["WinnowMagics"].last_widget
 picked = [ids[5], ids[1], ids[3]]
 update = {"method": "update", "state": {}, "buffer_paths": [["selected_ids"]]}
 shown._handle_msg({"content": {"data": update}, "buffers": [memoryview(struct.pack("<3i", *picked))]})
+
+def reply_to(request_id):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answered = [(content, buffers) for content, buffers in replies if content["id"] == request_id]
+        if answered:
+            return answered[0][0]["status"], json.loads(answered[0][1][0])
+        time.sleep(0.02)
+
+def browser_puts(request_id, sample_ids):
+    body = {"sample_ids": sample_ids, "source": "grid"}
+    browser_asks(request_id, "PUT", "/api/datasets/few/selection", body)
+    return reply_to(request_id)
+
+browser_asks("poll", "GET", "/api/datasets/few/selection?after=0")
+put = browser_puts("lasso", picked)
+polled = reply_to("poll")
 from_magic = %winnow selected
 from_python = winnow.dataset("few").label()
 from_python.selected_ids = struct.pack("<2i", ids[7], ids[2])
 print(json.dumps({
     "view": shown.view, "where": shown.where, "ids": shown.selected_sample_ids, "all_ids": ids,
     "selected": shown.selected, "from_magic": from_magic, "from_python": from_python.selected,
-    "filenames": filenames,
+    "filenames": filenames, "put": put, "polled": polled,
+    "live": winnow.dataset("few").selection(),
 }))
 """
 
@@ -100,16 +120,18 @@ strategies:
     strategy: {type: WEIGHTS}
 """
 
+# A select cell's picks become the live selection (in id order).
 SELECTED_AFTER_SELECT = """\
 picks = _
 selected = %winnow selected
-assert len(picks) == 2 and selected == picks, (picks, selected)
+assert len(picks) == 2 and selected == sorted(picks, key=filenames.index), (picks, selected)
+assert winnow.dataset("few").selection()["source"] == "notebook"
 """
 
-# A new selection in the widget is again the latest one.
+# A new selection in a view is again the latest one.
 SELECTED_IN_WIDGET_AGAIN = """\
-shown._handle_msg({"content": {"data": update}, "buffers": [memoryview(struct.pack("<i", ids[0]))]})
-selected = %winnow selected
+browser_puts("again", [ids[0]])
+selected = %winnow selected --dataset few
 assert selected == [filenames[0]], selected
 """
 RELAY_CELL, SELECTION_CELL = 1, 2
@@ -217,6 +239,15 @@ def test_the_browsers_selection_comes_back_as_filenames(notebook: nbformat.Noteb
     assert result["from_magic"] == result["selected"]
     assert result["from_python"] == [filenames[2], filenames[7]]
     assert all((IMAGES / name).is_file() for name in filenames)
+
+
+def test_a_views_selection_is_the_live_one_and_wakes_a_waiting_view(notebook: nbformat.NotebookNode) -> None:
+    result = printed_json(notebook.cells[SELECTION_CELL])
+    picked = sorted(result["ids"])
+    assert result["put"][0] == 200 and result["put"][1]["sample_ids"] == picked
+    assert result["polled"][0] == 200
+    assert result["polled"][1] == result["put"][1]
+    assert result["live"]["source"] == "grid" and result["live"]["filenames"] == result["selected"]
 
 
 def test_the_relay_finds_the_server_again_after_it_stopped(
