@@ -12,6 +12,7 @@ import os
 import shlex
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -287,6 +288,37 @@ def test_a_redirect_to_anything_but_http_is_refused() -> None:
     assert "not http(s)" in json.loads(body)["error"]["message"]
 
 
+def test_long_polls_of_many_views_leave_the_relay_threads_free() -> None:
+    """More views than relay threads each keep a long poll of the selection waiting; a thumbnail
+    asked meanwhile is still answered."""
+    from winnow import widget
+
+    release = threading.Event()
+
+    class WaitingClient:
+        def raw(self, method: str, path: str, body: Any) -> tuple[int, str, bytes]:
+            if "/selection?after=" in path:
+                release.wait(30)
+            return 200, "application/json", b"{}"
+
+    views = widget.RELAY_THREADS + 2
+    answered: list[str] = []
+    view = widget.View(WaitingClient(), "few")  # type: ignore[arg-type]
+    view.send = lambda content, buffers=None: answered.append(content["id"])  # type: ignore[method-assign]
+    try:
+        for index in range(views):
+            poll = {"type": "request", "id": f"poll-{index}", "method": "GET"}
+            view._handle_custom_message(view, {**poll, "path": "/api/datasets/few/selection?after=0"}, [])
+        thumbnail = {"type": "request", "id": "thumbnail", "method": "GET"}
+        view._handle_custom_message(view, {**thumbnail, "path": "/api/datasets/few/samples/1/thumbnail"}, [])
+        deadline = time.monotonic() + 10
+        while "thumbnail" not in answered and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert answered == ["thumbnail"]
+    finally:
+        release.set()
+
+
 def test_an_unreachable_server_is_answered_502(tmp_path: Path) -> None:
     with loopback_server(ServerHandler) as server:
         gone = server.url
@@ -319,6 +351,9 @@ VIEW_REQUESTS = [
     ("POST", "/api/jobs", {"kind": "select", "dataset": "few", "config": {}, "tag": "t"}),
     ("GET", "/api/jobs/abc-123", None),
     ("DELETE", "/api/jobs/abc-123", None),
+    ("GET", "/api/datasets/few/selection", None),
+    ("GET", "/api/datasets/few/selection?after=3", None),
+    ("PUT", "/api/datasets/few/selection", {"sample_ids": [1, 2], "source": "scatter"}),
 ]
 
 # What a page could send that the views never do.
@@ -332,6 +367,7 @@ NOT_VIEW_REQUESTS = [
     ("POST", "/api/datasets/few/credentials", {"input": {"accessKeyId": "x"}}),
     ("POST", "/api/datasets/few/tags", {"name": "t", "selection": {"all": True}}),
     ("GET", "/api/datasets/few/samples/3/thumbnail/more", None),
+    ("POST", "/api/datasets/few/selection", {"sample_ids": [1], "source": "scatter"}),
     ("POST", "/api/jobs", {"kind": "import", "dataset": "few", "source": {"metadata": "/any/file.csv"}}),
     ("POST", "/api/jobs", {"kind": "ingest", "dataset": "few", "location": "/etc"}),
     ("POST", "/api/jobs", {"kind": "embed", "dataset": "few"}),
