@@ -14,16 +14,16 @@ describe('the live selection across views in a browser', () => {
   let harness: Harness;
 
   beforeAll(async () => {
-    harness = await startHarness({ images: 12, withProjection: false });
+    harness = await startHarness({ images: 12 });
   });
   afterAll(() => harness?.close());
 
   /**
-   * Two grid views of `coco` on the page, as two notebook cells show them, once both follow the
+   * Two views of `coco` (two grids by default) on the page, as two notebook cells show them, once both follow the
    * server's selection (a view follows the changes made after it opened).
    */
-  async function mountTwo(): Promise<void> {
-    await harness.page.evaluate(() => {
+  async function mountTwo(views: ('scatter' | 'grid')[] = ['grid', 'grid']): Promise<void> {
+    await harness.page.evaluate((views) => {
       const w = window as unknown as TwoViews;
       for (const mounted of w.__views ?? []) mounted.dispose();
       const root = document.body.firstChild as HTMLElement;
@@ -45,11 +45,11 @@ describe('the live selection across views in a browser', () => {
       w.__views = [0, 1].map((index) => {
         const element = document.createElement('div');
         element.dataset.view = String(index);
-        element.style.height = '340px';
+        element.style.height = '400px';
         root.append(element);
         return w.WinnowWidgets.mountView(
           element,
-          { view: 'grid', dataset: 'coco' },
+          { view: views[index]!, dataset: 'coco' },
           {
             transport,
             onSelection: (ids) => {
@@ -58,7 +58,7 @@ describe('the live selection across views in a browser', () => {
           },
         );
       });
-    });
+    }, views);
     await expect
       .poll(() => harness.page.evaluate(() => (window as unknown as TwoViews).__polls.waiting))
       .toBe(2);
@@ -92,5 +92,26 @@ describe('the live selection across views in a browser', () => {
     await expect.poll(() => heard(0)).toEqual(ids);
     await expect.poll(() => heard(1)).toEqual(ids);
     await expect.poll(() => selectedTiles(0)).toEqual(ids);
+  });
+
+  it('shows a box drawn in a scatter in a grid of the same dataset', async () => {
+    await mountTwo(['scatter', 'grid']);
+    const scatter = view(0).locator('.winnow-scatter');
+    await expect.poll(() => scatter.getAttribute('data-points-drawn')).toBe('12');
+    const box = (await scatter.locator('canvas').boundingBox())!;
+    await view(0).locator('[data-action="box"]').click();
+    const { mouse } = harness.page;
+    await mouse.move(box.x + 2, box.y + 2);
+    await mouse.down();
+    await mouse.move(box.x + box.width * 0.6, box.y + box.height - 2, { steps: 4 });
+    await mouse.up();
+    await expect.poll(async () => (await heard(0)).length).toBeGreaterThan(0);
+    const boxed = (await heard(0)).sort((a, b) => a - b);
+    await expect.poll(() => heard(1)).toEqual(boxed);
+    await expect.poll(() => selectedTiles(1)).toEqual(boxed);
+    expect(await harness.datasetJson<LiveSelection>('/selection')).toMatchObject({
+      sample_ids: boxed,
+      source: 'scatter',
+    });
   });
 });
