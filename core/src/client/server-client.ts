@@ -4,7 +4,6 @@ import type { ExportRequest, ExportResult } from '../export/run.js';
 import type { QueryResult } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
 import type { JobInfo } from '../server/jobs.js';
-import type { LiveSelection } from '../server/live-selection.js';
 import type { RuntimeInfo } from '../server/runtime.js';
 import type { SelectionAnswer } from '../server/selection-routes.js';
 import type { DatasetSecrets } from '../storage/open.js';
@@ -118,11 +117,6 @@ export class ServerClient {
   /** The dataset's live selection (what was lassoed or picked last, in any client), with its samples' locations. */
   selection(dataset: string): Promise<Required<SelectionAnswer>> {
     return this.request('GET', `${datasetPath(dataset)}/selection?files=true`);
-  }
-
-  /** Makes `sampleIds` the dataset's live selection, made by `source` (`cli`, `vscode`…). */
-  setSelection(dataset: string, sampleIds: number[], source: string): Promise<LiveSelection> {
-    return this.request('PUT', `${datasetPath(dataset)}/selection`, { sample_ids: sampleIds, source });
   }
 
   /** Hands the server credentials for a dataset's locations, kept in its memory only. */

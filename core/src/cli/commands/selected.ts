@@ -1,16 +1,7 @@
 import type { Command } from 'commander';
 import { WinnowError } from '../../errors.js';
+import type { SelectionAnswer } from '../../server/selection-routes.js';
 import { runOperation, workspaceDir } from '../context.js';
-
-/** What `winnow selected --json` prints. */
-interface Selected {
-  dataset: string;
-  source: string | null;
-  at: string | null;
-  version: number;
-  sample_ids: number[];
-  filenames: string[];
-}
 
 /**
  * `winnow selected`: the dataset's live selection, which a running server holds (a lasso in a
@@ -22,7 +13,7 @@ export function registerSelected(program: Command): void {
     .description("the files of a dataset's live selection (what was lassoed or picked last in a view)")
     .requiredOption('--dataset <name>', 'the dataset')
     .action((options: { dataset: string }, command: Command) =>
-      runOperation<Selected>(
+      runOperation<Required<SelectionAnswer>>(
         command,
         {
           local: async ({ dataset }) => {
@@ -33,12 +24,7 @@ export function registerSelected(program: Command): void {
                 '(a selection lives in the server of the views that made it)',
             );
           },
-          remote: async ({ client }) => {
-            const { dataset, source, at, version, sample_ids, filenames } = await client.selection(
-              options.dataset,
-            );
-            return { dataset, source, at, version, sample_ids, filenames };
-          },
+          remote: ({ client }) => client.selection(options.dataset),
         },
         (selected, out) => out.result(selected, (s) => s.filenames.join('\n')),
       ),
