@@ -39,8 +39,10 @@ describe("a dataset's live selection", () => {
     expect(answered).toBe(false);
     await request(server, 'PUT', SELECTION, { sample_ids: [5, 9], source: 'grid' });
     expect((await waiting).body).toMatchObject({ sample_ids: [5, 9], source: 'grid', version: 1 });
-    // A version already passed answers at once.
+    // A version already passed answers at once, and so does one this server never had (a view
+    // that read it from the server before a restart).
     expect((await request(server, 'GET', `${SELECTION}?after=0`)).body.version).toBe(1);
+    expect((await request(server, 'GET', `${SELECTION}?after=7`)).body.version).toBe(1);
   });
 
   it('refuses ids that are not sample ids of the dataset, too many, a bad source or version', async () => {

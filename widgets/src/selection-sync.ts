@@ -39,8 +39,9 @@ export function syncSelection(ctx: ViewContext, source: string): Mounted {
       try {
         const answer = await api.selection(dataset, after);
         if (disposed) return;
-        // The first answer only says where the view starts: it shows no selection made before it opened.
-        if (after === undefined) known = Math.max(known, answer.version);
+        // The first answer only says where the view starts: it shows no selection made before it
+        // opened. A version behind ours is a restarted server's count, to follow from now on.
+        if (after === undefined || answer.version < known) known = answer.version;
         else if (writing === 0 && answer.version > known) {
           known = answer.version;
           show(answer.sample_ids);

@@ -39,11 +39,12 @@ export class LiveSelections {
   }
 
   /**
-   * The selection once its version passes `after`: at once when it already has, else at the next
-   * change, or as it is when `waitMs` pass or `signal` aborts (the asker went away).
+   * The selection once its version is not `after`: at once when it already differs (a version
+   * ahead of ours was read from a server before a restart), else at the next change, or as it is
+   * when `waitMs` pass or `signal` aborts (the asker went away).
    */
   async after(dataset: string, after: number, waitMs: number, signal: AbortSignal): Promise<LiveSelection> {
-    if (this.get(dataset).version > after || signal.aborted) return this.get(dataset);
+    if (this.get(dataset).version !== after || signal.aborted) return this.get(dataset);
     await new Promise<void>((resolve) => {
       const waiting = this.waiters.get(dataset) ?? new Set();
       this.waiters.set(dataset, waiting);
