@@ -346,7 +346,11 @@ VIEW_REQUESTS = [
     ("GET", "/api/datasets/few/vocabulary", None),
     ("GET", "/api/datasets/few/samples/3/position?where=width%20%3E%2010", None),
     ("GET", "/api/datasets/few/tags/my%20tag/ids", None),
-    ("POST", "/api/datasets/few/conditions", {"chips": [{"field": "tag", "op": "=", "value": "t"}], "sql": ""}),
+    (
+        "POST",
+        "/api/datasets/few/conditions",
+        {"chips": [{"field": "tag", "op": "=", "value": "t"}], "sql": ""},
+    ),
     ("PATCH", "/api/datasets/few/tags/my%20tag", {"add": [1]}),
     ("POST", "/api/jobs", {"kind": "select", "dataset": "few", "config": {}, "tag": "t"}),
     ("GET", "/api/jobs/abc-123", None),

@@ -338,9 +338,7 @@ def _start_server(directory: str) -> None:
                 command, stdin=subprocess.DEVNULL, stdout=out, stderr=log, start_new_session=True
             )
         except OSError as error:
-            raise WinnowError(
-                f"cannot run {shlex.join(program)}: {error.strerror}", "not_found"
-            ) from None
+            raise WinnowError(f"cannot run {shlex.join(program)}: {error.strerror}", "not_found") from None
         _wait_for_address(process, out, log_path)
 
 

@@ -126,9 +126,7 @@ def build_parser() -> _ArgumentParser:
         help="the filenames of a dataset's live selection: lassoed or picked last in any view, "
         "or a %%%%winnow select cell's picks",
     )
-    selected.add_argument(
-        "--dataset", help="by default the dataset of this kernel's latest show or select"
-    )
+    selected.add_argument("--dataset", help="by default the dataset of this kernel's latest show or select")
     return parser
 
 

@@ -207,4 +207,3 @@ def _is_selection_poll(request: dict[str, Any]) -> bool:
         return False
     parts = urllib.parse.urlsplit(path)
     return parts.path.endswith("/selection") and "after" in urllib.parse.parse_qs(parts.query)
-
