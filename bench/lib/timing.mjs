@@ -38,6 +38,7 @@ export function requestTimer(runs, log) {
     };
   }
   return {
+    timedRequests,
     timed: (name, server, makePath) => timedRequests(name, server, (i) => [makePath(i), {}]),
     timedPost: (name, server, path, makeBody) =>
       timedRequests(name, server, () => [

@@ -147,6 +147,44 @@ describe('the winnow command while a server holds the workspace', () => {
     expect(result).toMatchObject({ selected: 10, tag: 'random10' });
   }, 60_000);
 
+  it('selected prints the live selection a view PUT; without a server there is none', async () => {
+    const page = await winnow(
+      served,
+      'query',
+      '--dataset',
+      'coco',
+      '--json',
+      '--sql',
+      'SELECT sample_id, filename FROM samples ORDER BY sample_id LIMIT 3',
+    );
+    const rows = JSON.parse(page.stdout).rows as { sample_id: number; filename: string }[];
+    const ids = rows.map((row) => row.sample_id);
+    // As a view's lasso reaches the server: through the kernel relay, marked as a view's request.
+    const put = await fetch(`${server.url}/api/datasets/coco/selection`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${server.token}`, 'x-winnow-origin': 'view' },
+      body: JSON.stringify({ sample_ids: [ids[2], ids[0]], source: 'scatter' }),
+    });
+    expect(put.status).toBe(200);
+    const json = await winnow(served, 'selected', '--dataset', 'coco', '--json');
+    expect(json.code).toBe(0);
+    const files = [rows[0]!, rows[2]!].map((row) => join(IMAGES, row.filename));
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dataset: 'coco',
+      source: 'scatter',
+      version: 1,
+      sample_ids: [ids[0], ids[2]],
+      filenames: files,
+    });
+    expect((await winnow(served, 'selected', '--dataset', 'coco')).stdout).toBe(`${files.join('\n')}\n`);
+    const none = await winnow(plain, 'selected', '--dataset', 'coco');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(
+      `winnow: no live selection: no Winnow server runs for ${plain} (a selection lives in the server of the views that made it)\n`,
+    );
+    expect((await winnow(served, 'selected', '--dataset', 'nope')).code).toBe(1);
+  }, 60_000);
+
   it('ingest again and info', async () => {
     const ingested = await sameJson('ingest', IMAGES, '--dataset', 'coco');
     expect(ingested).toMatchObject({ samples: 128, unchanged: 128 });

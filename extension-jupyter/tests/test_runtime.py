@@ -128,7 +128,9 @@ def test_a_workspace_the_kernel_starts_a_server_in_is_its_owners_alone(tmp_path:
         with kernel_environment(tmp_path, f"node {WINNOW_JS}") as workspace:
             winnow.connect()
             assert (workspace / "server.json").exists()
-            modes = {name: (workspace / name).stat().st_mode & 0o777 for name in ("", "server.log", "server.json")}
+            modes = {
+                name: (workspace / name).stat().st_mode & 0o777 for name in ("", "server.log", "server.json")
+            }
     finally:
         os.umask(previous)
     assert modes == {"": 0o700, "server.log": 0o600, "server.json": 0o600}

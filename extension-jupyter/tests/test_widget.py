@@ -12,6 +12,7 @@ import os
 import shlex
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,20 +76,40 @@ print(json.dumps([
 ]))
 """
 
-# The browser's update message after a selection: the ids as one binary buffer.
+# The browser's update message after a selection (the widget's own `.selected`), and the view's PUT
+# of it as the dataset's live selection, relayed (what `%winnow selected` reads); a view's long poll
+# waiting through the relay wakes with it.
 SELECTION = """\
 %winnow show grid --dataset few --where "sample_id > 0"
 shown = get_ipython().magics_manager.registry["WinnowMagics"].last_widget
 picked = [ids[5], ids[1], ids[3]]
 update = {"method": "update", "state": {}, "buffer_paths": [["selected_ids"]]}
 shown._handle_msg({"content": {"data": update}, "buffers": [memoryview(struct.pack("<3i", *picked))]})
+
+def reply_to(request_id):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answered = [(content, buffers) for content, buffers in replies if content["id"] == request_id]
+        if answered:
+            return answered[0][0]["status"], json.loads(answered[0][1][0])
+        time.sleep(0.02)
+
+def browser_puts(request_id, sample_ids):
+    body = {"sample_ids": sample_ids, "source": "grid"}
+    browser_asks(request_id, "PUT", "/api/datasets/few/selection", body)
+    return reply_to(request_id)
+
+browser_asks("poll", "GET", "/api/datasets/few/selection?after=0")
+put = browser_puts("lasso", picked)
+polled = reply_to("poll")
 from_magic = %winnow selected
 from_python = winnow.dataset("few").label()
 from_python.selected_ids = struct.pack("<2i", ids[7], ids[2])
 print(json.dumps({
     "view": shown.view, "where": shown.where, "ids": shown.selected_sample_ids, "all_ids": ids,
     "selected": shown.selected, "from_magic": from_magic, "from_python": from_python.selected,
-    "filenames": filenames,
+    "filenames": filenames, "put": put, "polled": polled,
+    "live": winnow.dataset("few").selection(),
 }))
 """
 
@@ -100,16 +121,18 @@ strategies:
     strategy: {type: WEIGHTS}
 """
 
+# A select cell's picks become the live selection (in id order).
 SELECTED_AFTER_SELECT = """\
 picks = _
 selected = %winnow selected
-assert len(picks) == 2 and selected == picks, (picks, selected)
+assert len(picks) == 2 and selected == sorted(picks, key=filenames.index), (picks, selected)
+assert winnow.dataset("few").selection()["source"] == "notebook"
 """
 
-# A new selection in the widget is again the latest one.
+# A new selection in a view is again the latest one.
 SELECTED_IN_WIDGET_AGAIN = """\
-shown._handle_msg({"content": {"data": update}, "buffers": [memoryview(struct.pack("<i", ids[0]))]})
-selected = %winnow selected
+browser_puts("again", [ids[0]])
+selected = %winnow selected --dataset few
 assert selected == [filenames[0]], selected
 """
 RELAY_CELL, SELECTION_CELL = 1, 2
@@ -219,6 +242,15 @@ def test_the_browsers_selection_comes_back_as_filenames(notebook: nbformat.Noteb
     assert all((IMAGES / name).is_file() for name in filenames)
 
 
+def test_a_views_selection_is_the_live_one_and_wakes_a_waiting_view(notebook: nbformat.NotebookNode) -> None:
+    result = printed_json(notebook.cells[SELECTION_CELL])
+    picked = sorted(result["ids"])
+    assert result["put"][0] == 200 and result["put"][1]["sample_ids"] == picked
+    assert result["polled"][0] == 200
+    assert result["polled"][1] == result["put"][1]
+    assert result["live"]["source"] == "grid" and result["live"]["filenames"] == result["selected"]
+
+
 def test_the_relay_finds_the_server_again_after_it_stopped(
     notebook: nbformat.NotebookNode, workspace: Path
 ) -> None:
@@ -256,6 +288,37 @@ def test_a_redirect_to_anything_but_http_is_refused() -> None:
     assert "not http(s)" in json.loads(body)["error"]["message"]
 
 
+def test_long_polls_of_many_views_leave_the_relay_threads_free() -> None:
+    """More views than relay threads each keep a long poll of the selection waiting; a thumbnail
+    asked meanwhile is still answered."""
+    from winnow import widget
+
+    release = threading.Event()
+
+    class WaitingClient:
+        def raw(self, method: str, path: str, body: Any) -> tuple[int, str, bytes]:
+            if "/selection?after=" in path:
+                release.wait(30)
+            return 200, "application/json", b"{}"
+
+    views = widget.RELAY_THREADS + 2
+    answered: list[str] = []
+    view = widget.View(WaitingClient(), "few")  # type: ignore[arg-type]
+    view.send = lambda content, buffers=None: answered.append(content["id"])  # type: ignore[method-assign]
+    try:
+        for index in range(views):
+            poll = {"type": "request", "id": f"poll-{index}", "method": "GET"}
+            view._handle_custom_message(view, {**poll, "path": "/api/datasets/few/selection?after=0"}, [])
+        thumbnail = {"type": "request", "id": "thumbnail", "method": "GET"}
+        view._handle_custom_message(view, {**thumbnail, "path": "/api/datasets/few/samples/1/thumbnail"}, [])
+        deadline = time.monotonic() + 10
+        while "thumbnail" not in answered and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert answered == ["thumbnail"]
+    finally:
+        release.set()
+
+
 def test_an_unreachable_server_is_answered_502(tmp_path: Path) -> None:
     with loopback_server(ServerHandler) as server:
         gone = server.url
@@ -283,11 +346,18 @@ VIEW_REQUESTS = [
     ("GET", "/api/datasets/few/vocabulary", None),
     ("GET", "/api/datasets/few/samples/3/position?where=width%20%3E%2010", None),
     ("GET", "/api/datasets/few/tags/my%20tag/ids", None),
-    ("POST", "/api/datasets/few/conditions", {"chips": [{"field": "tag", "op": "=", "value": "t"}], "sql": ""}),
+    (
+        "POST",
+        "/api/datasets/few/conditions",
+        {"chips": [{"field": "tag", "op": "=", "value": "t"}], "sql": ""},
+    ),
     ("PATCH", "/api/datasets/few/tags/my%20tag", {"add": [1]}),
     ("POST", "/api/jobs", {"kind": "select", "dataset": "few", "config": {}, "tag": "t"}),
     ("GET", "/api/jobs/abc-123", None),
     ("DELETE", "/api/jobs/abc-123", None),
+    ("GET", "/api/datasets/few/selection", None),
+    ("GET", "/api/datasets/few/selection?after=3", None),
+    ("PUT", "/api/datasets/few/selection", {"sample_ids": [1, 2], "source": "scatter"}),
 ]
 
 # What a page could send that the views never do.
@@ -301,6 +371,7 @@ NOT_VIEW_REQUESTS = [
     ("POST", "/api/datasets/few/credentials", {"input": {"accessKeyId": "x"}}),
     ("POST", "/api/datasets/few/tags", {"name": "t", "selection": {"all": True}}),
     ("GET", "/api/datasets/few/samples/3/thumbnail/more", None),
+    ("POST", "/api/datasets/few/selection", {"sample_ids": [1], "source": "scatter"}),
     ("POST", "/api/jobs", {"kind": "import", "dataset": "few", "source": {"metadata": "/any/file.csv"}}),
     ("POST", "/api/jobs", {"kind": "ingest", "dataset": "few", "location": "/etc"}),
     ("POST", "/api/jobs", {"kind": "embed", "dataset": "few"}),

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 import yaml
@@ -339,9 +339,7 @@ def _start_server(directory: str) -> None:
                 command, stdin=subprocess.DEVNULL, stdout=out, stderr=log, start_new_session=True
             )
         except OSError as error:
-            raise WinnowError(
-                f"cannot run {shlex.join(program)}: {error.strerror}", "not_found"
-            ) from None
+            raise WinnowError(f"cannot run {shlex.join(program)}: {error.strerror}", "not_found") from None
         _wait_for_address(process, out, log_path)
 
 
@@ -606,6 +604,22 @@ class Dataset:
     def sql(self, query: str) -> dict[str, Any]:
         """Read-only SQL over this dataset's views: `{columns, rows, truncated, milliseconds}`."""
         return self.client.sql(query, self.name)
+
+    @property
+    def selected(self) -> list[str]:
+        """The locations (see `locations`) of the dataset's live selection, in id order: what was
+        lassoed, boxed or picked last in any view of it, or set by `set_selection`."""
+        return self.selection()["filenames"]
+
+    def selection(self) -> dict[str, Any]:
+        """The live selection, held by the server in memory: `{dataset, sample_ids, source, at,
+        version, filenames}` (`version` 0 and `source` None while nothing was selected)."""
+        return self.client.request("GET", f"/api/datasets/{_quote(self.name)}/selection?files=true")
+
+    def set_selection(self, sample_ids: Iterable[int], source: str = "notebook") -> dict[str, Any]:
+        """Makes these samples the live selection: every open view of the dataset shows them."""
+        body = {"sample_ids": [int(sample_id) for sample_id in sample_ids], "source": source}
+        return self.client.request("PUT", f"/api/datasets/{_quote(self.name)}/selection", body)
 
     def tags(self) -> list[dict[str, Any]]:
         return self.client.request("GET", f"/api/datasets/{_quote(self.name)}/tags")

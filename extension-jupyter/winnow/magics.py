@@ -7,19 +7,21 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from collections.abc import Callable
+import urllib.parse
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from .client import VIEWS, WinnowError, connect
+from .client import VIEWS, Dataset, WinnowError, connect
 from .contract import add_job_options
 
 if TYPE_CHECKING:
     from .widget import View
 
 CELL_COMMANDS = {"select", "sql"}
+# The most samples a live selection holds (core/src/server/selection-routes.ts MAX_SELECTED).
+MAX_SELECTED = 1_000_000
 
 
 class _HelpShown(Exception):
@@ -78,10 +80,12 @@ def build_parser() -> _ArgumentParser:
     show.add_argument("--dataset", required=True)
     show.add_argument("--where", help="an SQL condition over the samples view, e.g. 'width >= 640'")
 
-    commands.add_parser(
+    selected = commands.add_parser(
         "selected",
-        help="the filenames of the latest selection: a %%%%winnow select's, or a shown widget's",
+        help="the filenames of a dataset's live selection: lassoed or picked last in any view, "
+        "or a %%%%winnow select cell's picks",
     )
+    selected.add_argument("--dataset", help="by default the dataset of this kernel's latest show or select")
     return parser
 
 
@@ -92,9 +96,8 @@ class WinnowMagics(Magics):
     def __init__(self, shell: InteractiveShell) -> None:
         super().__init__(shell)
         self._parser = build_parser()
-        # What `%winnow selected` answers: the latest of a `%%winnow select` cell, a `%winnow show`,
-        # and a selection made in a widget it showed.
-        self._selection: Callable[[], list[str]] | None = None
+        # The dataset `%winnow selected` reads by default: that of the latest show or select cell.
+        self._dataset: str | None = None
         self.last_widget: View | None = None
 
     @line_cell_magic
@@ -126,35 +129,44 @@ class WinnowMagics(Magics):
         return connect().import_labels(args.dataset, **_given(args, *args.options))
 
     def _select(self, args: argparse.Namespace, cell: str) -> list[str]:
-        files = connect().dataset(args.dataset).select(cell, args.tag)
-        self._selection = lambda: list(files)
+        """Runs the selection, then makes its picks the dataset's live selection (open views show them)."""
+        dataset = connect().dataset(args.dataset)
+        files = dataset.select(cell, args.tag)
+        dataset.set_selection(_tag_ids(dataset, args.tag))
+        self._dataset = args.dataset
         return list(files)
 
     def _show(self, args: argparse.Namespace, cell: None) -> None:
         from IPython.display import display
 
         widget = connect().dataset(args.dataset).widget(args.view, args.where)
-        widget.observe(lambda _change: self._selected_in(widget), names="selected_ids")
         display(widget)
         self.last_widget = widget
-        self._selected_in(widget)
-
-    def _selected_in(self, widget: View) -> None:
-        self._selection = lambda: widget.selected
+        self._dataset = args.dataset
 
     def _selected(self, args: argparse.Namespace, cell: None) -> list[str]:
-        if self._selection is None:
+        name = args.dataset or self._dataset
+        if name is None:
             raise WinnowError(
-                "nothing selected yet in this kernel: run %winnow show or a %%winnow select cell first",
-                "not_found",
+                "%winnow selected: name the dataset with --dataset (no %winnow show or select ran yet)",
+                "invalid_argument",
             )
-        return self._selection()
+        return connect().dataset(name).selected
 
     def _sql(self, args: argparse.Namespace, cell: str) -> Any:
         result = connect().sql(cell, args.dataset)
         if result.get("truncated"):
             print(f"winnow: only the first {len(result['rows'])} rows", file=sys.stderr)
         return table(result)
+
+
+def _tag_ids(dataset: Dataset, tag: str) -> list[int]:
+    """The ids of a tag's samples (a selection's picks: at most a million, as a live selection)."""
+    quoted = tag.replace("'", "''")
+    sql = f"SELECT sample_id FROM tag_members WHERE tag = '{quoted}' ORDER BY sample_id"
+    path = f"/api/datasets/{urllib.parse.quote(dataset.name, safe='')}/query"
+    result = dataset.client.request("POST", path, {"sql": sql, "max_rows": MAX_SELECTED})
+    return [row["sample_id"] for row in result["rows"]]
 
 
 def table(result: dict[str, Any]) -> Any:

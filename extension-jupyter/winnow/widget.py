@@ -46,6 +46,8 @@ VIEW_ROUTES = [
         ("GET", _SAMPLE + r"/position"),
         ("GET", _DATASET + r"/tags/[^/]+/ids"),
         ("POST", _DATASET + r"/conditions"),
+        ("GET", _DATASET + r"/selection"),
+        ("PUT", _DATASET + r"/selection"),
         ("PATCH", _DATASET + r"/tags/[^/]+"),
         ("POST", r"/api/jobs"),
         ("GET", r"/api/jobs/[^/]+"),
@@ -57,10 +59,14 @@ VIEW_JOBS = {"select"}
 VIEW_HEIGHT = "560px"
 # Enough for a page of thumbnails at once; a slow request (a query, a large image) holds one thread.
 RELAY_THREADS = 8
+# Each shown view keeps one long poll of its dataset's live selection waiting at the server (up to
+# 20 s): they wait in a pool of their own, so open views never take the thumbnails' threads. Past
+# this many views at once, the others' polls queue and their selections follow later.
+SELECTION_POLL_THREADS = 32
 # Sample ids per query when turning a selection into filenames: a short SQL text each.
 IDS_PER_QUERY = 2000
 
-_relay_pool: ThreadPoolExecutor | None = None
+_pools: dict[str, ThreadPoolExecutor] = {}
 _reconnecting = threading.Lock()
 
 
@@ -115,7 +121,8 @@ class View(ipywidgets.DOMWidget):
         """The browser's requests (`{type: 'request', id, method, path, body}`), relayed in the
         background: the kernel's message loop must not wait for the server."""
         if isinstance(content, dict) and content.get("type") == "request":
-            _pool().submit(self._answer, content)
+            kind = "selection" if _is_selection_poll(content) else "relay"
+            _pool(kind).submit(self._answer, content)
 
     def _answer(self, request: dict[str, Any]) -> None:
         try:
@@ -184,9 +191,19 @@ def _error_answer(status: int, code: str, message: str) -> tuple[int, str, bytes
     return status, "application/json", body
 
 
-def _pool() -> ThreadPoolExecutor:
-    """One pool for every widget of the kernel, made on first use."""
-    global _relay_pool
-    if _relay_pool is None:
-        _relay_pool = ThreadPoolExecutor(RELAY_THREADS, thread_name_prefix="winnow-relay")
-    return _relay_pool
+def _pool(kind: str) -> ThreadPoolExecutor:
+    """The pool of a kind (`relay`: the views' requests, `selection`: their long polls) for every
+    widget of the kernel, made on first use."""
+    if kind not in _pools:
+        threads = SELECTION_POLL_THREADS if kind == "selection" else RELAY_THREADS
+        _pools[kind] = ThreadPoolExecutor(threads, thread_name_prefix=f"winnow-{kind}")
+    return _pools[kind]
+
+
+def _is_selection_poll(request: dict[str, Any]) -> bool:
+    """A view's long poll of the live selection (`GET …/selection?after=VERSION`)."""
+    path = request.get("path")
+    if request.get("method") != "GET" or not isinstance(path, str):
+        return False
+    parts = urllib.parse.urlsplit(path)
+    return parts.path.endswith("/selection") and "after" in urllib.parse.parse_qs(parts.query)

@@ -6,6 +6,7 @@ import type {
   CaptionRequest,
   SamplesByIdRequest,
 } from '../../core/src/contract/requests.js';
+import type { LiveSelection } from '../../core/src/server/live-selection.js';
 // Types only (erased from the bundle): the answers of the routes the views ask, as core declares them.
 import type {
   DatasetVocabulary,
@@ -16,6 +17,7 @@ import type {
 import type { ApiRequest, Transport } from './transport.js';
 
 export type { JobInfo as Job, JobState } from '../../core/src/contract/jobs.js';
+export type { LiveSelection } from '../../core/src/server/live-selection.js';
 export type {
   DatasetVocabulary,
   FilterChip,
@@ -194,6 +196,23 @@ export class Api {
       sql,
     });
     return answer.where;
+  }
+
+  /**
+   * The dataset's live selection, shared by every view and client of the server; with `after`, the
+   * server answers once its version passes `after` (or, after a while, as it is): a long poll.
+   */
+  selection(dataset: string, after?: number): Promise<LiveSelection> {
+    const search = after === undefined ? '' : `?after=${after}`;
+    return this.json('GET', this.datasetPath(dataset, `/selection${search}`));
+  }
+
+  /** Makes `ids` the dataset's live selection, made by `source` (the view's name). */
+  setSelection(dataset: string, ids: ArrayLike<number>, source: string): Promise<LiveSelection> {
+    return this.json('PUT', this.datasetPath(dataset, '/selection'), {
+      sample_ids: Array.from(ids),
+      source,
+    });
   }
 
   /**

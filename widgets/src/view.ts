@@ -6,6 +6,7 @@ import { h } from './panel-dom.js';
 import { mountQueryBar } from './query.js';
 import { mountScatter } from './scatter/scatter.js';
 import { mountSelectionPanel } from './selection-panel.js';
+import { syncSelection } from './selection-sync.js';
 import { type Mounted, type ViewContext, ViewState } from './state.js';
 import { injectStyles } from './styles.js';
 import type { Transport } from './transport.js';
@@ -87,6 +88,7 @@ function scatterLayout(root: HTMLElement, ctx: ViewContext, options: ViewOptions
     mountScatter(scatter!, ctx, { pointBudget: options.pointBudget }),
     mountGrid(grid!, ctx, { followSelection: true }),
     mountSelectionPanel(selection!, ctx),
+    syncSelection(ctx, 'scatter'),
   ];
 }
 
@@ -99,10 +101,11 @@ function gridLayout(root: HTMLElement, ctx: ViewContext): Mounted[] {
     mountFacets(facets!, ctx),
     mountGrid(grid!, ctx),
     mountDetail(detail!, ctx),
+    syncSelection(ctx, 'grid'),
   ];
 }
 
-/** The label panel over the samples meeting the query. */
+/** The label panel over the samples meeting the query (it shows no selection, so follows none). */
 function labelLayout(root: HTMLElement, ctx: ViewContext): Mounted[] {
   const label = slot('label');
   root.append(label);

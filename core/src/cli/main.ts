@@ -12,6 +12,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerQuery } from './commands/query.js';
 import { registerSearch } from './commands/search.js';
 import { registerSelect } from './commands/select.js';
+import { registerSelected } from './commands/selected.js';
 import { registerServe } from './commands/serve.js';
 import { registerTag } from './commands/tag.js';
 import { printable } from './output.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerQuery(program);
   registerEmbed(program);
   registerSelect(program);
+  registerSelected(program);
   registerAnalyze(program);
   registerSearch(program);
   registerTag(program);

@@ -12,6 +12,7 @@ import type { ExportResult } from '../export/run.js';
 import type { QueryResult } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
 import type { RuntimeInfo } from '../server/runtime.js';
+import type { SelectionAnswer } from '../server/selection-routes.js';
 import type { PermissionReport } from '../storage/verify.js';
 import type { WorkspaceInfo } from '../store/info.js';
 import type { TagDetail } from '../tags/detail.js';
@@ -104,6 +105,11 @@ export class ServerClient {
   /** What the server may do with the dataset's locations: list and read the input, write the work location. */
   verify(dataset: string): Promise<PermissionReport> {
     return this.request('POST', `${datasetPath(dataset)}/verify`);
+  }
+
+  /** The dataset's live selection (what was lassoed or picked last, in any client), with its samples' locations. */
+  selection(dataset: string): Promise<Required<SelectionAnswer>> {
+    return this.request('GET', `${datasetPath(dataset)}/selection?files=true`);
   }
 
   /** Hands the server credentials for a dataset's locations, kept in its memory only. */

@@ -51,6 +51,7 @@ import type { Jobs } from './jobs.js';
 import { fromView, refuseViewModelFile, refuseViewPaths } from './origin.js';
 import type { Health } from './runtime.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
+import { selectionRoutes } from './selection-routes.js';
 import type { Thumbnails } from './thumbnails.js';
 import { sendIds, viewRoutes } from './view-routes.js';
 
@@ -153,6 +154,7 @@ export function apiRoutes(
       sampleDetail(ws, await dataset(context), sampleId(context)),
     ),
     ...viewRoutes(ws, userQueries),
+    ...selectionRoutes(ws),
     route('POST', '/api/datasets/:dataset/query', async (context) => {
       const body = parseRequest(QueryRequest, await context.json());
       return runQuery(ws, body.sql, {
