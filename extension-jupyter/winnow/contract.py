@@ -53,7 +53,9 @@ def add_job_options(parser: argparse.ArgumentParser, kind: str) -> list[str]:
             sources = sources or parser.add_mutually_exclusive_group(required=True)
             group = sources
         dests.append(dest_of(name))
-        group.add_argument(option_of(name), dest=dest_of(name), help=field.get("description"), **_parsing(field))
+        group.add_argument(
+            option_of(name), dest=dest_of(name), help=field.get("description"), **_parsing(field)
+        )
     return dests
 
 
