@@ -9,7 +9,7 @@
  * reach. Then the same views in Notebook 7. Screenshots go to extension-jupyter/e2e/artifacts/.
  */
 /** biome-ignore-all lint/suspicious/noExplicitAny: JupyterLab's app object, read inside the page, has no types there */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,6 +214,27 @@ describe('the example notebook in JupyterLab', () => {
     );
     const shown = [...printed.matchAll(/'([^']+)'/g)].map((match) => match[1]!);
     expect(shown).toEqual(firstFiles.map(({ filename }) => join(root, 'images', String(filename))));
+
+    // The same selection from a terminal beside the notebook: the command goes through the
+    // kernel's server (it holds the workspace) and reads the live selection the lasso left there.
+    const fromTerminal = JSON.parse(
+      execFileSync(
+        'node',
+        [
+          join(REPOSITORY, 'core/bin/winnow.js'),
+          '--workspace',
+          join(root, '.winnow'),
+          'selected',
+          '--dataset',
+          'coco128',
+          '--json',
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as { source: string; filenames: string[] };
+    expect(fromTerminal.source).toBe('scatter');
+    expect(fromTerminal.filenames).toHaveLength(selectedInGrid);
+    expect(fromTerminal.filenames.slice(0, 5)).toEqual(shown);
 
     // The selection cell's 20 picks are files that exist.
     const picked = await sql("SELECT count(*) AS n FROM tag_members WHERE tag = 'diverse-20'");
