@@ -18,7 +18,6 @@ import {
   AnnotationRequest,
   CaptionRequest,
   CredentialsRequest,
-  QueryRequest,
   SamplesByIdRequest,
   SearchRequest,
   TagCreateRequest,
@@ -30,7 +29,7 @@ import { runImport } from '../ingest/import/index.js';
 import { ingest } from '../ingest/ingest.js';
 import { Captions } from '../labels/captions.js';
 import { Labels } from '../labels/labels.js';
-import { DEFAULT_TIME_LIMIT_MS, runQuery, timeLimitProblem } from '../query/run.js';
+import { DEFAULT_TIME_LIMIT_MS, runQuery } from '../query/run.js';
 import { QuerySlots } from '../query/slots.js';
 import { checkSelectionConfig } from '../select/config.js';
 import { runSelection } from '../select/run.js';
@@ -49,6 +48,7 @@ import { facet } from './facets.js';
 import { BASE_HEADERS, RESPONDED, type RequestContext, type Route, route, sendBytes } from './http.js';
 import type { Jobs } from './jobs.js';
 import { fromView, refuseViewModelFile, refuseViewPaths } from './origin.js';
+import { answerQuery } from './query-answer.js';
 import type { Health } from './runtime.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 import { selectionRoutes } from './selection-routes.js';
@@ -155,15 +155,9 @@ export function apiRoutes(
     ),
     ...viewRoutes(ws, userQueries),
     ...selectionRoutes(ws),
-    route('POST', '/api/datasets/:dataset/query', async (context) => {
-      const body = parseRequest(QueryRequest, await context.json());
-      return runQuery(ws, body.sql, {
-        dataset: await dataset(context),
-        timeoutMs: timeLimit(body.timeout),
-        maxRows: body.max_rows,
-        slots: userQueries,
-      });
-    }),
+    route('POST', '/api/datasets/:dataset/query', async (context) =>
+      answerQuery(ws, context, userQueries, () => dataset(context)),
+    ),
     route('GET', '/api/datasets/:dataset/facets', async (context) => {
       const { query } = context;
       const field = query.get('field');
@@ -453,14 +447,6 @@ function optionalInteger(value: unknown, field: string): number | undefined {
     throw new WinnowError('invalid_argument', `${field}: expected a non-negative integer`);
   }
   return number;
-}
-
-/** A query's `timeout` in seconds (default 30), as milliseconds. */
-export function timeLimit(value: unknown): number {
-  if (value === undefined || value === null) return DEFAULT_TIME_LIMIT_MS;
-  const problem = timeLimitProblem(typeof value === 'number' ? value : Number.NaN);
-  if (problem) throw new WinnowError('invalid_argument', `timeout: ${problem}, got ${JSON.stringify(value)}`);
-  return (value as number) * 1000;
 }
 
 function sampleId(context: RequestContext): number {

@@ -1,14 +1,7 @@
 import { parseRequest } from '../contract/parse.js';
-import {
-  CombineRequest,
-  ExportRequest,
-  QueryRequest,
-  RenameRequest,
-  TagSelectionRequest,
-} from '../contract/requests.js';
+import { CombineRequest, ExportRequest, RenameRequest, TagSelectionRequest } from '../contract/requests.js';
 import { WinnowError } from '../errors.js';
 import { runExport } from '../export/run.js';
-import { runQuery } from '../query/run.js';
 import type { QuerySlots } from '../query/slots.js';
 import type { openDatasetStorage } from '../storage/open.js';
 import { verifyDataset } from '../storage/verify.js';
@@ -16,9 +9,9 @@ import { workspaceInfo } from '../store/info.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { tagDetail } from '../tags/detail.js';
 import { Tags } from '../tags/tags.js';
-import { timeLimit } from './api.js';
 import { type RequestContext, type Route, route } from './http.js';
 import { fromView } from './origin.js';
+import { answerQuery } from './query-answer.js';
 
 /** What the command routes share with the rest of the API: user-query turns and opened storage. */
 export interface CommandRouteNeeds {
@@ -41,21 +34,11 @@ export function commandRoutes(ws: Workspace, needs: CommandRouteNeeds): Route[] 
     route('GET', '/api/datasets/:dataset/info', async (context) =>
       workspaceInfo(ws, (await dataset(context)).name),
     ),
-    route('POST', '/api/query', async (context) => {
-      const body = parseRequest(QueryRequest, await context.json());
-      // A client that goes away (Ctrl-C on `winnow query`) cancels its query.
-      const gone = new AbortController();
-      context.response.on('close', () => {
-        if (!context.response.writableFinished) gone.abort();
-      });
-      return runQuery(ws, body.sql, {
-        dataset: body.dataset === undefined ? undefined : await ws.dataset(body.dataset),
-        timeoutMs: timeLimit(body.timeout),
-        maxRows: body.max_rows,
-        slots: needs.userQueries,
-        signal: gone.signal,
-      });
-    }),
+    route('POST', '/api/query', async (context) =>
+      answerQuery(ws, context, needs.userQueries, async (named) =>
+        named === undefined ? undefined : ws.dataset(named),
+      ),
+    ),
     route('GET', '/api/datasets/:dataset/tags/:tag', async (context) =>
       tagDetail(await tags(context), tagName(context), {
         at: context.query.get('at') ?? undefined,
