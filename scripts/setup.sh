@@ -14,6 +14,10 @@ install_debian_packages() {
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   # The offline test records every socket connect of the local flow with strace.
   command -v strace >/dev/null 2>&1 || missing+=(strace)
+  # code-server's npm install builds its kerberos module against these headers, and takes ripgrep
+  # from Debian (its own postinstall would fetch it from GitHub).
+  [ -f /usr/include/krb5.h ] || missing+=(libkrb5-dev)
+  command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "setup: please install: ${missing[*]} (the tests use them)" >&2
@@ -77,6 +81,40 @@ build_test_servers() {
   done
 }
 
+# The VS Code end-to-end test runs the .vsix in code-server from npm, installed into
+# .test-servers/code-server. Its install must not reach GitHub or nodejs.org (CI cannot): ripgrep is
+# Debian's, handed to @vscode/ripgrep's postinstall through the download cache it looks in first;
+# node-gyp builds node-pty, kerberos and argon2 against Node's own headers; npx may fetch node-gyp
+# from the npm registry without asking.
+CODE_SERVER_VERSION=4.100.3
+CODE_SERVER_DIR=.test-servers/code-server
+# Pinned by code-server 4.100.3's lock file: the cache folder and asset name its postinstall expects.
+CODE_SERVER_RIPGREP_CACHE=vscode-ripgrep-cache-1.15.11
+CODE_SERVER_RIPGREP_ASSET=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
+install_code_server() {
+  local stamp=$CODE_SERVER_DIR/.version
+  if [ -x "$CODE_SERVER_DIR/node_modules/.bin/code-server" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$CODE_SERVER_VERSION" ]; then
+    return 0
+  fi
+  local node_dir
+  node_dir=$(dirname "$(dirname "$(command -v node)")")
+  if [ "$(uname -sm)" != "Linux x86_64" ] || ! command -v rg >/dev/null 2>&1 || [ ! -f "$node_dir/include/node/common.gypi" ]; then
+    echo "setup: the VS Code test needs code-server $CODE_SERVER_VERSION: on Linux x86_64 with ripgrep and Node's headers ($node_dir/include/node)" >&2
+    exit 1
+  fi
+  echo "setup: installing code-server $CODE_SERVER_VERSION into $CODE_SERVER_DIR (npm, builds native modules)" >&2
+  local scratch
+  scratch=$(mktemp -d)
+  mkdir -p "$scratch/$CODE_SERVER_RIPGREP_CACHE"
+  cp "$(command -v rg)" "$scratch/rg"
+  tar czf "$scratch/$CODE_SERVER_RIPGREP_CACHE/$CODE_SERVER_RIPGREP_ASSET" -C "$scratch" rg
+  rm -rf "$CODE_SERVER_DIR"
+  TMPDIR=$scratch npm_config_unsafe_perm=true npm_config_yes=true npm_config_nodedir=$node_dir \
+    npm install --prefix "$CODE_SERVER_DIR" --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION"
+  rm -rf "$scratch"
+  echo "$CODE_SERVER_VERSION" >"$stamp"
+}
+
 install_npm_packages() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "setup: installing npm packages" >&2
@@ -116,6 +154,7 @@ build_native() {
 $want_test_packages && install_debian_packages
 install_python_packages
 $want_test_packages && build_test_servers
+$want_test_packages && install_code_server
 install_npm_packages
 build_native
 npx tsc -b
