@@ -24,8 +24,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import sharp from 'sharp';
 import { readRuntime, stopRunning } from '../core/dist/server/runtime.js';
+import { showsDrawing } from '../scripts/lib/canvas-pixels.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/lib/chromium.mjs';
 import { startJupyterLab } from '../scripts/lib/jupyterlab.mjs';
 import { stopProcess } from '../scripts/lib/loopback.mjs';
@@ -141,35 +141,7 @@ async function canvasDrawn(page) {
   const element = canvas.asElement();
   if (!element || !(await element.boundingBox())) return false;
   const png = await element.screenshot({ animations: 'disabled' }).catch(() => null);
-  if (!png) return false;
-  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  const channels = info.channels;
-  const background = mostFrequentColor(data, channels);
-  const enough = DRAWN_SHARE * info.width * info.height;
-  let unlike = 0;
-  for (let i = 0; i < data.length; i += channels) {
-    const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    if (colorDistance(rgb, background) > 30 && ++unlike >= enough) return true;
-  }
-  return false;
-}
-
-/** The background: the colour most pixels have (a border or a label is never the most). */
-function mostFrequentColor(data, channels) {
-  const counts = new Map();
-  for (let i = 0; i < data.length; i += channels * 7) {
-    const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    counts.set(rgb, (counts.get(rgb) ?? 0) + 1);
-  }
-  return [...counts].sort((a, b) => b[1] - a[1])[0][0];
-}
-
-function colorDistance(a, b) {
-  return (
-    Math.abs((a >> 16) - (b >> 16)) +
-    Math.abs(((a >> 8) & 255) - ((b >> 8) & 255)) +
-    Math.abs((a & 255) - (b & 255))
-  );
+  return png !== null && (await showsDrawing(png, DRAWN_SHARE));
 }
 
 /**
