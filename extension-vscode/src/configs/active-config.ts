@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
 import type { ConfigDocuments } from './config-documents.js';
-
-/** The context key the menus show "Run Selection" by (package.json's `when` clauses). */
-export const ACTIVE_CONFIG_KEY = 'winnow.activeSelectionConfig';
+import { ACTIVE_CONFIG_KEY } from './selection-file.js';
 
 /**
  * Keeps ACTIVE_CONFIG_KEY true while the active editor holds a selection config, so the editor's

@@ -15,6 +15,9 @@ export const CONVENTIONAL_NAMES = [
   'selection*.json',
 ] as const;
 
+/** The context key the menus offer "Run Selection" by (package.json's `when` clauses). */
+export const ACTIVE_CONFIG_KEY = 'winnow.activeSelectionConfig';
+
 const CONVENTIONAL = /(^selection.*|\.selection)\.(ya?ml|json)$/i;
 const TOP_LEVEL_KEYS = ['strategies', 'selection_config'];
 
