@@ -9,7 +9,7 @@ import { registerAnalyze } from '../src/cli/commands/analyze.js';
 import { registerEmbed } from '../src/cli/commands/embed.js';
 import { registerImport } from '../src/cli/commands/import.js';
 import { IMPORT_SOURCES } from '../src/contract/jobs.js';
-import { jobOptionsSchemas } from '../src/contract/json-schema.js';
+import { clientContract, jobOptionsSchemas } from '../src/contract/json-schema.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CONTRACT_JSON = join(ROOT, 'extension-jupyter', 'winnow', 'contract.json');
@@ -33,7 +33,7 @@ function cliFields(kind: string, register: (program: Command) => void): string[]
 describe('one contract for the CLI, the server and the magics', () => {
   it('extension-jupyter/winnow/contract.json is the contract of this source tree (npm run build writes it)', () => {
     expect(JSON.parse(readFileSync(CONTRACT_JSON, 'utf8'))).toEqual(
-      JSON.parse(JSON.stringify(jobOptionsSchemas())),
+      JSON.parse(JSON.stringify(clientContract())),
     );
   });
 

@@ -1,11 +1,15 @@
 /**
  * Each panel brings its own stylesheet and registers it once per page: the panels mount in
  * JupyterLab, VS Code webviews and plain test pages, and none of them has a build step for CSS.
+ * A page whose Content Security Policy admits style elements by nonce only (the VS Code panel)
+ * names it in `<meta property="csp-nonce" nonce="…">`, and the stylesheets carry it.
  */
 export function ensureStyle(id: string, css: string): void {
   if (document.getElementById(id)) return;
   const style = document.createElement('style');
   style.id = id;
+  const nonce = document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]')?.nonce;
+  if (nonce) style.nonce = nonce;
   style.textContent = css;
   document.head.append(style);
 }

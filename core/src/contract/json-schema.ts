@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FieldMeta } from './fields.js';
 import { JOB_OPTIONS } from './jobs.js';
+import { VIEW_JOBS, VIEW_ROUTES, type ViewRoute } from './view-routes.js';
 
 /** A field of a job kind's options as JSON Schema, with the contract's own hints (fields.ts). */
 export interface JsonSchemaField extends FieldMeta {
@@ -24,4 +25,15 @@ export function jobOptionsSchemas(): { jobs: Record<keyof typeof JOB_OPTIONS, Jo
     Object.entries(JOB_OPTIONS).map(([kind, schema]) => [kind, z.toJSONSchema(schema, { io: 'input' })]),
   ) as unknown as Record<keyof typeof JOB_OPTIONS, JobOptionsSchema>;
   return { jobs };
+}
+
+/** The requests a relay passes on from a browser view (view-routes.ts), for the kernel package's relay. */
+export interface ViewsContract {
+  routes: readonly ViewRoute[];
+  jobs: readonly string[];
+}
+
+/** What extension-jupyter/winnow/contract.json holds: each job kind's options, and the views' requests. */
+export function clientContract(): ReturnType<typeof jobOptionsSchemas> & { views: ViewsContract } {
+  return { ...jobOptionsSchemas(), views: { routes: VIEW_ROUTES, jobs: VIEW_JOBS } };
 }

@@ -6,6 +6,7 @@ import { InputError, type LongTaskOptions, WinnowError } from '../errors.js';
 import { envSetting } from '../settings.js';
 import { parseConfig, readConfigFile } from '../util/config-file.js';
 import { downloadFile, sha256Of } from './download.js';
+import type { BuiltinModelName } from './model-names.js';
 
 /**
  * How to feed an ONNX image model and read its embedding. Everything a user's model needs is
@@ -175,10 +176,9 @@ export const BUILTIN_MODELS: Record<string, ModelConfig> = {
     std: [0.229, 0.224, 0.225],
     output: 'embedding',
   }),
-};
+} satisfies Record<BuiltinModelName, ModelConfig>;
 
-/** The model used when none is named: CLIP, so that text search works on what was embedded. */
-export const DEFAULT_MODEL = 'clip-vit-b32';
+export { DEFAULT_MODEL } from './model-names.js';
 
 /** Where built-in models live when neither WINNOW_MODEL_DIR nor the workspace names a folder. */
 export const DEFAULT_MODEL_DIR = join(homedir(), '.cache', 'winnow', 'models');
