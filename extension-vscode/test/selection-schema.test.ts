@@ -41,7 +41,9 @@ describe("the selection config's JSON Schema", () => {
 
   it('names the files the explorer menu offers the run on, as the extension does', () => {
     const run = (menu: string) =>
-      manifest.contributes.menus[menu].find((entry: { command: string }) => entry.command === 'winnow.runSelection');
+      manifest.contributes.menus[menu].find(
+        (entry: { command: string }) => entry.command === 'winnow.runSelection',
+      );
     const when = run('explorer/context').when as string;
     const [, source, flags] = /^resourceFilename =~ \/(.*)\/(\w*)$/.exec(when)!;
     const pattern = new RegExp(source!, flags);

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import type { WinnowAccess } from '../access.js';
+import { reporting } from '../commands/errors.js';
+import type { ExtensionParts } from '../parts.js';
 import { trackActiveConfig } from './active-config.js';
 import { ConfigDocuments } from './config-documents.js';
 import { registerConfigDiagnostics } from './diagnostics.js';
-import { runSelectionCommand } from './run-selection.js';
+import { runSelection } from './run-selection.js';
 import { CONFIG_LANGUAGES } from './selection-file.js';
 
 /**
@@ -11,7 +12,7 @@ import { CONFIG_LANGUAGES } from './selection-file.js';
  * "Run selection" at the top of each config, and the `winnow.runSelection` command. Completion
  * comes from the JSON Schema that package.json contributes (schemas/selection-config.schema.json).
  */
-export function registerSelectionConfigs(context: vscode.ExtensionContext, access: WinnowAccess): void {
+export function registerSelectionConfigs(context: vscode.ExtensionContext, parts: ExtensionParts): void {
   const documents = new ConfigDocuments();
   registerConfigDiagnostics(context, documents);
   trackActiveConfig(context, documents);
@@ -30,8 +31,11 @@ export function registerSelectionConfigs(context: vscode.ExtensionContext, acces
             ]
           : [],
     }),
-    vscode.commands.registerCommand('winnow.runSelection', (uri?: vscode.Uri) =>
-      runSelectionCommand(access, documents, uri instanceof vscode.Uri ? uri : undefined),
+    vscode.commands.registerCommand(
+      'winnow.runSelection',
+      reporting((uri?: vscode.Uri) =>
+        runSelection(parts, documents, uri instanceof vscode.Uri ? uri : undefined),
+      ),
     ),
   );
 }

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { ServerClient } from '../../../core/src/client/server-client.js';
-import type { WinnowAccess } from '../access.js';
+import type { ExtensionParts } from '../parts.js';
+import { locationFromSettings } from '../server/settings.js';
 import { ExpiringCache } from './expiring-cache.js';
 import { locationsToTry } from './locations.js';
 import { pathAt } from './path-at.js';
@@ -18,14 +20,15 @@ const SAMPLES_SHOWN = 3;
 /**
  * A hover on a sample's path in any editor: a string under the cursor that names an image or
  * video of one of the workspace's datasets shows its thumbnail, dataset, tags and labels. Only
- * strings with an image or video extension reach the server; answers are kept briefly.
+ * strings with an image or video extension reach the server, and only where the folder has a
+ * Winnow workspace (a hover never creates one); answers are kept briefly.
  */
-export function registerSampleHover(context: vscode.ExtensionContext, access: WinnowAccess): void {
+export function registerSampleHover(context: vscode.ExtensionContext, parts: ExtensionParts): void {
   const answers = new ExpiringCache<Promise<HoveredSample[]>>(ANSWER_TTL_MS, ANSWERS_KEPT);
-  const samplesAt = (client: ServerClient, location: string) => {
+  const samplesAt = (location: string) => {
     let answer = answers.get(location);
     if (!answer) {
-      answer = lookUp(client, location);
+      answer = parts.connection.withClient((client) => lookUp(client, location));
       answers.set(location, answer);
       // A failure (the server stopped) is not kept: the next hover asks again.
       answer.catch(() => answers.delete(location));
@@ -36,15 +39,13 @@ export function registerSampleHover(context: vscode.ExtensionContext, access: Wi
     vscode.languages.registerHoverProvider('*', {
       async provideHover(document, position, cancellation) {
         const candidate = pathAt(document.lineAt(position.line).text, position.character);
-        if (!candidate) return undefined;
-        const client = await access.existingClient().catch(() => undefined);
-        if (!client) return undefined;
+        if (!candidate || !existsSync(locationFromSettings().workspace)) return undefined;
         const folders = [
           vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath,
           document.uri.scheme === 'file' ? dirname(document.uri.fsPath) : undefined,
         ];
         for (const location of locationsToTry(candidate.text, folders)) {
-          const samples = await samplesAt(client, location).catch(() => []);
+          const samples = await samplesAt(location).catch(() => []);
           if (cancellation.isCancellationRequested) return undefined;
           if (samples.length === 0) continue;
           const markdown = new vscode.MarkdownString(sampleMarkdown(samples));
