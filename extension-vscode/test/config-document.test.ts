@@ -114,6 +114,10 @@ describe('a YAML selection config in the editor', () => {
       problems: [],
     });
     expect(readConfigDocument('strategies: 3\n', 'anything.yaml').isConfig).toBe(true);
+    expect(readConfigDocument('notes: {strategies: 3}\n', 'anything.yaml').isConfig).toBe(false);
+    const long = `strategies: []\n${'# padding\n'.repeat(120_000)}`;
+    expect(readConfigDocument(long, 'huge.yaml').isConfig).toBe(false);
+    expect(readConfigDocument(long, 'huge.selection.yaml').isConfig).toBe(true);
     expect(readConfigDocument('', 'selection.yaml')).toEqual({
       isConfig: true,
       problems: [{ start: 0, end: 0, message: 'Invalid input: expected object, received null' }],

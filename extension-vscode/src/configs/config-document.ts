@@ -4,6 +4,10 @@ import { jsonFailure } from '../../../core/src/util/parse-failure.js';
 import { fieldRange, type TextRange } from './field-range.js';
 import { hasSelectionKeys, isConventionalName, isJsonName } from './selection-file.js';
 
+/** Longer than any selection config: a file this long is read as one only when named like one. */
+const MAX_CONFIG_LENGTH = 1024 * 1024;
+const MENTIONS_KEYS = /\b(strategies|selection_config)\b/;
+
 /** A problem of a config file, at the span of text an editor marks. */
 export interface ConfigProblemAt extends TextRange {
   message: string;
@@ -25,8 +29,14 @@ export interface ConfigDocument {
  * and keeps where each field lies, so each problem lands on its field.
  */
 export function readConfigDocument(text: string, fileName: string): ConfigDocument {
+  const named = isConventionalName(fileName);
+  // Every YAML and JSON file opened comes here (a 100 MB COCO file too): only a file that names
+  // the keys is parsed to see whether they are at its top.
+  if (!named && (text.length > MAX_CONFIG_LENGTH || !MENTIONS_KEYS.test(text))) {
+    return { isConfig: false, problems: [] };
+  }
   const doc = parseDocument(text, { prettyErrors: false });
-  const isConfig = isConventionalName(fileName) || hasSelectionKeys(doc.contents);
+  const isConfig = named || hasSelectionKeys(doc.contents);
   if (!isConfig) return { isConfig, problems: [] };
   const parsed = isJsonName(fileName) ? parseJson(text) : parseYaml(doc);
   if ('problems' in parsed) return { isConfig, problems: parsed.problems };
