@@ -8,11 +8,10 @@ export interface TextRange {
 
 /**
  * Where a field path (`['strategies', 0, 'strategy', 'type']`) lies in a parsed YAML or JSON
- * document: a field on one line marks the whole of it (`type: DIVERSTY`, `strategies: []`), whether
- * the key is unknown or the value wrong; one whose value spans lines marks its key; a list item
- * its first line.
- * A path that goes on past what the file has (a missing field) marks the last key it reaches, or
- * the document's first line when it reaches none.
+ * document: a field on one line is marked whole (`type: DIVERSTY`, `strategies: []`), whether its
+ * key is unknown or its value wrong; a field whose value spans lines, on its key; a list item, on
+ * its first line. A path that goes on past what the file has (a missing field) marks the deepest
+ * field it reaches, or the document's first line when it reaches none.
  */
 export function fieldRange(doc: Document, path: readonly (string | number)[], text: string): TextRange {
   let node: unknown = doc.contents;

@@ -28,10 +28,10 @@ export function registerSampleHover(context: vscode.ExtensionContext, parts: Ext
   const samplesAt = (location: string) => {
     let answer = answers.get(location);
     if (!answer) {
-      answer = parts.connection.withClient((client) => lookUp(client, location));
+      // A failure (no server could be started, a timeout) shows nothing, and is kept as briefly as
+      // an answer: hovering over paths must not start a server again at every move of the mouse.
+      answer = parts.connection.withClient((client) => lookUp(client, location)).catch(() => []);
       answers.set(location, answer);
-      // A failure (the server stopped) is not kept: the next hover asks again.
-      answer.catch(() => answers.delete(location));
     }
     return answer;
   };
@@ -45,7 +45,7 @@ export function registerSampleHover(context: vscode.ExtensionContext, parts: Ext
           document.uri.scheme === 'file' ? dirname(document.uri.fsPath) : undefined,
         ];
         for (const location of locationsToTry(candidate.text, folders)) {
-          const samples = await samplesAt(location).catch(() => []);
+          const samples = await samplesAt(location);
           if (cancellation.isCancellationRequested) return undefined;
           if (samples.length === 0) continue;
           const markdown = new vscode.MarkdownString(sampleMarkdown(samples));
