@@ -126,9 +126,10 @@ const configSchema = z
       .min(1)
       .describe('samples already chosen: they count as picked and are not returned')
       .optional(),
-    /** Select object crops (samples of kind `crop`) instead of whole images. */
-    object_level: z.boolean().describe('select object crops instead of whole images').optional(),
-    /** Select runs of this many consecutive video frames, each scored by its frames' mean. */
+    object_level: z
+      .boolean()
+      .describe('select object crops (samples of kind crop) instead of whole images')
+      .optional(),
     sequence_length: z
       .number()
       .int()
