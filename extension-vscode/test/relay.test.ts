@@ -3,15 +3,15 @@
 // they came. postMessage is stood in for by structuredClone, the algorithm it copies messages
 // with; the real webview and VS Code are driven by the code-server end-to-end test.
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalServer, startServer } from '../../core/src/server/server.js';
-import type { Workspace } from '../../core/src/store/workspace.js';
-import { tempDir, tempWorkspace } from '../../core/test/helpers.js';
+import { Workspace } from '../../core/src/store/workspace.js';
 import { fillSynthetic } from '../../scripts/lib/synthetic.mjs';
 import { Api } from '../../widgets/src/api.js';
 import type { FromWebview } from '../src/panel/messages.js';
@@ -21,10 +21,12 @@ import { PostMessageTransport } from '../src/webview/post-message-transport.js';
 const POINTS = 100_000;
 let ws: Workspace;
 let server: LocalServer;
+/** The test's folder (workspace, images): for all its tests, removed after them. */
+const root = mkdtempSync(join(tmpdir(), 'winnow-relay-'));
 
 beforeAll(async () => {
-  ws = await tempWorkspace();
-  const images = join(tempDir(), 'images');
+  ws = await Workspace.open(join(root, '.winnow'));
+  const images = join(root, 'images');
   mkdirSync(images);
   await fillSynthetic(ws, await ws.createDataset('synthetic', { kind: 'local', uri: images }), POINTS);
   server = await startServer(ws);
@@ -33,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   ws?.close();
+  rmSync(root, { recursive: true, force: true });
 });
 
 /** The webview's transport, its messages relayed as the panel relays them (panel-provider.ts). */
