@@ -6,6 +6,7 @@ export default defineConfig({
       'core/test/**/*.test.ts',
       'widgets/test/**/*.test.ts',
       'extension-jupyter/e2e/**/*.test.ts',
+      'extension-vscode/test/**/*.test.ts',
       'extension-vscode/e2e/**/*.test.ts',
     ],
     testTimeout: 60_000,

@@ -136,6 +136,22 @@ build_notebook_extension() {
   touch "$stamp"
 }
 
+# The VS Code extension's .vsix (extension-vscode/dist): rebuilt when the sources it bundles
+# changed (the views, the extension, core's client, contract, runtime file and errors).
+build_vscode_extension() {
+  local vsix stamp=extension-vscode/dist/.winnow-vsix
+  vsix="extension-vscode/dist/winnow-vscode-$(node -p "require('./extension-vscode/package.json').version").vsix"
+  if [ -f "$stamp" ] && [ -f "$vsix" ] && [ -z "$(find widgets/src extension-vscode/src extension-vscode/media \
+    extension-vscode/package.json extension-vscode/scripts core/src/client core/src/contract core/src/server/runtime.ts \
+    core/src/server/origin.ts core/src/errors.ts core/src/settings.ts core/src/embed/model-names.ts core/package.json \
+    -newer "$stamp" 2>/dev/null | head -1)" ]; then
+    return 0
+  fi
+  echo "setup: building the VS Code extension ($vsix)" >&2
+  npm run build --silent -w winnow-vscode >/dev/null
+  touch "$stamp"
+}
+
 # The native core (Rust, napi-rs): rebuilt when its binary is missing or older than its sources.
 build_native() {
   local binaries=(native/*.node)
@@ -162,3 +178,4 @@ npx tsc -b
 # the wheel built next carries the contract of this source tree.
 node scripts/contract-json.mjs
 build_notebook_extension
+build_vscode_extension

@@ -33,7 +33,8 @@ export class InputError extends WinnowError {
   constructor(
     readonly file: string,
     readonly field: string | undefined,
-    detail: string,
+    /** What is wrong, without the file and field: an editor shows it at the field itself. */
+    readonly detail: string,
   ) {
     super('invalid_input', `${file}${field ? `: ${field}` : ''}: ${detail}`);
     this.name = 'InputError';

@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Storage as GcsClient } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServerClient } from '../src/client/server-client.js';
 import { embedDataset } from '../src/embed/run.js';
 import { ingest } from '../src/ingest/index.js';
 import { startServer } from '../src/server/server.js';
@@ -208,6 +209,14 @@ describe('an S3 input with a separate S3 work location (versitygw on loopback)',
       expect(Buffer.from(await media.arrayBuffer())).toEqual(
         readFileSync(join(COCO128, 'images', IMAGES[0]!)),
       );
+      // The client (VS Code's hover on a path) finds a sample by its bucket URL, and follows the
+      // thumbnail's signed URL itself, without the server's token.
+      const client = new ServerClient(local);
+      const [match] = (await client.lookupSample(`s3://photos/coco/${IMAGES[0]}`)).matches;
+      expect(match).toMatchObject({ dataset: 'coco', path: IMAGES[0] });
+      expect([...(await client.thumbnail('coco', match!.sample_id)).subarray(0, 3)]).toEqual([
+        0xff, 0xd8, 0xff,
+      ]);
     } finally {
       await local.close();
       ws.close();

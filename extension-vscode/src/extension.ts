@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { registerDatasetCommands } from './commands/dataset-commands.js';
 import { registerInsertFilenames } from './commands/insert-filenames.js';
 import { registerTagCommands } from './commands/tag-commands.js';
+import { registerSelectionConfigs } from './configs/index.js';
+import { registerSampleHover } from './hover/index.js';
 import { PANEL_VIEW_ID, WinnowPanel } from './panel/panel-provider.js';
 import type { ExtensionParts } from './parts.js';
 import { ServerConnection } from './server/connection.js';
@@ -31,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDatasetCommands(context, parts);
   registerTagCommands(context, parts);
   registerInsertFilenames(context, parts);
+  registerSelectionConfigs(context, parts);
+  registerSampleHover(context, parts);
 }
 
 export function deactivate(): void {

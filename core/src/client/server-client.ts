@@ -12,11 +12,16 @@ import type { ExportResult } from '../export/run.js';
 import type { QueryResult } from '../query/run.js';
 import type { Selection } from '../query/selection.js';
 import type { RuntimeInfo } from '../server/runtime.js';
+import type { SampleLookup } from '../server/sample-lookup.js';
+import type { sampleDetail } from '../server/samples.js';
 import type { SelectionAnswer } from '../server/selection-routes.js';
 import type { PermissionReport } from '../storage/verify.js';
 import type { WorkspaceInfo } from '../store/info.js';
 import type { TagDetail } from '../tags/detail.js';
 import type { TagChange, TagInfo, TagVersion } from '../tags/tags.js';
+
+/** GET /api/datasets/:dataset/samples/:id's answer. */
+export type SampleDetail = Awaited<ReturnType<typeof sampleDetail>>;
 
 export interface JobFollowing {
   signal?: AbortSignal;
@@ -112,6 +117,34 @@ export class ServerClient {
     return this.request('GET', `${datasetPath(dataset)}/selection?files=true`);
   }
 
+  /** Which samples of the workspace's datasets a filename (relative, absolute, or URL) is. */
+  lookupSample(location: string, signal?: AbortSignal): Promise<SampleLookup> {
+    return this.request('GET', `/api/samples/lookup?${new URLSearchParams({ location })}`, undefined, signal);
+  }
+
+  /** One sample with its predictions, human labels, caption and tags: what the detail panel shows. */
+  sample(dataset: string, id: number, signal?: AbortSignal): Promise<SampleDetail> {
+    return this.request('GET', `${datasetPath(dataset)}/samples/${id}`, undefined, signal);
+  }
+
+  /**
+   * A sample's thumbnail (JPEG): the server's bytes, or those of the signed URL it redirects to
+   * for a bucket, fetched without the server's token.
+   */
+  async thumbnail(dataset: string, id: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const path = `${datasetPath(dataset)}/samples/${id}/thumbnail`;
+    const response = await this.send('GET', path, undefined, signal, 'manual');
+    const signed = response.status === 302 ? response.headers.get('location') : null;
+    const answer = signed ? await fetch(signed, { signal, redirect: 'error' }) : response;
+    if (!answer.ok) {
+      throw new WinnowError(
+        'unavailable',
+        `the thumbnail of sample ${id} of '${dataset}': ${answer.status} from its store`,
+      );
+    }
+    return new Uint8Array(await answer.arrayBuffer());
+  }
+
   /** Hands the server credentials for a dataset's locations, kept in its memory only. */
   setCredentials(dataset: string, secrets: CredentialsRequest): Promise<unknown> {
     return this.request('POST', `${datasetPath(dataset)}/credentials`, secrets);
@@ -158,14 +191,21 @@ export class ServerClient {
     return this.request<JobInfo>('GET', `/api/jobs/${id}`);
   }
 
-  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  /** `redirect: 'manual'` hands a 302 back to the caller, who follows it without the token. */
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    redirect: 'error' | 'manual' = 'error',
+  ): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(`${this.server.url}${path}`, {
         method,
         headers: { authorization: `Bearer ${this.server.token}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'error',
+        redirect,
         signal,
       });
     } catch (error) {
@@ -175,7 +215,7 @@ export class ServerClient {
         `the workspace's server at ${this.server.url} did not answer: ${(error as Error).message}`,
       );
     }
-    if (response.ok) return response;
+    if (response.ok || (redirect === 'manual' && response.status === 302)) return response;
     const answer = (await response.json().catch(() => ({}))) as {
       error?: { code: ErrorCode; message: string };
     };

@@ -143,3 +143,11 @@ export const SearchRequest = z.object({
   where: z.string().describe('a read-only SQL condition over the samples view').optional(),
 });
 export type SearchRequest = z.input<typeof SearchRequest>;
+
+/** GET /api/samples/lookup: the query string's field. */
+export const SampleLookupQuery = z.object({
+  location: textField(
+    "a sample's filename: relative to its dataset, absolute, or a file:// or bucket URL",
+  ).max(4096, { error: 'at most 4096 characters' }),
+});
+export type SampleLookupQuery = z.input<typeof SampleLookupQuery>;

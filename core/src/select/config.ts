@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { Filter } from '../query/filter.js';
-import { parseConfig, readConfigFile } from '../util/config-file.js';
+import {
+  type ConfigProblem,
+  configProblems,
+  fieldMessage,
+  fieldPath,
+  parseConfig,
+  parseFieldPath,
+  readConfigFile,
+} from '../util/config-file.js';
 
 /**
  * The selection config, compatible with the Lightly Worker's `selection_config`: what to pick
@@ -28,46 +36,108 @@ export type ThresholdOperation = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
-const inputSchema = z.strictObject({
-  type: z.enum(INPUT_TYPES),
-  /** METADATA: the metadata key. EMBEDDINGS: the embedding model (also `model`). */
-  key: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
-  task: z.string().min(1).optional(),
-  score: z.string().min(1).optional(),
-  name: z.enum(['CLASS_DISTRIBUTION', 'CATEGORY_COUNT']).optional(),
-  category: z.string().min(1).optional(),
-  tag_name: z.string().min(1).optional(),
-  random_seed: z.number().int().optional(),
-  /** LightlyOne names the dataset of a similarity query tag; here the query tag is in the same dataset. */
-  dataset_id: z.string().optional(),
-});
+// The descriptions go into the JSON Schema an editor completes from (selectionConfigJsonSchema).
+const inputSchema = z
+  .strictObject({
+    type: z.enum(INPUT_TYPES).describe('where the numbers come from'),
+    key: z
+      .string()
+      .min(1)
+      .describe('METADATA: the metadata key; EMBEDDINGS: the embedding model (also `model`)')
+      .optional(),
+    model: z
+      .string()
+      .min(1)
+      .describe('EMBEDDINGS: the embedding model, when the dataset has several')
+      .optional(),
+    task: z.string().min(1).describe('SCORES and PREDICTIONS: the prediction task').optional(),
+    score: z
+      .string()
+      .min(1)
+      .describe(
+        'SCORES: max_score, min_score, mean_score, uncertainty_least_confidence, uncertainty_margin or uncertainty_entropy',
+      )
+      .optional(),
+    name: z
+      .enum(['CLASS_DISTRIBUTION', 'CATEGORY_COUNT'])
+      .describe('PREDICTIONS: CLASS_DISTRIBUTION (for BALANCE) or CATEGORY_COUNT (with `category`)')
+      .optional(),
+    category: z.string().min(1).describe('PREDICTIONS with CATEGORY_COUNT: the class counted').optional(),
+    tag_name: z
+      .string()
+      .min(1)
+      .describe('EMBEDDINGS with SIMILARITY: the tag of the query samples')
+      .optional(),
+    random_seed: z.number().int().describe('RANDOM: the seed (default 0)').optional(),
+    // LightlyOne names the dataset of a similarity query tag; here the query tag is in the same dataset.
+    dataset_id: z.string().describe('LightlyOne: the query tag is in the same dataset here').optional(),
+  })
+  .describe('where the numbers come from');
 
-const strategySchema = z.strictObject({
-  type: z.enum(STRATEGY_TYPES),
-  strength: finite.optional(),
-  threshold: finite.optional(),
-  operation: z
-    .enum(Object.keys(OPERATIONS) as [keyof typeof OPERATIONS, ...(keyof typeof OPERATIONS)[]])
-    .optional(),
-  target: z.record(z.string(), finite.min(0).max(1)).optional(),
-  distribution: z.enum(['TARGET', 'UNIFORM', 'INPUT']).optional(),
-  stopping_condition_minimum_distance: finite.min(0).optional(),
-  num_nearest_neighbors: z.number().int().min(1).optional(),
-});
+const strategySchema = z
+  .strictObject({
+    type: z.enum(STRATEGY_TYPES).describe('what to do with the input'),
+    strength: finite.describe('how much it weighs (default 1; negative prefers low values)').optional(),
+    threshold: finite.describe('THRESHOLD: the value compared with').optional(),
+    operation: z
+      .enum(Object.keys(OPERATIONS) as [keyof typeof OPERATIONS, ...(keyof typeof OPERATIONS)[]])
+      .describe('THRESHOLD: how the value compares with `threshold`')
+      .optional(),
+    target: z
+      .record(z.string(), finite.min(0).max(1))
+      .describe('BALANCE: the share of each class, 0 to 1 (the rest share what is left)')
+      .optional(),
+    distribution: z
+      .enum(['TARGET', 'UNIFORM', 'INPUT'])
+      .describe('BALANCE: TARGET (with `target`), UNIFORM, or INPUT (the shares among the items)')
+      .optional(),
+    stopping_condition_minimum_distance: finite
+      .min(0)
+      .describe('DIVERSITY: stop once the next pick is closer than this to those picked')
+      .optional(),
+    num_nearest_neighbors: z
+      .number()
+      .int()
+      .min(1)
+      .describe('TYPICALITY: the neighbours that measure density (default 20)')
+      .optional(),
+  })
+  .describe('what to do with the input');
 
-const configSchema = z.strictObject({
-  n_samples: z.number().int().min(1).optional(),
-  proportion_samples: finite.gt(0).max(1).optional(),
-  strategies: z.array(z.strictObject({ input: inputSchema, strategy: strategySchema })).min(1),
-  /** A structured filter (query/filter.ts) or an SQL condition over the `samples` view. */
-  where: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
-  preselected_tag: z.string().min(1).optional(),
-  /** Select object crops (samples of kind `crop`) instead of whole images. */
-  object_level: z.boolean().optional(),
-  /** Select runs of this many consecutive video frames, each scored by its frames' mean. */
-  sequence_length: z.number().int().min(1).optional(),
-});
+const configSchema = z
+  .strictObject({
+    n_samples: z.number().int().min(1).describe('how many new samples to pick').optional(),
+    proportion_samples: finite
+      .gt(0)
+      .max(1)
+      .describe("instead of n_samples: the share of the dataset's items to pick")
+      .optional(),
+    strategies: z
+      .array(z.strictObject({ input: inputSchema, strategy: strategySchema }))
+      .min(1)
+      .describe('each an input and a strategy; a pick weighs them all'),
+    /** A structured filter (query/filter.ts) or an SQL condition over the `samples` view. */
+    where: z
+      .union([z.string().min(1), z.record(z.string(), z.unknown())])
+      .describe('only the items meeting this: an SQL condition over the samples view, or a structured filter')
+      .optional(),
+    preselected_tag: z
+      .string()
+      .min(1)
+      .describe('samples already chosen: they count as picked and are not returned')
+      .optional(),
+    object_level: z
+      .boolean()
+      .describe('select object crops (samples of kind crop) instead of whole images')
+      .optional(),
+    sequence_length: z
+      .number()
+      .int()
+      .min(1)
+      .describe("select runs of this many consecutive video frames, each scored by its frames' mean")
+      .optional(),
+  })
+  .describe('a selection config (docs/selection.md), Lightly Worker compatible');
 
 export type InputConfig = z.infer<typeof inputSchema>;
 
@@ -118,12 +188,8 @@ export async function readSelectionConfig(file: string): Promise<SelectionConfig
 
 /** Checks a parsed config; `source` names it in errors. */
 export function checkSelectionConfig(raw: unknown, source = 'selection config'): SelectionConfig {
-  // A whole Lightly Worker config carries the selection under `selection_config`.
-  const body =
-    raw && typeof raw === 'object' && 'selection_config' in raw
-      ? (raw as { selection_config: unknown }).selection_config
-      : raw;
-  const prefix = body === raw ? '' : 'selection_config.';
+  const { body, within } = selectionBody(raw);
+  const prefix = within.length ? `${fieldPath(within)}.` : '';
   const config = parseConfig(configSchema, body, source, prefix);
   const fail = (path: string, detail: string): never => {
     throw new InputError(source, prefix + path, detail);
@@ -154,6 +220,46 @@ export function checkSelectionConfig(raw: unknown, source = 'selection config'):
     sequenceLength: config.sequence_length,
     raw: body,
   };
+}
+
+/**
+ * Every problem of a parsed config, for an editor to mark each at its field: all the schema's,
+ * or, once the shape is right, the first of the checks across fields (checkSelectionConfig's,
+ * which the CLI reports). Each message is the CLI's less the file name.
+ */
+export function selectionConfigProblems(raw: unknown): ConfigProblem[] {
+  const { body, within } = selectionBody(raw);
+  const shape = configProblems(configSchema, body, within);
+  if (shape.length) return shape;
+  try {
+    checkSelectionConfig(raw);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return [{ path: parseFieldPath(error.field ?? ''), message: fieldMessage(error.field, error.detail) }];
+  }
+}
+
+/**
+ * The config as JSON Schema (draft 7, which the YAML extension reads too), from the same zod
+ * schema: a selection config, or a whole Lightly Worker config with one under `selection_config`.
+ */
+export function selectionConfigJsonSchema(): Record<string, unknown> {
+  const { $schema, ...config } = z.toJSONSchema(configSchema, { target: 'draft-7', io: 'input' });
+  const ref = { $ref: '#/definitions/SelectionConfig' };
+  return {
+    $schema,
+    title: 'Winnow selection config',
+    anyOf: [ref, { type: 'object', required: ['selection_config'], properties: { selection_config: ref } }],
+    definitions: { SelectionConfig: config },
+  };
+}
+
+/** The selection in a parsed file: a whole Lightly Worker config carries it under `selection_config`. */
+function selectionBody(raw: unknown): { body: unknown; within: string[] } {
+  return raw && typeof raw === 'object' && 'selection_config' in raw
+    ? { body: (raw as { selection_config: unknown }).selection_config, within: ['selection_config'] }
+    : { body: raw, within: [] };
 }
 
 type Fail = (path: string, detail: string) => never;

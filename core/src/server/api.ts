@@ -50,6 +50,7 @@ import type { Jobs } from './jobs.js';
 import { fromView, refuseViewModelFile, refuseViewPaths } from './origin.js';
 import { answerQuery } from './query-answer.js';
 import type { Health } from './runtime.js';
+import { sampleLookupRoutes } from './sample-lookup.js';
 import { matchingIds, PAGE_LIMIT, sampleDetail, sampleIds, samplePage, samplesById } from './samples.js';
 import { selectionRoutes } from './selection-routes.js';
 import type { Thumbnails } from './thumbnails.js';
@@ -154,6 +155,7 @@ export function apiRoutes(
       sampleDetail(ws, await dataset(context), sampleId(context)),
     ),
     ...viewRoutes(ws, userQueries),
+    ...sampleLookupRoutes(ws),
     ...selectionRoutes(ws),
     route('POST', '/api/datasets/:dataset/query', async (context) =>
       answerQuery(ws, context, userQueries, () => dataset(context)),

@@ -34,11 +34,51 @@ export function parseConfig<S extends z.ZodType>(
   return parsed.data;
 }
 
+/** A problem of a config file at one of its fields. */
+export interface ConfigProblem {
+  /** Where in the file: the field's keys and indices; an unknown key's own path. */
+  path: (string | number)[];
+  /** The message the CLI gives less the file name: `strategies[0].strategy.type: …`. */
+  message: string;
+}
+
+/**
+ * Every problem `schema` finds in `raw` (parseConfig reports the first); `within` is where `raw`
+ * sits in its file. An unknown key is a problem at that key, so an editor marks the key itself.
+ */
+export function configProblems(
+  schema: z.ZodType,
+  raw: unknown,
+  within: (string | number)[] = [],
+): ConfigProblem[] {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return [];
+  return parsed.error.issues.flatMap((issue) => {
+    const path = [...within, ...issue.path.map((part) => (typeof part === 'number' ? part : String(part)))];
+    const message = fieldMessage(fieldPath(path) || undefined, issue.message);
+    return issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...path, key], message }))
+      : [{ path, message }];
+  });
+}
+
+/** An InputError's message less its file: `field: detail`, or the detail alone. */
+export function fieldMessage(field: string | undefined, detail: string): string {
+  return field ? `${field}: ${detail}` : detail;
+}
+
 /** `strategies[1].strategy.operation` from zod's path. */
 export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (text, part) =>
       typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${String(part)}` : String(part),
     '',
+  );
+}
+
+/** The keys and indices of a field path (`strategies[1].strategy`): fieldPath's inverse. */
+export function parseFieldPath(field: string): (string | number)[] {
+  return [...field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((match) =>
+    match[2] === undefined ? match[1]! : Number(match[2]),
   );
 }

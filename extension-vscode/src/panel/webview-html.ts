@@ -18,7 +18,9 @@ export interface PageSources {
 /**
  * The panel's page: nothing loads or runs unless the CSP allows it. Scripts: only the one
  * carrying the nonce. Styles: the extension's files and elements carrying the nonce (the views
- * register their stylesheets with it, read from the `csp-nonce` meta). Images: `data:` and
+ * register their stylesheets with it, read from the `csp-nonce` meta; plotly, which the facets
+ * draw with, inserts its rules into the empty style element it finds by id, as it does under a
+ * strict CSP, rather than add an element of its own, which the CSP would block). Images: `data:` and
  * `blob:` (thumbnails arrive as bytes over postMessage). No connections: the page reaches the
  * server only through the extension host.
  */
@@ -38,6 +40,7 @@ export function webviewHtml({ cspSource, scriptUri, styleUri, nonce }: PageSourc
 <meta property="csp-nonce" nonce="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${styleUri}">
+<style id="plotly.js-style-global" nonce="${nonce}"></style>
 <title>Winnow</title>
 </head>
 <body>
