@@ -21,7 +21,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRuntime, stopRunning } from '../../core/src/server/runtime.js';
 import { backgroundColor, showsDrawing } from '../../scripts/lib/canvas-pixels.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/lib/chromium.mjs';
-import { installExtension, startCodeServer, writeUserSettings } from '../../scripts/lib/code-server.mjs';
+import {
+  installExtension,
+  isRunning,
+  processTree,
+  startCodeServer,
+  writeUserSettings,
+} from '../../scripts/lib/code-server.mjs';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const WINNOW = join(REPOSITORY, 'core/bin/winnow.js');
@@ -113,11 +119,16 @@ function panel(): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
+/** The Winnow tree's pane (its header and rows). */
+function treePane() {
+  return page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Workspace' }) });
+}
+
 /** A row of the Winnow tree whose label is `label`. */
 function treeRow(label: string) {
-  return page
-    .locator('.pane', { has: page.locator('.pane-header', { hasText: 'Workspace' }) })
-    .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) });
+  return treePane().locator('.monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
+  });
 }
 
 /** Runs a command from the palette by its title, as a user would. */
@@ -183,7 +194,7 @@ describe('Winnow in code-server', () => {
     await layOutSideBar(760, 160);
     await coco.click();
     await expect.poll(() => treeRow('Tags').count(), { timeout: 30_000 }).toBe(1);
-    await page.locator('.part.sidebar').screenshot({ path: join(ARTIFACTS, 'tree.png') });
+    await treePane().screenshot({ path: join(ARTIFACTS, 'tree.png') });
   }, 180_000);
 
   it("shows coco128's scatter in the panel, every point drawn", async () => {
@@ -191,8 +202,11 @@ describe('Winnow in code-server', () => {
     await expect
       .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 90_000 })
       .toBe(String(SAMPLES));
+    // Fitted again to the panel made wider since the points first came.
+    const fitted = await scatter.getAttribute('data-view');
+    await panel().locator('[data-action="fit"]').click();
+    await expect.poll(() => scatter.getAttribute('data-view')).not.toBe(fitted);
     const canvas = scatter.locator('canvas').first();
-    await canvas.scrollIntoViewIfNeeded();
     // The canvas shows them: points cover a share of it, whatever the theme's background.
     await expect
       .poll(async () => showsDrawing(await canvas.screenshot(), 0.01), { timeout: 30_000 })
@@ -238,6 +252,44 @@ describe('Winnow in code-server', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'train-py-inserted.png') });
   }, 180_000);
 
+  it('runs selection.yaml from its CodeLens: the new tag appears in the tree', async () => {
+    await openFile('selection.yaml');
+    await page.locator('.codelens-decoration a', { hasText: 'Run selection' }).click();
+    // The new tag's name, offered from the file's; the dataset is not asked (there is one).
+    const input = page.locator('.quick-input-widget input');
+    await expect.poll(() => input.inputValue(), { timeout: 30_000 }).toBe('selection');
+    await input.fill('diverse-20');
+    await input.press('Enter');
+    await page
+      .locator('.notifications-toasts', { hasText: 'Winnow: tag diverse-20: 20 samples' })
+      .waitFor({ timeout: 120_000 });
+    const tags = treeRow('Tags');
+    if ((await tags.getAttribute('aria-expanded')) !== 'true') await tags.click();
+    await expect
+      .poll(() => treeRow('diverse-20').locator('.label-description').textContent(), { timeout: 30_000 })
+      .toBe('20 samples');
+    await treePane().screenshot({ path: join(ARTIFACTS, 'tree-new-tag.png') });
+  }, 180_000);
+
+  it('marks a misspelt key of selection.yaml on its line, with the message naming it', async () => {
+    // Line 5 is `    strategy:`; the cursor to its first letter, the key retyped wrong.
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('5');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type('stratgy:');
+    await page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 30_000 });
+    await page.keyboard.press('Control+Shift+M');
+    const problem = page.locator('.markers-panel .monaco-list-row', {
+      hasText: 'Unrecognized key: "stratgy"',
+    });
+    await expect.poll(() => problem.textContent(), { timeout: 30_000 }).toContain('[Ln 5, Col 5]');
+    expect(await problem.textContent()).toContain('strategies[0]');
+    await page.screenshot({ path: join(ARTIFACTS, 'selection-yaml-diagnostic.png') });
+  }, 120_000);
+
   it('follows a dark theme: the workbench and the panel turn dark', async () => {
     await runCommand('Preferences: Color Theme');
     await page.locator('.quick-input-widget input').fill('Dark Modern');
@@ -270,30 +322,6 @@ describe('Winnow in code-server', () => {
     await browser!.close();
     await codeServer!.stop();
     expect(await stopRunning(workspace)).toBe(serverPid);
-    // code-server ends its extension host, file watcher and language servers as it exits.
-    await expect.poll(() => started.filter(alive), { timeout: 15_000 }).toEqual([]);
+    expect(started.filter(isRunning)).toEqual([]);
   }, 60_000);
 });
-
-/** `pid` and the processes under it (ps's table read once). */
-function processTree(pid: number): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number));
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) {
-    for (const [child, parent] of rows) if (parent === tree[i]) tree.push(child!);
-  }
-  return tree;
-}
-
-/** Whether `pid` still runs: a zombie (ended, not yet reaped by whoever adopted it) does not. */
-function alive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== 'Z';
-  } catch {
-    return false;
-  }
-}

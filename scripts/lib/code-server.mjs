@@ -5,9 +5,10 @@
  * user's own VS Code leaks in), on 127.0.0.1 at a free port without a password. It runs offline:
  * no extension gallery, update check, telemetry or workspace trust prompt, no welcome page.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, stopProcess, waitForPort } from './loopback.mjs';
@@ -36,6 +37,8 @@ const OFFLINE_SETTINGS = {
   'typescript.disableAutomaticTypeAcquisition': true,
   'chat.disableAIFeatures': true,
   'git.enabled': false,
+  // The Winnow server's port is not one to forward: no Ports view entries or prompts for it.
+  'remote.autoForwardPorts': false,
 };
 
 /** The gallery (Open VSX by default) left out of the product: no request to it, ever. */
@@ -93,7 +96,8 @@ function prepareRoot(root) {
  * Starts code-server with `root`'s user data and extensions (see installExtension and
  * writeUserSettings); `env` is added to its environment (the extension host inherits it).
  * Resolves once it listens: `{child, url, folderUrl(path), log, stop}` (`log()` answers the last
- * lines it wrote, for error messages; `stop()` ends it and the extension host with it).
+ * lines it wrote, for error messages; `stop()` ends it and resolves once every process under it,
+ * the extension host included, has ended: until then an extension may still start things).
  */
 export async function startCodeServer({ root, env = {} }) {
   prepareRoot(root);
@@ -131,6 +135,49 @@ export async function startCodeServer({ root, env = {} }) {
     url,
     folderUrl: (folder) => `${url}/?folder=${encodeURIComponent(folder)}`,
     log: () => tail,
-    stop: () => stopProcess(child),
+    stop: async () => {
+      const processes = processTree(child.pid);
+      await stopProcess(child);
+      await waitUntilEnded(processes);
+    },
   };
+}
+
+/**
+ * `pid` and the processes under it in its process group, from ps's table. One started detached
+ * (in a group of its own, as the extension starts `winnow serve`, meant to outlive the window)
+ * is left out, with what it started.
+ */
+export function processTree(pid) {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const group = rows.find(([p]) => p === pid)?.[2];
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent, pgid] of rows) if (parent === tree[i] && pgid === group) tree.push(child);
+  }
+  return tree;
+}
+
+/** Whether `pid` still runs: a zombie (ended, not yet reaped by whoever adopted it) does not. */
+export function isRunning(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for code-server's children to follow it (they end as their parent's pipes close); SIGKILL after 10 s. */
+async function waitUntilEnded(pids) {
+  const deadline = Date.now() + 10_000;
+  while (pids.some(isRunning)) {
+    if (Date.now() > deadline) {
+      for (const pid of pids.filter(isRunning)) process.kill(pid, 'SIGKILL');
+      return;
+    }
+    await sleep(100);
+  }
 }
