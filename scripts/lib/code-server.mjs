@@ -6,7 +6,7 @@
  * no extension gallery, update check, telemetry or workspace trust prompt, no welcome page.
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,12 @@ import { promisify } from 'node:util';
 import { freePort, stopProcess, waitForPort } from './loopback.mjs';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
-export const CODE_SERVER = join(REPOSITORY, '.test-servers/code-server/node_modules/.bin/code-server');
+const PACKAGE = join(REPOSITORY, '.test-servers/code-server/node_modules/code-server');
+export const CODE_SERVER = join(PACKAGE, '../.bin/code-server');
+/** Its version and VS Code's, as `code-server --version` says (which would write ~/.config). */
+export const CODE_SERVER_VERSION = existsSync(join(PACKAGE, 'package.json'))
+  ? `${JSON.parse(readFileSync(join(PACKAGE, 'package.json'), 'utf8')).version} (VS Code ${JSON.parse(readFileSync(join(PACKAGE, 'lib/vscode/package.json'), 'utf8')).version})`
+  : 'not installed';
 
 /**
  * What keeps VS Code from reaching out or getting in the way of a test: no telemetry, updates,
