@@ -10,6 +10,11 @@
  * aborted and listed), and its extension gallery, update check and telemetry are off
  * (scripts/lib/code-server.mjs). Nothing the test started outlives it: code-server with its
  * extension host, and the Winnow server the extension started for the folder.
+ *
+ * VS Code's own notebook editor is not tested here: it needs Microsoft's Jupyter extension from
+ * the marketplace, which this machine cannot reach. What a notebook host without Winnow's
+ * JupyterLab extension shows (the views through anywidget) is tested in JupyterLab with that
+ * extension disabled (extension-jupyter/e2e).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -92,6 +92,8 @@ export function writeUserSettings(root, settings) {
 }
 
 function prepareRoot(root) {
+  if (!existsSync(CODE_SERVER))
+    throw new Error(`${CODE_SERVER} is missing: scripts/setup.sh --test installs code-server`);
   mkdirSync(join(root, 'extensions'), { recursive: true });
   // An empty config file: code-server writes one with a random password into ~/.config otherwise.
   writeFileSync(join(root, 'config.yaml'), '');
