@@ -83,7 +83,8 @@ export function registerDatasetCommands(context: vscode.ExtensionContext, parts:
       options,
     });
     tree.refresh();
-    await panel.refresh();
+    // A new projection: the panel's scatter of the dataset draws it.
+    if (panel.shown?.dataset === dataset) await panel.show(panel.shown);
   });
 }
 

@@ -23,7 +23,10 @@ export class WorkspaceTree implements vscode.TreeDataProvider<TreeNode> {
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    return treeItem(node);
+    const shown = treeItem(node);
+    // Stable ids keep what the user expanded expanded across refreshes.
+    shown.id = nodeId(node);
+    return shown;
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -73,6 +76,22 @@ async function childrenOf(client: ServerClient, node: TreeNode | undefined): Pro
     sql: 'SELECT model, dim FROM embedding_models ORDER BY model',
   });
   return rows.map((row) => ({ kind: 'model', dataset, name: String(row.model), dim: Number(row.dim) }));
+}
+
+function nodeId(node: TreeNode): string {
+  switch (node.kind) {
+    case 'dataset':
+      return `dataset/${node.dataset}`;
+    case 'group':
+      return `${node.group}/${node.dataset}`;
+    case 'tag':
+    case 'model':
+      return `${node.kind}/${node.dataset}/${node.name}`;
+    case 'run':
+      return `run/${node.dataset}/${node.id}`;
+    case 'message':
+      return `message/${node.text}`;
+  }
 }
 
 const { Collapsed, None } = vscode.TreeItemCollapsibleState;
