@@ -125,8 +125,18 @@ function treeItem(node: TreeNode): vscode.TreeItem {
     }
     case 'model':
       return item(node.name, None, 'winnow.model', 'symbol-array', `${node.dim} dimensions`);
-    case 'message':
-      return item(node.text, None, 'winnow.message', node.error ? 'error' : 'info');
+    case 'message': {
+      const shown = item(node.text, None, 'winnow.message', node.error ? 'error' : 'info');
+      // Most failures to reach the server are a setting to fix: a click opens Winnow's settings.
+      if (node.error) {
+        shown.command = {
+          command: 'workbench.action.openSettings',
+          title: 'Open Settings',
+          arguments: ['winnow.'],
+        };
+      }
+      return shown;
+    }
   }
 }
 
