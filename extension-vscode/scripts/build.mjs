@@ -18,19 +18,25 @@ await bundleWebview(join(dist, 'webview.js'));
 
 const vsix = join(dist, `winnow-vscode-${version}.vsix`);
 rmSync(vsix, { force: true });
-execFileSync(
-  process.execPath,
-  [
-    require.resolve('@vscode/vsce/vsce'),
-    'package',
-    '--no-dependencies',
-    '--allow-missing-repository',
-    '--skip-license',
-    '--out',
-    vsix,
-  ],
-  { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+try {
+  execFileSync(
+    process.execPath,
+    [
+      require.resolve('@vscode/vsce/vsce'),
+      'package',
+      '--no-dependencies',
+      '--allow-missing-repository',
+      '--skip-license',
+      // README's links into the repository's docs/ stay relative: the .vsix is not published.
+      '--no-rewrite-relative-links',
+      '--out',
+      vsix,
+    ],
+    { cwd: packageDir, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+} catch (error) {
+  process.exit(error.status ?? 1); // vsce has printed its own error
+}
 const kib = (file) => `${(statSync(file).size / 1024).toFixed(0)} KiB`;
 console.log(
   `build: ${vsix} (${kib(vsix)}; extension.cjs ${kib(join(dist, 'extension.cjs'))}, webview.js ${kib(join(dist, 'webview.js'))})`,

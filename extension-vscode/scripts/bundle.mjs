@@ -68,5 +68,7 @@ export async function bundleWebview(outfile) {
     format: 'iife',
     platform: 'browser',
     target: 'chrome120',
+    // The views from their sources: the page never lags behind widgets/src for want of a tsc run.
+    alias: { '@winnow/widgets': join(packageDir, '..', 'widgets', 'src', 'index.ts') },
   });
 }

@@ -72,7 +72,7 @@ describe("the workspace's server", () => {
     const workspace = freshWorkspace();
     const missing = { program: join(workspace, 'no-such-winnow'), args: [] };
     await expect(new ServerConnection(() => ({ workspace, command: missing })).server()).rejects.toThrow(
-      /^the winnow server did not start: cannot run .*no-such-winnow: .*ENOENT.* \(set winnow.command\)/,
+      /^the winnow server did not start: cannot run .*no-such-winnow: .*ENOENT.* \(set winnow.command\)$/,
     );
   });
 

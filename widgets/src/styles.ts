@@ -20,6 +20,14 @@ export const viewStyles = `
 .winnow-side { flex: 0 0 280px; overflow-y: auto; border-left: 1px solid var(--winnow-border); }
 .winnow-side:not([open]) { flex: 0 0 auto; }
 .winnow-side > summary { cursor: pointer; padding: 4px 6px; color: var(--winnow-fg-muted); white-space: nowrap; }
+/* A narrow host (VS Code's side bar): the panels one above the other, not side by side. */
+.winnow-view { container-type: inline-size; }
+@container (max-width: 600px) {
+  .winnow-view-main { flex-direction: column; overflow-y: auto; }
+  .winnow-view-main > .winnow-slot, .winnow-view-main > .winnow-side { flex: 0 0 auto; border-left: none; border-top: 1px solid var(--winnow-border); }
+  .winnow-slot-scatter, .winnow-slot-grid { height: 320px; }
+  .winnow-slot-facets { max-height: 240px; border-right: none; }
+}
 
 .winnow-toolbar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; padding: 4px 6px; border-bottom: 1px solid var(--winnow-border); }
 .winnow-control { display: inline-flex; align-items: center; gap: 4px; color: var(--winnow-fg-muted); }

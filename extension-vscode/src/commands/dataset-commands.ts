@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { JobRequest } from '../../../core/src/contract/jobs.js';
 import { BUILTIN_MODEL_NAMES, DEFAULT_MODEL } from '../../../core/src/embed/model-names.js';
 import { runJobWithProgress } from '../jobs/run-job.js';
 import type { ExtensionParts } from '../parts.js';
@@ -74,8 +75,16 @@ export function registerDatasetCommands(context: vscode.ExtensionContext, parts:
   register('winnow.analyze', async (node) => {
     const dataset = await pickDataset(parts, { named: datasetOf(node), title: 'Analyze' });
     if (!dataset) return;
-    await runJobWithProgress(connection, `Winnow: analyzing ${dataset}`, { kind: 'analyze', dataset });
+    const options = await pickAnalyses(parts, dataset);
+    if (!options) return;
+    await runJobWithProgress(connection, `Winnow: analyzing ${dataset}`, {
+      kind: 'analyze',
+      dataset,
+      options,
+    });
     tree.refresh();
+    // A new projection: the panel's scatter of the dataset draws it.
+    if (panel.shown?.dataset === dataset) await panel.show(panel.shown);
   });
 }
 
@@ -85,12 +94,68 @@ function datasetOf(node: TreeNode | undefined): string | undefined {
 
 const MODEL_FILE = 'Model config file…';
 
-/** The model to embed with: one the dataset has embeddings of, a built-in one, or a model config file. */
-async function pickModel(parts: ExtensionParts, dataset: string): Promise<string | undefined> {
+/** An analyze job's options, as the contract declares them. */
+type AnalyzeOptions = NonNullable<Extract<JobRequest, { kind: 'analyze' }>['options']>;
+
+/** What Analyze offers: typicality and the 2-D projection picked at first. */
+const ANALYSES = [
+  {
+    label: 'Typicality',
+    description: 'stored as the metadata key typicality',
+    picked: true,
+    key: 'typicality',
+  },
+  { label: '2-D projection', description: 'PaCMAP, for the scatter', picked: true, key: 'projection' },
+  {
+    label: 'Near duplicates',
+    description: 'groups of samples closer than a distance',
+    picked: false,
+    key: 'duplicates',
+  },
+] as const;
+
+/** The analyses to run (typicality and the 2-D projection picked at first), over which model when there are several. */
+async function pickAnalyses(parts: ExtensionParts, dataset: string): Promise<AnalyzeOptions | undefined> {
+  const models = await embeddedModels(parts, dataset);
+  if (models.length === 0) throw new Error(`${dataset} has no embeddings yet: run Winnow: Embed first`);
+  const model =
+    models.length === 1
+      ? models[0]
+      : await vscode.window.showQuickPick(models, { title: `Analyze ${dataset}`, placeHolder: 'Model' });
+  if (!model) return undefined;
+  const picked = await vscode.window.showQuickPick(ANALYSES, {
+    title: `Analyze ${dataset} (${model})`,
+    canPickMany: true,
+  });
+  if (!picked || picked.length === 0) return undefined;
+  const chosen = new Set(picked.map((analysis) => analysis.key));
+  const options: AnalyzeOptions = {
+    model,
+    typicality: chosen.has('typicality'),
+    projection: chosen.has('projection'),
+  };
+  if (!chosen.has('duplicates')) return options;
+  const distance = await vscode.window.showInputBox({
+    title: 'Near duplicates',
+    prompt: 'The cosine distance under which samples are duplicates',
+    value: '0.02',
+    validateInput: (text) =>
+      Number(text) >= 0 && text.trim() !== '' ? undefined : 'a distance of 0 or more',
+  });
+  return distance === undefined ? undefined : { ...options, duplicates: Number(distance) };
+}
+
+/** The models the dataset has embeddings of. */
+async function embeddedModels(parts: ExtensionParts, dataset: string): Promise<string[]> {
   const { rows } = await parts.connection.withClient((client) =>
     client.query({ dataset, sql: 'SELECT model FROM embedding_models ORDER BY model' }),
   );
-  const embedded = rows.map((row) => String(row.model));
+  return rows.map((row) => String(row.model));
+}
+
+/** The model to embed with: one the dataset has embeddings of, a built-in one, or a model config file. */
+async function pickModel(parts: ExtensionParts, dataset: string): Promise<string | undefined> {
+  const embedded = await embeddedModels(parts, dataset);
   const builtIn = BUILTIN_MODEL_NAMES.filter((name) => !embedded.includes(name));
   const picked = await vscode.window.showQuickPick(
     [

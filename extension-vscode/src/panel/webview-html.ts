@@ -30,7 +30,6 @@ export function webviewHtml({ cspSource, scriptUri, styleUri, nonce }: PageSourc
     `script-src 'nonce-${nonce}'`,
     `style-src ${cspSource} 'nonce-${nonce}'`,
     'img-src data: blob:',
-    `font-src ${cspSource}`,
   ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">

@@ -39,18 +39,20 @@ export async function startServer(workspace: string, command: CommandLine): Prom
       String(IDLE_TIMEOUT_S),
     ];
     const child = spawn(command.program, args, { detached: true, stdio: ['ignore', out, log] });
-    let exit: string | undefined;
+    let failure: string | undefined;
     child.once('error', (error) => {
-      exit = `cannot run ${command.program}: ${error.message} (set winnow.command)`;
+      // Nothing ran, so the log has nothing to say.
+      failure = `the winnow server did not start: cannot run ${command.program}: ${error.message} (set winnow.command)`;
     });
     child.once('exit', (code, signal) => {
-      exit ??= lastLine(logFile) || `it exited with ${signal ?? `status ${code}`}`;
+      const reason = lastLine(logFile) || `it exited with ${signal ?? `status ${code}`}`;
+      failure ??= `the winnow server did not start: ${reason} (log: ${logFile})`;
     });
     child.unref();
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (printedAddress(outFile)) return;
-      if (exit !== undefined) throw new Error(`the winnow server did not start: ${exit} (log: ${logFile})`);
+      if (failure !== undefined) throw new Error(failure);
       await sleep(50);
     }
     child.kill();

@@ -23,7 +23,10 @@ export class WorkspaceTree implements vscode.TreeDataProvider<TreeNode> {
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    return treeItem(node);
+    const shown = treeItem(node);
+    // Stable ids keep what the user expanded expanded across refreshes.
+    shown.id = nodeId(node);
+    return shown;
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -75,6 +78,22 @@ async function childrenOf(client: ServerClient, node: TreeNode | undefined): Pro
   return rows.map((row) => ({ kind: 'model', dataset, name: String(row.model), dim: Number(row.dim) }));
 }
 
+function nodeId(node: TreeNode): string {
+  switch (node.kind) {
+    case 'dataset':
+      return `dataset/${node.dataset}`;
+    case 'group':
+      return `${node.group}/${node.dataset}`;
+    case 'tag':
+    case 'model':
+      return `${node.kind}/${node.dataset}/${node.name}`;
+    case 'run':
+      return `run/${node.dataset}/${node.id}`;
+    case 'message':
+      return `message/${node.text}`;
+  }
+}
+
 const { Collapsed, None } = vscode.TreeItemCollapsibleState;
 const GROUP_LABELS = { tags: 'Tags', runs: 'Runs', models: 'Models' } as const;
 const GROUP_ICONS = { tags: 'tag', runs: 'history', models: 'symbol-array' } as const;
@@ -106,8 +125,18 @@ function treeItem(node: TreeNode): vscode.TreeItem {
     }
     case 'model':
       return item(node.name, None, 'winnow.model', 'symbol-array', `${node.dim} dimensions`);
-    case 'message':
-      return item(node.text, None, 'winnow.message', node.error ? 'error' : 'info');
+    case 'message': {
+      const shown = item(node.text, None, 'winnow.message', node.error ? 'error' : 'info');
+      // Most failures to reach the server are a setting to fix: a click opens Winnow's settings.
+      if (node.error) {
+        shown.command = {
+          command: 'workbench.action.openSettings',
+          title: 'Open Settings',
+          arguments: ['winnow.'],
+        };
+      }
+      return shown;
+    }
   }
 }
 

@@ -45,11 +45,14 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   else if (message.type === 'datasets') showDatasets(message.names, message.error);
   else if (message.type === 'show') void mount(message.shown);
 });
+// Only the user's changes: setting a picker's value while mounting is no new choice.
 datasetPicker.addEventListener('change', () => {
-  if (datasetPicker.value) void mount({ dataset: datasetPicker.value, view: shown?.view ?? 'scatter' });
+  if (datasetPicker.value && datasetPicker.value !== shown?.dataset) {
+    void mount({ dataset: datasetPicker.value, view: shown?.view ?? 'scatter' });
+  }
 });
 viewPicker.addEventListener('change', () => {
-  if (shown) void mount({ ...shown, view: viewPicker.value as ViewKind });
+  if (shown && viewPicker.value !== shown.view) void mount({ ...shown, view: viewPicker.value as ViewKind });
 });
 vscode.postMessage({ type: 'ready' });
 
@@ -60,6 +63,8 @@ function showDatasets(names: string[], error: string | undefined): void {
   );
   note.textContent = error ?? (names.length ? '' : 'No datasets yet: Winnow: Ingest Folder… adds one.');
   note.toggleAttribute('data-error', error !== undefined);
+  // A refresh leaves a shown view as it is (its zoom, its selection); a first list shows one.
+  if (mounted) return;
   if (shown && names.includes(shown.dataset)) void mount(shown);
   else if (!shown && names.length === 1) void mount({ dataset: names[0]!, view: 'scatter' });
 }
