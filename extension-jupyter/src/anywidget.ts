@@ -69,7 +69,7 @@ function render({ model, el }: { model: ViewModel; el: HTMLElement }): () => voi
  * The selection as Int32 little-endian bytes: anywidget keeps a DataView as it is (structuredClone)
  * and ipywidgets sends it as one binary buffer, which the kernel's `Bytes` trait takes (not JSON).
  */
-export function selectionBytes(ids: Int32Array): DataView {
+function selectionBytes(ids: Int32Array): DataView {
   const bytes = new DataView(new ArrayBuffer(ids.length * Int32Array.BYTES_PER_ELEMENT));
   ids.forEach((id, index) => {
     bytes.setInt32(index * Int32Array.BYTES_PER_ELEMENT, id, true);

@@ -1,8 +1,7 @@
 import { ILabShell, type JupyterFrontEnd, type JupyterFrontEndPlugin } from '@jupyterlab/application';
-import type { Kernel } from '@jupyterlab/services';
 import { LabIcon } from '@jupyterlab/ui-components';
 import type { Widget } from '@lumino/widgets';
-import { WinnowSidePanel } from './side-panel';
+import { type KernelHolder, WinnowSidePanel } from './side-panel';
 
 /** A funnel: what winnowing keeps of a dataset. */
 const winnowIcon = new LabIcon({
@@ -11,13 +10,7 @@ const winnowIcon = new LabIcon({
   <g class="jp-icon3" fill="#616161"><path d="M3 5h18l-7 8v6l-4 2v-8z"/></g></svg>`,
 });
 
-/** A notebook or console: a widget whose session holds a kernel. */
-interface WithKernel {
-  title: { label: string };
-  sessionContext: { session?: { kernel?: Kernel.IKernelConnection | null } | null };
-}
-
-function hasSession(widget: Widget | null): widget is Widget & WithKernel {
+function hasSession(widget: Widget | null): widget is Widget & KernelHolder {
   return !!widget && 'sessionContext' in widget;
 }
 
@@ -29,18 +22,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'winnow-jupyter:side-panel',
   description:
     "Winnow's side panel: the workspace's datasets, tags and runs, read through the notebook's kernel.",
-  requires: [ILabShell],
+  // Notebook 7 loads the extension too but has no ILabShell: the side panel is JupyterLab's only.
+  optional: [ILabShell],
   autoStart: true,
-  activate(_app: JupyterFrontEnd, shell: ILabShell): void {
+  activate(_app: JupyterFrontEnd, shell: ILabShell | null): void {
+    if (!shell) return;
     const panel = new WinnowSidePanel();
     panel.title.icon = winnowIcon;
     shell.add(panel, 'left', { rank: 600 });
     // The notebook last in focus stays the one read through while the panel itself has the focus.
     const follow = () => {
       const current = shell.currentWidget;
-      if (!hasSession(current)) return;
-      const kernel = current.sessionContext.session?.kernel ?? null;
-      panel.setKernel(kernel, current.title.label);
+      if (hasSession(current)) panel.follow(current);
     };
     shell.currentChanged.connect(follow);
     follow();

@@ -22,6 +22,12 @@ interface RunSummary {
   started_at: string | null;
 }
 
+/** A notebook or console: a widget whose session may hold a kernel. */
+export interface KernelHolder {
+  title: { label: string };
+  sessionContext: { session?: { kernel?: Kernel.IKernelConnection | null } | null };
+}
+
 /**
  * The Winnow side panel: the workspace's datasets with their sample counts, tags and runs, read
  * through the kernel of the notebook last in focus (the browser never reaches the server).
@@ -29,8 +35,7 @@ interface RunSummary {
 export class WinnowSidePanel extends Widget {
   private readonly list = document.createElement('div');
   private readonly status = document.createElement('div');
-  private kernel: Kernel.IKernelConnection | null = null;
-  private source = '';
+  private holder: KernelHolder | null = null;
   private refreshing = 0;
 
   constructor() {
@@ -54,11 +59,11 @@ export class WinnowSidePanel extends Widget {
     this.showMessage(NOT_LOADED);
   }
 
-  /** The kernel the panel reads through (that of the notebook in focus), `source` naming it. */
-  setKernel(kernel: Kernel.IKernelConnection | null, source: string): void {
-    if (kernel === this.kernel) return;
-    this.kernel = kernel;
-    this.source = source;
+  /** Reads through the kernel of `holder` (the notebook in focus) from now on; its kernel is
+   * taken at each refresh, as it starts, restarts or changes. */
+  follow(holder: KernelHolder): void {
+    if (holder === this.holder) return;
+    this.holder = holder;
     if (this.isVisible) void this.refresh();
   }
 
@@ -69,12 +74,14 @@ export class WinnowSidePanel extends Widget {
   /** Lists the datasets again; an answer overtaken by a newer refresh is dropped. */
   async refresh(): Promise<void> {
     const request = ++this.refreshing;
-    if (!this.kernel) {
+    const kernel = this.holder?.sessionContext.session?.kernel;
+    if (!this.holder || !kernel) {
       this.showMessage(NOT_LOADED);
       return;
     }
-    this.showMessage(`Reading through the kernel of ${this.source}…`);
-    const comm = openKernelComm(this.kernel);
+    const source = this.holder.title.label;
+    this.showMessage(`Reading through the kernel of ${source}…`);
+    const comm = openKernelComm(kernel);
     try {
       const api = new Api(comm.transport);
       const datasets = await api.json<DatasetSummary[]>('GET', '/api/datasets');
@@ -90,8 +97,8 @@ export class WinnowSidePanel extends Widget {
         ...details.map(({ dataset, tags, runs }) => datasetNode(dataset, tags, runs)),
       );
       this.status.textContent = datasets.length
-        ? `Through the kernel of ${this.source}`
-        : `No datasets yet: %winnow ingest FOLDER --dataset NAME (kernel of ${this.source})`;
+        ? `Through the kernel of ${source}`
+        : `No datasets yet: %winnow ingest FOLDER --dataset NAME (kernel of ${source})`;
     } catch (error) {
       if (request === this.refreshing) this.showMessage((error as Error).message);
     } finally {
