@@ -198,12 +198,19 @@ describe('the example notebook in JupyterLab', () => {
       status: await sidePanel.locator('.winnow-side-panel-status').textContent(),
       count: (await listed.count()) ? await listed.locator('.winnow-side-panel-count').textContent() : null,
     });
-    await expect.poll(panelShows, { timeout: 60_000 }).toMatchObject({ count: `${IMAGES} samples` });
+    await expect
+      .poll(panelShows, { timeout: 60_000 })
+      .toEqual({ status: `Through the kernel of ${NOTEBOOK}`, count: `${IMAGES} samples` });
     const tag = listed.locator('[data-group="tags"] .winnow-side-panel-row', { hasText: 'diverse-20' });
     expect(await tag.locator('.winnow-side-panel-detail').textContent()).toBe('20');
-    const runs = await listed.locator('[data-group="runs"] .winnow-side-panel-label').allTextContents();
-    expect(runs).toEqual(expect.arrayContaining(['ingest · done', 'selection · done']));
+    const runs = listed.locator('[data-group="runs"] .winnow-side-panel-row');
+    for (const kind of ['ingest', 'selection']) {
+      const run = runs.filter({ has: page.locator('.winnow-side-panel-label', { hasText: kind }) });
+      expect(await run.locator('.winnow-side-panel-detail').textContent()).toMatch(/^done · /);
+    }
     await sidePanel.screenshot({ path: join(ARTIFACTS, 'side-panel.png') });
+    // The notebook gets its full width back for the views below.
+    await lab((app) => app.shell.collapseLeft());
 
     const scatter = outputOf('%winnow show scatter').locator('[data-points-drawn]');
     await expect
@@ -276,7 +283,8 @@ describe('the example notebook in JupyterLab', () => {
     const image = label.locator('.winnow-label-stage');
     await expect.poll(() => image.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await label.locator('[data-action="draw"]').click();
-    const area = (await image.first().boundingBox())!;
+    // On the picture itself: the stage is wider, the picture centred in it.
+    const area = (await image.first().locator('img').boundingBox())!;
     await page.mouse.move(area.x + area.width * 0.3, area.y + area.height * 0.3);
     await page.mouse.down();
     await page.mouse.move(area.x + area.width * 0.6, area.y + area.height * 0.7, { steps: 10 });

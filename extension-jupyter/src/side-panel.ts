@@ -9,9 +9,10 @@ interface DatasetSummary {
   samples: number;
 }
 
+/** A tag as `GET /api/datasets/:d/tags` lists it (core/src/tags/tags.ts `TagInfo`). */
 interface TagSummary {
   name: string;
-  count: number;
+  size: number;
 }
 
 /** A run as `GET /api/datasets/:d/runs` lists it, newest first. */
@@ -127,16 +128,24 @@ function datasetNode(dataset: DatasetSummary, tags: TagSummary[], runs: RunSumma
   node.append(
     group(
       'Tags',
-      tags.map((tag) => [tag.name, `${tag.count.toLocaleString('en-US')}`]),
+      tags.map((tag) => [tag.name, tag.size.toLocaleString('en-US')]),
       'no tags',
     ),
     group(
       'Runs',
-      runs.map((run) => [`${run.kind} · ${run.status}`, run.started_at ?? '']),
+      runs.map((run) => [run.kind, [run.status, startedAt(run)].filter(Boolean).join(' · ')]),
       'no runs',
     ),
   );
   return node;
+}
+
+/** When a run started, short and in the user's time zone ('' when unknown). */
+function startedAt(run: RunSummary): string {
+  if (!run.started_at) return '';
+  const time = new Date(run.started_at);
+  if (Number.isNaN(time.getTime())) return run.started_at;
+  return time.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 }
 
 /** A titled list of `[label, detail]` rows, or `empty` when there are none. */
