@@ -241,10 +241,15 @@ def test_the_installed_package_carries_the_views_module(tmp_path: Path) -> None:
         "print(json.dumps({'file': w.__file__, 'esm': str(w.View._esm), 'module': str(w.VIEWS_MODULE)}))"
     )
     answer = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     installed = json.loads(answer.stdout)
-    assert Path(installed["file"]).parent.parent != PACKAGE, "the source tree was imported, not the wheel's copy"
+    assert Path(installed["file"]).parent.parent != PACKAGE, "the source tree was imported, not the wheel's"
     assert installed["module"].endswith("winnow/static/views.js")
     assert len(installed["esm"]) > 100_000  # the views with Plotly and Arrow, bundled
     assert "export{" in installed["esm"].replace(" ", "") and "render" in installed["esm"]
@@ -285,7 +290,8 @@ def test_the_relay_finds_the_server_again_after_it_stopped(
     view.send = lambda content, buffers=None: replies.append(content)  # type: ignore[method-assign]
     before = json.loads((workspace / "server.json").read_text())["pid"]
     stop_server(workspace)
-    view.relay.answer({"type": "request", "id": "after-stop", "method": "GET", "path": "/api/datasets/few/tags"})
+    tags = {"type": "request", "id": "after-stop", "method": "GET", "path": "/api/datasets/few/tags"}
+    view.relay.answer(tags)
     assert [(reply["id"], reply["status"]) for reply in replies] == [("after-stop", 200)]
     assert json.loads((workspace / "server.json").read_text())["pid"] != before
 
