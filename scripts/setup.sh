@@ -32,9 +32,9 @@ install_debian_packages() {
 # with --test also what the tests use (the reference `pacmap` beside the native one, `onnx` to write
 # a tiny text tower, pytest for the kernel package).
 PYTHON_VENV=.venv
-NOTEBOOK_PACKAGES=(jupyterlab==4.5.11 notebook==7.5.0 ipywidgets==8.1.9 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
+NOTEBOOK_PACKAGES=(jupyterlab==4.5.11 notebook==7.5.0 ipywidgets==8.1.9 anywidget==0.11.0 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
   PyYAML==6.0.4 pandas==3.1.1 hatchling==1.27.0)
-NOTEBOOK_IMPORTS='jupyterlab, notebook, ipywidgets, nbclient, nbformat, ipykernel, yaml, pandas, hatchling'
+NOTEBOOK_IMPORTS='jupyterlab, notebook, ipywidgets, anywidget, nbclient, nbformat, ipykernel, yaml, pandas, hatchling'
 TEST_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2 pytest==9.2.0)
 TEST_IMPORTS='numpy, pacmap, onnx, pytest'
 install_python_packages() {
@@ -122,15 +122,16 @@ install_npm_packages() {
   fi
 }
 
-# The JupyterLab extension (the views, bundled by @jupyterlab/builder) and the kernel package that
-# carries it, installed into .venv from the wheel a user would install: rebuilt when a source changed.
+# The views' ES module (esbuild, the anywidget `_esm`), the JupyterLab extension (the side panel,
+# bundled by @jupyterlab/builder) and the kernel package that carries both, installed into .venv from
+# the wheel a user would install: rebuilt when a source changed.
 build_notebook_extension() {
   local stamp=$PYTHON_VENV/.winnow-extension
   if [ -f "$stamp" ] && [ -z "$(find widgets/src extension-jupyter/src extension-jupyter/winnow extension-jupyter/pyproject.toml \
-    -newer "$stamp" -not -path '*/labextension/*' -not -name '*.pyc' 2>/dev/null | head -1)" ]; then
+    -newer "$stamp" -not -path '*/labextension/*' -not -path '*/winnow/static/*' -not -name '*.pyc' 2>/dev/null | head -1)" ]; then
     return 0
   fi
-  echo "setup: building the JupyterLab extension and installing the winnow package into $PYTHON_VENV" >&2
+  echo "setup: building the views, the JupyterLab extension, and installing the winnow package into $PYTHON_VENV" >&2
   npm run build --silent -w winnow-jupyter >/dev/null
   "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check ./extension-jupyter
   touch "$stamp"

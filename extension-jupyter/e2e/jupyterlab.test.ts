@@ -2,14 +2,17 @@
  * The notebook experience end to end, in a real JupyterLab (from .venv, with the winnow wheel and
  * its prebuilt extension installed by `scripts/setup.sh`) driven by Debian's Chromium: open the
  * example notebook, run all cells, see the scatter draw its points, lasso a region, see the grid
- * follow, get those filenames from `%winnow selected`, draw a box and find it stored.
+ * follow, get those filenames from `%winnow selected`, draw a box and find it stored; the Winnow
+ * side panel lists the dataset, read through the notebook's kernel.
  *
  * The browser may reach JupyterLab and nothing else: every other request is aborted, so the views
  * can only work through the widget comm, as with a remote kernel whose server the browser cannot
- * reach. Then the same views in Notebook 7. Screenshots go to extension-jupyter/e2e/artifacts/.
+ * reach. Then the same views in Notebook 7, and in a JupyterLab with the prebuilt Winnow extension
+ * disabled: the views come through anywidget alone, as in a host that never loads the extension.
+ * Screenshots go to extension-jupyter/e2e/artifacts/.
  */
 /** biome-ignore-all lint/suspicious/noExplicitAny: JupyterLab's app object, read inside the page, has no types there */
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +34,7 @@ const IMAGES = 40;
 let root: string;
 let jupyter: ChildProcess;
 let notebook7: ChildProcess | undefined;
+let withoutExtension: ChildProcess | undefined;
 let browser: Browser;
 let page: Page;
 let labUrl: string;
@@ -71,6 +75,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (notebook7) await stopProcess(notebook7);
+  if (withoutExtension) await stopProcess(withoutExtension);
   await browser?.close();
   // The kernel started the workspace's server; nothing may outlive the test.
   if (root) await stopRunning(join(root, '.winnow'));
@@ -174,9 +179,38 @@ describe('the example notebook in JupyterLab', () => {
         timeout: 60_000,
       },
     );
+    // The side panel, before the notebook loaded winnow: its kernel closes the panel's comm.
+    await lab((app) => app.shell.activateById('winnow-side-panel'));
+    const sidePanel = page.locator('#winnow-side-panel');
+    await sidePanel.locator('.winnow-side-panel-refresh').click();
+    await expect
+      .poll(() => sidePanel.locator('.winnow-side-panel-status').textContent(), { timeout: 30_000 })
+      .toContain('Run `%load_ext winnow` in a notebook');
+
     await lab((app) => app.commands.execute('notebook:run-all-cells'));
     await waitForCells(600_000);
     await page.screenshot({ path: join(ARTIFACTS, 'notebook-run.png'), fullPage: true });
+
+    // Now it lists the dataset with its samples, the selection's tag and the runs.
+    await sidePanel.locator('.winnow-side-panel-refresh').click();
+    const listed = sidePanel.locator('[data-dataset="coco128"]');
+    const panelShows = async () => ({
+      status: await sidePanel.locator('.winnow-side-panel-status').textContent(),
+      count: (await listed.count()) ? await listed.locator('.winnow-side-panel-count').textContent() : null,
+    });
+    await expect
+      .poll(panelShows, { timeout: 60_000 })
+      .toEqual({ status: `Through the kernel of ${NOTEBOOK}`, count: `${IMAGES} samples` });
+    const tag = listed.locator('[data-group="tags"] .winnow-side-panel-row', { hasText: 'diverse-20' });
+    expect(await tag.locator('.winnow-side-panel-detail').textContent()).toBe('20');
+    const runs = listed.locator('[data-group="runs"] .winnow-side-panel-row');
+    for (const kind of ['ingest', 'selection']) {
+      const run = runs.filter({ has: page.locator('.winnow-side-panel-label', { hasText: kind }) });
+      expect(await run.locator('.winnow-side-panel-detail').textContent()).toMatch(/^done · /);
+    }
+    await sidePanel.screenshot({ path: join(ARTIFACTS, 'side-panel.png') });
+    // The notebook gets its full width back for the views below.
+    await lab((app) => app.shell.collapseLeft());
 
     const scatter = outputOf('%winnow show scatter').locator('[data-points-drawn]');
     await expect
@@ -249,7 +283,8 @@ describe('the example notebook in JupyterLab', () => {
     const image = label.locator('.winnow-label-stage');
     await expect.poll(() => image.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await label.locator('[data-action="draw"]').click();
-    const area = (await image.first().boundingBox())!;
+    // On the picture itself: the stage is wider, the picture centred in it.
+    const area = (await image.first().locator('img').boundingBox())!;
     await page.mouse.move(area.x + area.width * 0.3, area.y + area.height * 0.3);
     await page.mouse.down();
     await page.mouse.move(area.x + area.width * 0.6, area.y + area.height * 0.7, { steps: 10 });
@@ -330,5 +365,109 @@ describe('the same views in Notebook 7', () => {
     await output.screenshot({ path: join(ARTIFACTS, 'notebook7-scatter.png') });
     const printed = await runCell('print(repr(view.where)');
     expect(printed.trim()).toBe(`'width > 500' ${selected} selected`);
+  }, 300_000);
+});
+
+describe('the views in a host without the Winnow extension', () => {
+  // VS Code's own Jupyter extension cannot be installed here (its marketplace is unreachable), so
+  // a JupyterLab with the prebuilt Winnow extension disabled stands for a host without it (VS
+  // Code, Colab): the views can come only through anywidget, the kernel package's `View._esm`.
+  it('renders the scatter with its points; a box selection comes back from %winnow selected', async () => {
+    const configDir = join(root, 'jupyter-config-without-winnow');
+    const jupyterEnv = {
+      ...process.env,
+      PATH: `${VENV_BIN}:${process.env.PATH}`,
+      JUPYTER_CONFIG_DIR: configDir,
+    };
+    // At the user level of a config folder of its own: the other servers of this test, and the
+    // user's own Jupyter, keep the extension.
+    execFileSync(join(VENV_BIN, 'jupyter'), ['labextension', 'disable', 'winnow-jupyter', '--level=user'], {
+      env: jupyterEnv,
+      stdio: 'ignore',
+    });
+    const listing = spawnSync(join(VENV_BIN, 'jupyter'), ['labextension', 'list'], {
+      env: jupyterEnv,
+      encoding: 'utf8',
+    });
+    expect(`${listing.stdout}${listing.stderr}`).toMatch(/winnow-jupyter v\S+ \S*disabled/);
+
+    const book = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      cells: [
+        '%load_ext winnow',
+        '%winnow show scatter --dataset coco128',
+        'import json\nboxed = %winnow selected\nprint(json.dumps(boxed))',
+      ].map((source) => ({ cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null })),
+    };
+    writeFileSync(join(root, 'without-extension.ipynb'), JSON.stringify(book));
+    const server = await startJupyterLab({
+      venvBin: VENV_BIN,
+      root,
+      env: {
+        WINNOW_WORKSPACE: join(root, '.winnow'),
+        WINNOW_COMMAND: join(REPOSITORY, 'core/bin/winnow.js'),
+        JUPYTER_CONFIG_DIR: configDir,
+      },
+    });
+    withoutExtension = server.child;
+    const context = await browser.newContext({ viewport: { width: 1500, height: 1100 } });
+    await context.route('**/*', (route) =>
+      route.request().url().startsWith(server.url) ? route.continue() : route.abort(),
+    );
+    page = await context.newPage();
+    // `reset`: not the layout the first JupyterLab saved (its notebook open beside this one).
+    await page.goto(`${server.url}/lab/tree/without-extension.ipynb?reset&token=${server.token}`);
+    await page.waitForFunction(
+      () => (window as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel,
+      undefined,
+      { timeout: 60_000 },
+    );
+    // The page runs no code of the Winnow extension: no plugin of it, no side panel.
+    expect(await lab((app) => app.hasPlugin('winnow-jupyter:side-panel'))).toBe(false);
+    expect(await page.locator('#winnow-side-panel').count()).toBe(0);
+
+    await lab((app) => app.commands.execute('notebook:run-all-cells'));
+    await waitForCells(120_000);
+    const output = outputOf('%winnow show scatter');
+    const scatter = output.locator('[data-points-drawn]');
+    await expect
+      .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
+      .toBe(String(IMAGES));
+
+    // A box over the left half of the plot: some points, not all.
+    await output.locator('[data-action="box"]').click();
+    const box = (await scatter.locator('canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.02, box.y + box.height * 0.02);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.98, { steps: 10 });
+    await page.mouse.up();
+    await expect
+      .poll(() => output.locator('.winnow-grid-count').textContent(), { timeout: 30_000 })
+      .toMatch(/selected/);
+    const inGrid = Number(
+      /([\d,]+) selected/
+        .exec((await output.locator('.winnow-grid-count').textContent())!)![1]!
+        .replace(/,/g, ''),
+    );
+    expect(inGrid).toBeGreaterThan(0);
+    expect(inGrid).toBeLessThan(IMAGES);
+    await output.screenshot({ path: join(ARTIFACTS, 'without-extension-scatter.png') });
+
+    // `%winnow selected` gives exactly the boxed samples' files, in id order.
+    const printed = await runCell('import json\nboxed = %winnow selected');
+    const boxed = JSON.parse(printed.trim().split('\n').at(-1)!) as string[];
+    expect(boxed).toHaveLength(inGrid);
+    const { url, token } = winnowServer();
+    const live = (await (
+      await fetch(`${url}/api/datasets/coco128/selection`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { source: string; sample_ids: number[] };
+    expect(live.source).toBe('scatter');
+    const files = await sql(
+      `SELECT filename FROM samples WHERE sample_id IN (${live.sample_ids.join(',')}) ORDER BY sample_id`,
+    );
+    expect(boxed).toEqual(files.map(({ filename }) => join(root, 'images', String(filename))));
+    expect(await page.content()).not.toContain(winnowServer().token);
   }, 300_000);
 });

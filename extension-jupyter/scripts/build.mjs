@@ -1,11 +1,14 @@
-// Builds the JupyterLab prebuilt extension into winnow/labextension: tsc (this package and
-// @winnow/widgets), then @jupyterlab/builder against the core of the JupyterLab installed in the
-// repository's .venv, whose version the extension's shared packages must match.
+// Builds what the wheel carries: tsc (this package and @winnow/widgets); the views as one ES module,
+// winnow/static/views.js, that the kernel package's anywidget `View` sends as its `_esm` (esbuild);
+// and the prebuilt JupyterLab extension (the side panel) into winnow/labextension, with
+// @jupyterlab/builder against the core of the JupyterLab installed in the repository's .venv, whose
+// version the extension's shared packages must match.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoDir = resolve(packageDir, '..');
@@ -44,6 +47,17 @@ function fail(message) {
 }
 
 run(require.resolve('typescript/bin/tsc'), ['-b']);
+// Every host runs it as it is (VS Code and Colab have no bundler): everything inlined, minified.
+await build({
+  entryPoints: [join(packageDir, 'src', 'anywidget.ts')],
+  outfile: join(packageDir, 'winnow', 'static', 'views.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  logLevel: 'warning',
+});
 run(require.resolve('@jupyterlab/builder/lib/build-labextension.js'), [
   '--core-path',
   jupyterlabStaging(),

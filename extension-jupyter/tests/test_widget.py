@@ -11,6 +11,8 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,14 +21,20 @@ from typing import Any
 
 import nbformat
 import pytest
-from kernels import IMAGES, WINNOW_JS, execute, kernel_environment, outputs_text, stop_server
+from kernels import IMAGES, PACKAGE, WINNOW_JS, execute, kernel_environment, outputs_text, stop_server
 
 import winnow
 from winnow.client import Client, node_executable, server_command
 
-pytest.importorskip("ipywidgets", reason="the widget needs ipywidgets (pip install ./extension-jupyter)")
+pytest.importorskip("anywidget", reason="the widget needs anywidget (pip install ./extension-jupyter)")
 
-from winnow.widget import relay
+from winnow import relay as relay_module
+from winnow.widget import View, not_for_views
+
+
+def relay(client: Client, request: dict[str, Any]) -> tuple[int, str, bytes]:
+    """The relay as the views' comm runs it: with their allow-list."""
+    return relay_module.relay(client, request, not_for_views)
 
 IMAGE_COUNT = 8
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -224,6 +232,29 @@ def test_the_relay_refuses_what_is_not_a_views_request(replies: dict[str, Any]) 
         assert error["code"] == code and reason in error["message"], error
 
 
+def test_the_installed_package_carries_the_views_module(tmp_path: Path) -> None:
+    """The wheel carries static/views.js (a build output git ignores): `View._esm`, read by
+    anywidget from the installed copy, is the ES module whose default export renders a view."""
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    code = (
+        "import json, winnow.widget as w; "
+        "print(json.dumps({'file': w.__file__, 'esm': str(w.View._esm), 'module': str(w.VIEWS_MODULE)}))"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = json.loads(answer.stdout)
+    assert Path(installed["file"]).parent.parent != PACKAGE, "the source tree was imported, not the wheel's"
+    assert installed["module"].endswith("winnow/static/views.js")
+    assert len(installed["esm"]) > 100_000  # the views with Plotly and Arrow, bundled
+    assert "export{" in installed["esm"].replace(" ", "") and "render" in installed["esm"]
+
+
 def test_show_displays_the_widget_and_prints_nothing(notebook: nbformat.NotebookNode) -> None:
     outputs = notebook.cells[SELECTION_CELL].outputs
     shown = [output for output in outputs if WIDGET_MIME in output.get("data", {})]
@@ -254,14 +285,13 @@ def test_a_views_selection_is_the_live_one_and_wakes_a_waiting_view(notebook: nb
 def test_the_relay_finds_the_server_again_after_it_stopped(
     notebook: nbformat.NotebookNode, workspace: Path
 ) -> None:
-    from winnow.widget import View
-
     view = View(winnow.connect(), "few")
     replies: list[dict[str, Any]] = []
     view.send = lambda content, buffers=None: replies.append(content)  # type: ignore[method-assign]
     before = json.loads((workspace / "server.json").read_text())["pid"]
     stop_server(workspace)
-    view._answer({"type": "request", "id": "after-stop", "method": "GET", "path": "/api/datasets/few/tags"})
+    tags = {"type": "request", "id": "after-stop", "method": "GET", "path": "/api/datasets/few/tags"}
+    view.relay.answer(tags)
     assert [(reply["id"], reply["status"]) for reply in replies] == [("after-stop", 200)]
     assert json.loads((workspace / "server.json").read_text())["pid"] != before
 
@@ -291,8 +321,6 @@ def test_a_redirect_to_anything_but_http_is_refused() -> None:
 def test_long_polls_of_many_views_leave_the_relay_threads_free() -> None:
     """More views than relay threads each keep a long poll of the selection waiting; a thumbnail
     asked meanwhile is still answered."""
-    from winnow import widget
-
     release = threading.Event()
 
     class WaitingClient:
@@ -301,16 +329,16 @@ def test_long_polls_of_many_views_leave_the_relay_threads_free() -> None:
                 release.wait(30)
             return 200, "application/json", b"{}"
 
-    views = widget.RELAY_THREADS + 2
+    views = relay_module.RELAY_THREADS + 2
     answered: list[str] = []
-    view = widget.View(WaitingClient(), "few")  # type: ignore[arg-type]
+    view = View(WaitingClient(), "few")  # type: ignore[arg-type]
     view.send = lambda content, buffers=None: answered.append(content["id"])  # type: ignore[method-assign]
     try:
         for index in range(views):
             poll = {"type": "request", "id": f"poll-{index}", "method": "GET"}
-            view._handle_custom_message(view, {**poll, "path": "/api/datasets/few/selection?after=0"}, [])
+            view.relay.submit({**poll, "path": "/api/datasets/few/selection?after=0"})
         thumbnail = {"type": "request", "id": "thumbnail", "method": "GET"}
-        view._handle_custom_message(view, {**thumbnail, "path": "/api/datasets/few/samples/1/thumbnail"}, [])
+        view.relay.submit({**thumbnail, "path": "/api/datasets/few/samples/1/thumbnail"})
         deadline = time.monotonic() + 10
         while "thumbnail" not in answered and time.monotonic() < deadline:
             time.sleep(0.01)

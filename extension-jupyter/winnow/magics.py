@@ -15,6 +15,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from .client import VIEWS, Dataset, WinnowError, connect
 from .contract import add_job_options
+from .panel import register as register_panel
 
 if TYPE_CHECKING:
     from .widget import View
@@ -202,8 +203,9 @@ def _show_error(
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
-    """`%load_ext winnow`: the magics, one-line errors, and the workspace's server started now
-    rather than at the first magic."""
+    """`%load_ext winnow`: the magics, one-line errors, JupyterLab's side panel answered through
+    this kernel, and the workspace's server started now rather than at the first magic."""
     ipython.register_magics(WinnowMagics)
     ipython.set_custom_exc((WinnowError,), _show_error)
+    register_panel()
     connect()

@@ -16,7 +16,11 @@ export function ensureStyle(id: string, css: string): void {
 
 /**
  * The colours every panel draws with, defined once on `.winnow-panel`: JupyterLab's variables
- * first, then VS Code's, then a light fallback, so the panels follow either host's theme.
+ * first, then VS Code's, then a light fallback, so the panels follow either host's theme, light or
+ * dark. High contrast: VS Code's themes set `--vscode-contrastBorder` (and mark the body
+ * `vscode-high-contrast` or `vscode-high-contrast-light`), where muted text and raised backgrounds
+ * would lose the contrast the user asked for; JupyterLab has no such theme, so the system's own
+ * (`prefers-contrast: more`, Windows' forced colours) is followed there.
  */
 export const panelBaseStyles = `
 .winnow-panel {
@@ -24,8 +28,8 @@ export const panelBaseStyles = `
   --winnow-fg-muted: var(--jp-ui-font-color2, var(--vscode-descriptionForeground, #666));
   --winnow-bg: var(--jp-layout-color1, var(--vscode-editor-background, #fff));
   --winnow-bg-raised: var(--jp-layout-color2, var(--vscode-sideBar-background, #f3f3f3));
-  --winnow-border: var(--jp-border-color1, var(--vscode-panel-border, #ccc));
-  --winnow-accent: var(--jp-brand-color1, var(--vscode-focusBorder, #1976d2));
+  --winnow-border: var(--jp-border-color1, var(--vscode-contrastBorder, var(--vscode-panel-border, #ccc)));
+  --winnow-accent: var(--jp-brand-color1, var(--vscode-contrastActiveBorder, var(--vscode-focusBorder, #1976d2)));
   --winnow-error: var(--jp-error-color1, var(--vscode-errorForeground, #c62828));
   --winnow-input-bg: var(--jp-input-background, var(--vscode-input-background, #fff));
   --winnow-font: var(--jp-ui-font-family, var(--vscode-font-family, system-ui, sans-serif));
@@ -33,6 +37,21 @@ export const panelBaseStyles = `
   background: var(--winnow-bg);
   font-family: var(--winnow-font);
   font-size: 12px;
+}
+body.vscode-high-contrast .winnow-panel, body.vscode-high-contrast-light .winnow-panel {
+  --winnow-fg-muted: var(--winnow-fg);
+  --winnow-bg-raised: var(--winnow-bg);
+}
+@media (prefers-contrast: more) {
+  .winnow-panel { --winnow-fg-muted: var(--winnow-fg); --winnow-border: var(--winnow-fg); }
+}
+@media (forced-colors: active) {
+  .winnow-panel {
+    --winnow-fg: CanvasText; --winnow-fg-muted: CanvasText; --winnow-bg: Canvas; --winnow-bg-raised: Canvas;
+    --winnow-border: CanvasText; --winnow-accent: Highlight; --winnow-error: CanvasText; --winnow-input-bg: Field;
+  }
+  /* A colour that carries meaning (a class's swatch, the ramp) keeps it. */
+  .winnow-panel .winnow-swatch, .winnow-panel .winnow-legend-ramp { forced-color-adjust: none; }
 }
 .winnow-panel [hidden] { display: none !important; }
 .winnow-panel, .winnow-panel *, .winnow-panel *::before, .winnow-panel *::after { box-sizing: border-box; }

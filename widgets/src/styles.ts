@@ -33,7 +33,8 @@ export const viewStyles = `
 .winnow-control { display: inline-flex; align-items: center; gap: 4px; color: var(--winnow-fg-muted); }
 
 .winnow-scatter { display: flex; flex-direction: column; flex: 1 1 auto; min-height: 0; outline: none; }
-.winnow-plot { position: relative; flex: 1 1 auto; min-height: 0; overflow: hidden; touch-action: none; outline: none; cursor: grab; }
+.winnow-plot-area { display: flex; flex: 1 1 auto; min-height: 0; }
+.winnow-plot { position: relative; flex: 1 1 auto; min-width: 0; min-height: 0; overflow: hidden; touch-action: none; outline: none; cursor: grab; }
 .winnow-scatter[data-tool='lasso'] .winnow-plot, .winnow-scatter[data-tool='box'] .winnow-plot { cursor: crosshair; }
 .winnow-plot canvas { position: absolute; inset: 0; width: 100%; height: 100%; display: block; }
 .winnow-lasso { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
@@ -47,8 +48,8 @@ export const viewStyles = `
 .winnow-tooltip img { display: block; max-width: 170px; max-height: 170px; margin: 0 auto; }
 .winnow-tooltip-caption { font-size: 11px; overflow-wrap: anywhere; }
 .winnow-legend {
-  position: absolute; top: 8px; right: 8px; z-index: 1; max-width: 220px; max-height: calc(100% - 16px); overflow: auto;
-  padding: 6px 8px; font-size: 11px; background: var(--winnow-bg-raised); border: 1px solid var(--winnow-border); border-radius: 4px;
+  flex: 0 0 auto; max-width: 200px; overflow: auto;
+  padding: 6px 8px; font-size: 11px; background: var(--winnow-bg-raised); border-left: 1px solid var(--winnow-border);
 }
 .winnow-legend-title { font-weight: 600; margin-bottom: 4px; }
 .winnow-legend-ramp { width: 160px; height: 10px; border-radius: 2px; }

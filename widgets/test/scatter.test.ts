@@ -313,6 +313,41 @@ describe('the scatter in a browser', () => {
     await expect.poll(() => legend.isHidden()).toBe(true);
   });
 
+  it('never hides a point under the legend: the plot is fitted again beside it', async () => {
+    await mountScatter();
+    const legend = harness.page.locator('.winnow-legend');
+    // The tallest legend: the top classes, one row each.
+    await harness.page.locator('[data-control="color-by"]').selectOption('prediction.category');
+    await expect.poll(() => legend.getAttribute('data-kind')).toBe('categorical');
+    const plotWidth = () => harness.page.$eval('.winnow-plot', (plot) => plot.clientWidth);
+    const viewWidth = async () =>
+      (
+        JSON.parse(
+          (await harness.page.locator('.winnow-scatter').getAttribute('data-view'))!,
+        ) as ViewTransform
+      ).width;
+    // The legend's room is taken from the plot, and the view is fitted to what is left.
+    await expect.poll(async () => (await viewWidth()) === (await plotWidth())).toBe(true);
+    const legendBox = (await legend.boundingBox())!;
+    const plotBox = (await harness.page.locator('.winnow-scatter canvas').boundingBox())!;
+    expect(legendBox.width).toBeGreaterThan(0);
+    expect(legendBox.x).toBeGreaterThanOrEqual(plotBox.x + plotBox.width);
+    const under = (p: { x: number; y: number }) =>
+      p.x >= legendBox.x &&
+      p.x <= legendBox.x + legendBox.width &&
+      p.y >= legendBox.y &&
+      p.y <= legendBox.y + legendBox.height;
+    const onScreen = await screenPoints();
+    expect(onScreen.filter(under)).toEqual([]);
+    for (const p of onScreen) {
+      expect(p.x).toBeGreaterThan(plotBox.x);
+      expect(p.x).toBeLessThan(plotBox.x + plotBox.width);
+      expect(p.y).toBeGreaterThan(plotBox.y);
+      expect(p.y).toBeLessThan(plotBox.y + plotBox.height);
+    }
+    await harness.page.locator('.winnow-scatter').screenshot({ path: artifact('scatter-legend.png') });
+  });
+
   it('shows the hovered point’s thumbnail and filename', async () => {
     await mountScatter();
     const onScreen = await screenPoints();

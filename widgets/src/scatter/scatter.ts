@@ -62,6 +62,8 @@ class Scatter implements Mounted {
   private readonly cleanups: (() => void)[] = [];
   private points: PointSet | null = null;
   private view: ViewTransform | null = null;
+  /** Whether the view is the fit of all points (no pan or zoom since): a resize fits it again. */
+  private fitted = false;
   private size = { width: 0, height: 0 };
   private selected: Uint32Array = new Uint32Array(0);
   /** The open sample's point (none, or one), drawn large on top. */
@@ -92,8 +94,13 @@ class Scatter implements Mounted {
     this.legend.hidden = true;
     this.message.className = 'winnow-message';
     this.message.textContent = 'Loading points…';
-    this.plot.append(this.canvas, this.legend, this.message);
-    this.root.append(this.toolbar(), this.plot);
+    this.plot.append(this.canvas, this.message);
+    // The legend sits beside the plot, not over it: it can never hide a point, however the view
+    // is fitted, panned or zoomed. Shown or hidden, it resizes the plot, which fits again.
+    const area = document.createElement('div');
+    area.className = 'winnow-plot-area';
+    area.append(this.plot, this.legend);
+    this.root.append(this.toolbar(), area);
     element.append(this.root);
     this.renderer = new ScatterRenderer(this.canvas);
     this.tooltip = new Tooltip(this.plot, ctx);
@@ -275,7 +282,7 @@ class Scatter implements Mounted {
     const height = this.plot.clientHeight;
     if (width === 0 || height === 0) return;
     this.size = { width, height };
-    if (this.view) this.setView({ ...this.view, width, height });
+    if (this.view && !this.fitted) this.setView({ ...this.view, width, height });
     else this.fit();
   }
 
@@ -283,6 +290,7 @@ class Scatter implements Mounted {
   private fit(): void {
     if (!this.points || this.size.width === 0) return;
     this.setView(fitBounds(this.points.bounds, this.size.width, this.size.height));
+    this.fitted = true;
   }
 
   private setView(view: ViewTransform | null): void {
@@ -294,6 +302,7 @@ class Scatter implements Mounted {
 
   /** A pan or zoom step: drawn at once (a sample while moving, see motion.ts), all once it settles. */
   private move(view: ViewTransform | null): void {
+    this.fitted = false;
     this.movingUntil = performance.now() + SETTLE_MS;
     clearTimeout(this.settleTimer);
     this.settleTimer = window.setTimeout(() => this.requestDraw(), SETTLE_MS);
