@@ -1,6 +1,7 @@
-"""The options of each job kind as core declares them (core/src/contract): contract.json, a JSON
-Schema written by the build (scripts/contract-json.mjs). The magics' options and the fields the
-client sends as absolute paths come from here, so they cannot drift from `winnow` and the server."""
+"""The options of each job kind, and the requests the browser views make, as core declares them
+(core/src/contract): contract.json, written by the build (scripts/contract-json.mjs). The magics'
+options, the fields the client sends as absolute paths and the relay's allow-list come from here,
+so they cannot drift from `winnow` and the server."""
 
 from __future__ import annotations
 
@@ -14,10 +15,23 @@ _PYTHON_TYPES = {"integer": int, "number": float, "string": str}
 
 
 @lru_cache(maxsize=None)
+def _contract() -> dict[str, Any]:
+    return json.loads((Path(__file__).parent / "contract.json").read_text(encoding="utf-8"))
+
+
 def job_fields(kind: str) -> dict[str, dict[str, Any]]:
     """A job kind's option fields by their API name (`lightlyMetadata`), each as JSON Schema."""
-    contract = json.loads((Path(__file__).parent / "contract.json").read_text(encoding="utf-8"))
-    return contract["jobs"][kind]["properties"]
+    return _contract()["jobs"][kind]["properties"]
+
+
+def view_routes() -> list[tuple[str, str]]:
+    """The requests the browser views make, as (method, regular expression over the path)."""
+    return [(route["method"], route["pattern"]) for route in _contract()["views"]["routes"]]
+
+
+def view_jobs() -> set[str]:
+    """The job kinds the browser views start."""
+    return set(_contract()["views"]["jobs"])
 
 
 def path_fields(kind: str) -> set[str]:

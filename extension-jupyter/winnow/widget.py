@@ -20,42 +20,16 @@ from ipywidgets.widgets.trait_types import bytes_serialization
 from traitlets import Bytes, Unicode, default
 
 from .client import VIEWS, Client, WinnowError
+from .contract import view_jobs, view_routes
 from .relay import CommRelay, route_of
 
 # Built by `npm run build -w winnow-jupyter` (scripts/setup.sh runs it), carried in the wheel.
 VIEWS_MODULE = pathlib.Path(__file__).parent / "static" / "views.js"
-# The requests the views make (widgets/src/api.ts), and only those: the relay is how a page in the
-# browser reaches the server, so it must not reach what the views never need (credentials, ingest
-# and import jobs naming local files, the runs of a dataset, embeddings in bulk, SQL of its own:
-# the views send only the query bar's condition, as a `where`).
-_DATASET = r"/api/datasets/[^/]+"
-_SAMPLE = _DATASET + r"/samples/\d+"
-VIEW_ROUTES = [
-    (method, re.compile(pattern))
-    for method, pattern in [
-        ("GET", _DATASET + r"/samples"),
-        ("POST", _DATASET + r"/samples/by-id"),
-        ("GET", _SAMPLE),
-        ("GET", _SAMPLE + r"/thumbnail"),
-        ("GET", _SAMPLE + r"/media"),
-        ("POST", _SAMPLE + r"/annotations"),
-        ("PUT", _SAMPLE + r"/caption"),
-        ("PATCH", _DATASET + r"/annotations/\d+"),
-        ("DELETE", _DATASET + r"/annotations/\d+"),
-        ("GET", _DATASET + r"/(points|ids|colors|facets|tags|vocabulary)"),
-        ("GET", _SAMPLE + r"/position"),
-        ("GET", _DATASET + r"/tags/[^/]+/ids"),
-        ("POST", _DATASET + r"/conditions"),
-        ("GET", _DATASET + r"/selection"),
-        ("PUT", _DATASET + r"/selection"),
-        ("PATCH", _DATASET + r"/tags/[^/]+"),
-        ("POST", r"/api/jobs"),
-        ("GET", r"/api/jobs/[^/]+"),
-        ("DELETE", r"/api/jobs/[^/]+"),
-    ]
-]
-# The jobs the views start: a selection panel runs `select` with an inline config.
-VIEW_JOBS = {"select"}
+# The requests the views make, and the jobs they start, as core declares them once
+# (core/src/contract/view-routes.ts, carried here by contract.json): the relay is how a page in the
+# browser reaches the server, so it must not reach what the views never need.
+VIEW_ROUTES = [(method, re.compile(pattern)) for method, pattern in view_routes()]
+VIEW_JOBS = view_jobs()
 VIEW_HEIGHT = "560px"
 # Sample ids per query when turning a selection into filenames: a short SQL text each.
 IDS_PER_QUERY = 2000
