@@ -166,6 +166,22 @@ async function runCell(prefix: string): Promise<string> {
   );
 }
 
+/**
+ * Draws a box with the scatter's box tool in a cell's output, between two corners given as
+ * fractions of the plot, and returns how many samples the grid then says are selected.
+ */
+async function boxSelect(output: Locator, from: [number, number], to: [number, number]): Promise<number> {
+  await output.locator('[data-action="box"]').click();
+  const box = (await output.locator('[data-points-drawn] canvas').first().boundingBox())!;
+  await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 10 });
+  await page.mouse.up();
+  const count = output.locator('.winnow-grid-count');
+  await expect.poll(() => count.textContent(), { timeout: 30_000 }).toMatch(/selected/);
+  return Number(/([\d,]+) selected/.exec((await count.textContent())!)![1]!.replace(/,/g, ''));
+}
+
 function outputOf(prefix: string): Locator {
   return page.locator('.jp-CodeCell', { hasText: prefix }).locator('.jp-OutputArea');
 }
@@ -345,18 +361,7 @@ describe('the same views in Notebook 7', () => {
     await expect
       .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
       .toBe(String(IMAGES));
-    await output.locator('[data-action="box"]').click();
-    const box = (await scatter.locator('canvas').first().boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.1);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.9, { steps: 10 });
-    await page.mouse.up();
-    await expect
-      .poll(() => output.locator('.winnow-grid-count').textContent(), { timeout: 30_000 })
-      .toMatch(/selected/);
-    const selected = Number(
-      /(\d+) selected/.exec((await output.locator('.winnow-grid-count').textContent())!)![1],
-    );
+    const selected = await boxSelect(output, [0.1, 0.1], [0.9, 0.9]);
     const condition = output.locator('[data-role="sql"]');
     await condition.fill('width > 500');
     await condition.press('Enter');
@@ -437,20 +442,7 @@ describe('the views in a host without the Winnow extension', () => {
       .toBe(String(IMAGES));
 
     // A box over the left half of the plot: some points, not all.
-    await output.locator('[data-action="box"]').click();
-    const box = (await scatter.locator('canvas').first().boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.02, box.y + box.height * 0.02);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.98, { steps: 10 });
-    await page.mouse.up();
-    await expect
-      .poll(() => output.locator('.winnow-grid-count').textContent(), { timeout: 30_000 })
-      .toMatch(/selected/);
-    const inGrid = Number(
-      /([\d,]+) selected/
-        .exec((await output.locator('.winnow-grid-count').textContent())!)![1]!
-        .replace(/,/g, ''),
-    );
+    const inGrid = await boxSelect(output, [0.02, 0.02], [0.5, 0.98]);
     expect(inGrid).toBeGreaterThan(0);
     expect(inGrid).toBeLessThan(IMAGES);
     await output.screenshot({ path: join(ARTIFACTS, 'without-extension-scatter.png') });

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -22,6 +23,15 @@ SHARED = REPO.parent / "shared"
 IMAGES = SHARED / "datasets" / "coco128" / "images"
 WINNOW_JS = REPO / "core" / "bin" / "winnow.js"
 KERNEL = "winnow-test"
+
+
+def copy_images(root: Path, count: int) -> Path:
+    """`root/images` holding the first `count` coco128 images: a dataset of the test's own."""
+    images = root / "images"
+    images.mkdir()
+    for image in sorted(IMAGES.iterdir())[:count]:
+        shutil.copy(image, images)
+    return images
 
 
 @contextmanager

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
-from kernels import IMAGES, WINNOW_JS, execute, kernel_environment, outputs_text
+from kernels import WINNOW_JS, copy_images, execute, kernel_environment, outputs_text
 
 from winnow.panel import not_for_panel
 
@@ -57,10 +55,7 @@ print(json.dumps({data["id"]: [data["status"], json.loads(buffers[0])] for data,
 def answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The panel comm's answers by request id: `[status, body]`."""
     root = tmp_path_factory.mktemp("winnow-panel")
-    images = root / "images"
-    images.mkdir()
-    for image in sorted(IMAGES.iterdir())[:IMAGE_COUNT]:
-        shutil.copy(image, images)
+    images = copy_images(root, IMAGE_COUNT)
     with kernel_environment(root, shlex.quote(str(WINNOW_JS))) as workspace:
         book = nbformat.v4.new_notebook()
         book.cells = [nbformat.v4.new_code_cell(PANEL.replace("IMAGES", shlex.quote(str(images))))]

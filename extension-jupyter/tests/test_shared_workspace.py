@@ -4,12 +4,11 @@ same workspace at the same time, both through the server the kernel started, and
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kernels import IMAGES, WINNOW_JS, kernel_environment
+from kernels import WINNOW_JS, copy_images, kernel_environment
 
 import winnow
 
@@ -17,10 +16,7 @@ IMAGE_COUNT = 12
 
 
 def test_the_kernel_and_the_command_add_to_one_tag_at_once_and_nothing_is_lost(tmp_path: Path) -> None:
-    images = tmp_path / "images"
-    images.mkdir()
-    for image in sorted(IMAGES.iterdir())[:IMAGE_COUNT]:
-        shutil.copy(image, images)
+    images = copy_images(tmp_path, IMAGE_COUNT)
     with kernel_environment(tmp_path, f"node {WINNOW_JS}") as workspace:
         kernel = winnow.connect()
         kernel.ingest(str(images), "few")

@@ -21,7 +21,16 @@ from typing import Any
 
 import nbformat
 import pytest
-from kernels import IMAGES, PACKAGE, WINNOW_JS, execute, kernel_environment, outputs_text, stop_server
+from kernels import (
+    IMAGES,
+    PACKAGE,
+    WINNOW_JS,
+    copy_images,
+    execute,
+    kernel_environment,
+    outputs_text,
+    stop_server,
+)
 
 import winnow
 from winnow.client import Client, node_executable, server_command
@@ -150,10 +159,7 @@ RELAY_CELL, SELECTION_CELL = 1, 2
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A workspace over a few images; the server is started as `WINNOW_COMMAND=…/winnow.js`."""
     root = tmp_path_factory.mktemp("winnow-widget")
-    images = root / "images"
-    images.mkdir()
-    for image in sorted(IMAGES.iterdir())[:IMAGE_COUNT]:
-        shutil.copy(image, images)
+    copy_images(root, IMAGE_COUNT)
     with kernel_environment(root, shlex.quote(str(WINNOW_JS))) as directory:
         yield directory
 

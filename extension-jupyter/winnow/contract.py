@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 _PYTHON_TYPES = {"integer": int, "number": float, "string": str}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _contract() -> dict[str, Any]:
     return json.loads((Path(__file__).parent / "contract.json").read_text(encoding="utf-8"))
 
