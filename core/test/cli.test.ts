@@ -119,7 +119,7 @@ describe('the winnow command', () => {
       const refused = await winnow(ws, ...args);
       expect(refused.code).toBe(2);
       expect(refused.stderr.split('\n')[0]).toBe(
-        `error: option ${option} is invalid. expected a positive ${kind}`,
+        `winnow: option ${option} is invalid. expected a positive ${kind}`,
       );
     }
     const fine = await winnow(

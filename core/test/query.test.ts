@@ -238,7 +238,7 @@ describe('winnow query in its own process', () => {
       const refused = await winnow(ws, 'query', '--sql', 'SELECT 1', '--timeout', value);
       expect(refused.code).toBe(2);
       expect(refused.stderr.split('\n')[0]).toBe(
-        `error: option '--timeout <seconds>' argument '${value}' is invalid. expected seconds from 0.1 to 3600`,
+        `winnow: option '--timeout <seconds>' argument '${value}' is invalid. expected seconds from 0.1 to 3600`,
       );
     }
   });

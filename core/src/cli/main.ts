@@ -1,46 +1,8 @@
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { firstLineOf, WinnowError } from '../errors.js';
 import { blankCredentials } from '../storage/failure.js';
-import { registerAnalyze } from './commands/analyze.js';
-import { registerDatasource } from './commands/datasource.js';
-import { registerDemo } from './commands/demo.js';
-import { registerEmbed } from './commands/embed.js';
-import { registerExport } from './commands/export.js';
-import { registerImport } from './commands/import.js';
-import { registerInfo } from './commands/info.js';
-import { registerIngest } from './commands/ingest.js';
-import { registerQuery } from './commands/query.js';
-import { registerSearch } from './commands/search.js';
-import { registerSelect } from './commands/select.js';
-import { registerSelected } from './commands/selected.js';
-import { registerServe } from './commands/serve.js';
-import { registerTag } from './commands/tag.js';
 import { printable } from './output.js';
-
-export function buildProgram(): Command {
-  const program = new Command('winnow')
-    .description('Curate image and video datasets: index, query, select, tag and export.')
-    .option('--workspace <dir>', 'the workspace folder (default: ./.winnow or WINNOW_WORKSPACE)')
-    .option('--json', 'print one JSON document on stdout')
-    .option('--debug', 'show stack traces for errors')
-    .showHelpAfterError()
-    .exitOverride();
-  registerIngest(program);
-  registerImport(program);
-  registerQuery(program);
-  registerEmbed(program);
-  registerSelect(program);
-  registerSelected(program);
-  registerAnalyze(program);
-  registerSearch(program);
-  registerTag(program);
-  registerExport(program);
-  registerDatasource(program);
-  registerServe(program);
-  registerInfo(program);
-  registerDemo(program);
-  return program;
-}
+import { buildProgram } from './program.js';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

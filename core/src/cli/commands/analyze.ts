@@ -15,7 +15,7 @@ export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('compute typicality, a 2-D projection and near-duplicate groups from embeddings')
-    .requiredOption('--dataset <name>')
+    .requiredOption('--dataset <name>', 'the dataset to analyze')
     .option('--model <name>', 'the embedding model (default: the only one)')
     .option('--typicality [key]', 'store typicality as metadata (default key: typicality)')
     .option('--projection [name]', 'store a 2-D PaCMAP layout (default name: <model>-pacmap)')

@@ -25,7 +25,7 @@ export function registerEmbed(program: Command): void {
     .description(
       'embed the images and videos that have no embedding of the model yet, and make their thumbnails',
     )
-    .requiredOption('--dataset <name>')
+    .requiredOption('--dataset <name>', 'the dataset to embed')
     .option(
       '--model <name|path>',
       `a registry model (${Object.keys(BUILTIN_MODELS).join(', ')}; default ${DEFAULT_MODEL}), a model config file, or an .onnx file with --model-config`,

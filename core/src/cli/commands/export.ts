@@ -40,7 +40,7 @@ export function registerExport(program: Command): void {
     program
       .command('export')
       .description('write the chosen samples as filenames, CSV or JSON, or their labels as COCO or YOLO')
-      .requiredOption('--dataset <name>')
+      .requiredOption('--dataset <name>', 'the dataset to export from')
       .option('--format <format>', 'filenames | csv | json | coco | yolo', 'filenames')
       .option('--paths <form>', 'filenames as relative | absolute | url', 'relative')
       .option('--columns <list>', 'csv/json: comma-separated columns of the samples view')

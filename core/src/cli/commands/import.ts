@@ -17,7 +17,7 @@ export function registerImport(program: Command): void {
     .description(
       'import labels, metadata or embeddings for a dataset (all or nothing: a bad record imports nothing)',
     )
-    .requiredOption('--dataset <name>');
+    .requiredOption('--dataset <name>', 'the dataset the records are for');
   // The options are the import job's fields (core/src/contract/jobs.ts), --lightly-metadata for lightlyMetadata.
   // An enum's choices are checked here, so a bad value fails alike with or without a server.
   for (const [name, field] of fields) {

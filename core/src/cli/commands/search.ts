@@ -19,7 +19,7 @@ export function registerSearch(program: Command): void {
     .description(
       'find the samples nearest to a text, an image file or a sample (cosine similarity of embeddings)',
     )
-    .requiredOption('--dataset <name>')
+    .requiredOption('--dataset <name>', 'the dataset to search')
     .option('--text <query>', "a text, embedded with the model's text tower (CLIP-style models)")
     .option('--image <path>', 'an image file, embedded with the model')
     .option('--sample <id|path>', 'a sample of the dataset (itself left out of the results)')

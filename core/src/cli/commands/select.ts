@@ -9,7 +9,7 @@ export function registerSelect(program: Command): void {
     .description(
       'select samples by a selection config (Lightly Worker compatible) into a new tag, with a report',
     )
-    .requiredOption('--dataset <name>')
+    .requiredOption('--dataset <name>', 'the dataset to select from')
     .requiredOption('--config <file>', 'the selection config, YAML or JSON')
     .requiredOption('--tag <name>', 'the tag to create with the selected samples (must not exist)')
     .action((options: { dataset: string; config: string; tag: string }, command: Command) =>

@@ -14,6 +14,9 @@ interface TagOperation<T> {
   remote(client: ServerClient, dataset: string): Promise<T>;
 }
 
+/** Every tag subcommand works on the tags of one dataset. */
+const TAGS_DATASET = ['--dataset <name>', 'the dataset the tags belong to'] as const;
+
 export function registerTag(program: Command): void {
   const tag = program.command('tag').description('named subsets of a dataset, with their history');
   const withTags = <T>(
@@ -35,7 +38,7 @@ export function registerTag(program: Command): void {
   tag
     .command('list')
     .description('the tags of a dataset')
-    .requiredOption('--dataset <name>')
+    .requiredOption(...TAGS_DATASET)
     .action((_: DatasetOption, command: Command) =>
       withTags<TagInfo[]>(
         command,
@@ -47,8 +50,8 @@ export function registerTag(program: Command): void {
   tag
     .command('show')
     .description("a tag's size, origin and history; --at reads an earlier version back")
-    .argument('<name>')
-    .requiredOption('--dataset <name>')
+    .argument('<name>', 'the tag')
+    .requiredOption(...TAGS_DATASET)
     .option('--at <version|time>', 'a version number, or a time (ISO 8601): the tag as it was then')
     .option('--files', 'list the filenames')
     .action((name: string, options: DatasetOption & { at?: string; files?: boolean }, command: Command) =>
@@ -71,7 +74,11 @@ export function registerTag(program: Command): void {
 
   const changeCommand = (verb: 'create' | 'add' | 'remove', description: string) =>
     addSelectionOptions(
-      tag.command(verb).description(description).argument('<name>').requiredOption('--dataset <name>'),
+      tag
+        .command(verb)
+        .description(description)
+        .argument('<name>', 'the tag')
+        .requiredOption(...TAGS_DATASET),
     ).action((name: string, options: DatasetOption & SelectionOptions, command: Command) => {
       const selection = selectionFrom(options);
       return withTags<TagChange>(
@@ -105,7 +112,7 @@ export function registerTag(program: Command): void {
       )
       .argument('<name>', 'the new tag')
       .argument('<tags...>', 'the tags to combine')
-      .requiredOption('--dataset <name>')
+      .requiredOption(...TAGS_DATASET)
       .action((name: string, sources: string[], _: DatasetOption, command: Command) =>
         withTags<TagChange>(
           command,
@@ -120,9 +127,10 @@ export function registerTag(program: Command): void {
 
   tag
     .command('rename')
-    .argument('<name>')
-    .argument('<new-name>')
-    .requiredOption('--dataset <name>')
+    .description('rename a tag (its history stays with it)')
+    .argument('<name>', 'the tag')
+    .argument('<new-name>', 'its new name')
+    .requiredOption(...TAGS_DATASET)
     .action((name: string, newName: string, _: DatasetOption, command: Command) =>
       withTags<TagInfo>(
         command,
@@ -137,8 +145,8 @@ export function registerTag(program: Command): void {
   tag
     .command('delete')
     .description('delete a tag (its history stays readable with tag show --at)')
-    .argument('<name>')
-    .requiredOption('--dataset <name>')
+    .argument('<name>', 'the tag')
+    .requiredOption(...TAGS_DATASET)
     .action((name: string, _: DatasetOption, command: Command) =>
       withTags<TagVersion>(
         command,
