@@ -118,7 +118,10 @@ install_code_server() {
 install_npm_packages() {
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "setup: installing npm packages" >&2
-    npm install --no-audit --no-fund --loglevel=error
+    # onnxruntime-node's install script would fetch its CUDA providers from NuGet, which CI cannot
+    # reach (docs/embedding.md says how to add them). An environment variable, as npm 11 warns
+    # about package settings in .npmrc.
+    ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --loglevel=error
   fi
 }
 
@@ -138,12 +141,12 @@ build_notebook_extension() {
 }
 
 # The VS Code extension's .vsix (extension-vscode/dist): rebuilt when the sources it bundles
-# changed (the views, the extension, core's client, contract, runtime file and errors).
+# or LICENSE changed (the views, the extension, core's client, contract, runtime file and errors).
 build_vscode_extension() {
   local vsix stamp=extension-vscode/dist/.winnow-vsix
   vsix="extension-vscode/dist/winnow-vscode-$(node -p "require('./extension-vscode/package.json').version").vsix"
   if [ -f "$stamp" ] && [ -f "$vsix" ] && [ -z "$(find widgets/src extension-vscode/src extension-vscode/media \
-    extension-vscode/package.json extension-vscode/scripts core/src/client core/src/contract core/src/server/runtime.ts \
+    extension-vscode/package.json extension-vscode/scripts LICENSE core/src/client core/src/contract core/src/server/runtime.ts \
     core/src/server/origin.ts core/src/errors.ts core/src/settings.ts core/src/embed/model-names.ts core/package.json \
     -newer "$stamp" 2>/dev/null | head -1)" ]; then
     return 0

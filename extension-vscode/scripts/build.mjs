@@ -1,8 +1,8 @@
 // Builds the VS Code extension: the two bundles (scripts/bundle.mjs) into dist/, then
 // @vscode/vsce packages dist/winnow-vscode-<version>.vsix (.vscodeignore keeps only dist's
-// bundles, media/, README and package.json). Run by `npm run build -w winnow-vscode` and the set-up.
+// bundles, media/, README, LICENSE and package.json). Run by `npm run build -w winnow-vscode` and the set-up.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ await bundleWebview(join(dist, 'webview.js'));
 
 const vsix = join(dist, `winnow-vscode-${version}.vsix`);
 rmSync(vsix, { force: true });
+// vsce takes the license from the extension's folder; the repository's LICENSE is its one copy.
+copyFileSync(join(packageDir, '..', 'LICENSE'), join(packageDir, 'LICENSE'));
 try {
   execFileSync(
     process.execPath,
@@ -26,7 +28,6 @@ try {
       'package',
       '--no-dependencies',
       '--allow-missing-repository',
-      '--skip-license',
       // README's links into the repository's docs/ stay relative: the .vsix is not published.
       '--no-rewrite-relative-links',
       '--out',
