@@ -53,7 +53,8 @@ type Prepared =
 /**
  * Runs a selection: checks every reference in the config, narrows the items (where, thresholds,
  * missing inputs), hands the numbers to the native core, and stores the picks as a run and as the
- * tag (new, or its next version), with report.json and report.html under `.winnow/runs/<run_id>/` in the work location.
+ * tag (a new one, or the next version of an existing one), with report.json and report.html
+ * under `.winnow/runs/<run_id>/` in the work location.
  */
 export async function runSelection(
   ws: Workspace,
