@@ -3,7 +3,7 @@
 // executes the notebook and prints the filenames it selected.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stopRunning } from '../core/dist/server/runtime.js';
@@ -57,8 +57,9 @@ if (headless) {
     '--no-browser',
     '--ServerApp.ip=127.0.0.1',
     `--ServerApp.root_dir=${DEMO}`,
+    // The link JupyterLab prints (and `/`) lands in the notebook rather than the launcher.
+    `--LabApp.default_url=/lab/tree/${basename(notebook)}`,
     ...ALLOW_ROOT,
-    notebook,
   ]);
   // The notebook's kernel started the workspace's server in a session of its own (so that a
   // kernel interrupt does not stop it): it outlives JupyterLab unless stopped here.

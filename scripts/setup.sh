@@ -55,6 +55,11 @@ install_python_packages() {
   [ -x "$PYTHON_VENV/bin/python" ] || "$python" -m venv "$PYTHON_VENV"
   "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
 }
+# JupyterLab runs Node scripts from .venv (node-version-check.js, CommonJS); Node takes their module
+# type from the nearest package.json, which would be the repository's ("type": "module").
+mark_python_env_commonjs() {
+  echo '{ "type": "commonjs" }' >"$PYTHON_VENV/package.json"
+}
 
 # The storage tests run real servers on loopback: versitygw (S3, checks signatures and bucket
 # policies) and fake-gcs-server, built with Go into .test-servers/bin (Azurite comes from npm).
@@ -173,6 +178,7 @@ build_native() {
 
 $want_test_packages && install_debian_packages
 install_python_packages
+mark_python_env_commonjs
 $want_test_packages && build_test_servers
 $want_test_packages && install_code_server
 install_npm_packages

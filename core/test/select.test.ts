@@ -193,8 +193,8 @@ describe('selection config', () => {
       ],
       [
         { n_samples: 1, strategies: [{ input: { type: 'RANDOM' }, strategy: { type: 'WEIGHTS' } }] },
-        'taken',
-        /tag 'taken' already exists/,
+        ' padded',
+        /tag name ' padded': 1 to 256 characters/,
       ],
     ];
     for (const [config, tag, message] of cases) {
@@ -204,6 +204,34 @@ describe('selection config', () => {
     // The preselected tag is resolved once the run has started: that one run is recorded as failed.
     expect(runs).toBeLessThanOrEqual(1);
     expect((await tags.list()).map((t) => t.name)).toEqual(['taken']);
+  });
+});
+
+describe('selecting again into an existing tag', () => {
+  it('makes the next version of the tag with the new picks; the earlier picks stay readable', async () => {
+    const { ws, dataset, dir, files } = await smallDataset(3);
+    csv(
+      join(dir, 'm.csv'),
+      ['filename', 'up', 'down'],
+      files.map((f, i) => [f, [1, 2, 3][i]!, [3, 2, 1][i]!]),
+    );
+    await importMetadataTable(ws, dataset, join(dir, 'm.csv'));
+    const by = (key: string) =>
+      checkSelectionConfig({
+        n_samples: 1,
+        strategies: [{ input: { type: 'METADATA', key }, strategy: { type: 'WEIGHTS' } }],
+      });
+    const first = await runSelection(ws, dataset, by('up'), { tag: 'best' });
+    const second = await runSelection(ws, dataset, by('down'), { tag: 'best' });
+    expect([first.tag_version, first.filenames]).toEqual([1, ['s2.png']]);
+    expect([second.tag_version, second.filenames]).toEqual([2, ['s0.png']]);
+    const tags = new Tags(ws, dataset);
+    expect(await tags.members('best')).toEqual({ version: 2, files: ['s0.png'] });
+    expect(await tags.members('best', 1)).toEqual({ version: 1, files: ['s2.png'] });
+    expect((await tags.history('best')).map((v) => [v.operation, v.size])).toEqual([
+      ['create', 1],
+      ['replace', 1],
+    ]);
   });
 });
 
@@ -441,8 +469,9 @@ describe('winnow select', () => {
     const tagged = await winnow(ws, 'export', '--dataset', 'coco', '--tag', 'picked', '--json');
     expect(JSON.parse(tagged.stdout).files ?? JSON.parse(tagged.stdout)).toBeTruthy();
     const again = await winnow(ws, 'select', '--dataset', 'coco', '--config', config, '--tag', 'picked');
-    expect(again.code).toBe(1);
-    expect(again.stderr).toBe("winnow: tag 'picked' already exists in dataset 'coco'\n");
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^selected 20 samples of coco into tag picked \(version 2\) in /);
   });
 });
 

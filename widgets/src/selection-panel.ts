@@ -64,7 +64,7 @@ class SelectionPanel {
   });
   private readonly tag = h('input', {
     type: 'text',
-    placeholder: 'new tag name',
+    placeholder: 'tag name (an existing one gets a new version)',
     'aria-label': 'Tag',
     'data-role': 'tag',
   });
@@ -169,7 +169,7 @@ class SelectionPanel {
     const { api, dataset } = this.context;
     const tag = this.tag.value.trim();
     await guarded(this.errors, async () => {
-      if (!tag) throw new Error('tag: name the new tag');
+      if (!tag) throw new Error('tag: name the tag the selection goes into');
       const config = parseConfigText(this.preview.value);
       const job = await api.startJob({ kind: 'select', dataset, config, tag });
       this.running(job.id);

@@ -7,7 +7,7 @@ import type { Secrets } from '../storage/options.js';
 import { type EmbeddingModel, findModel, loadVectors } from '../store/embeddings.js';
 import { finishRun, startRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
-import { Tags } from '../tags/tags.js';
+import { checkName, Tags } from '../tags/tags.js';
 import type { SelectionConfig, Strategy } from './config.js';
 import { type Funnel, ITEMS, keepItems, numberItems, stageItems, startItems } from './items.js';
 import { type ReportInput, type StrategyReport, writeReports } from './report.js';
@@ -22,7 +22,7 @@ import {
 } from './values.js';
 
 export interface SelectOptions extends LongTaskOptions {
-  /** The tag the selection becomes; it must not exist yet. */
+  /** The tag the selection becomes: a new tag, or the next version of an existing one. */
   tag: string;
   /** Credentials for the work location (where the report goes), held in memory only. */
   secrets?: Secrets;
@@ -31,6 +31,8 @@ export interface SelectOptions extends LongTaskOptions {
 export interface SelectionResult {
   run_id: string;
   tag: string;
+  /** The tag's version holding this run's picks: 1 for a new tag, more when it existed. */
+  tag_version: number;
   dataset: string;
   /** Samples selected by this run, in pick order (a sequence's frames together). */
   selected: number;
@@ -50,8 +52,9 @@ type Prepared =
 
 /**
  * Runs a selection: checks every reference in the config, narrows the items (where, thresholds,
- * missing inputs), hands the numbers to the native core, and stores the picks as a run and a new
- * tag, with report.json and report.html under `.winnow/runs/<run_id>/` in the work location.
+ * missing inputs), hands the numbers to the native core, and stores the picks as a run and as the
+ * tag (a new one, or the next version of an existing one), with report.json and report.html
+ * under `.winnow/runs/<run_id>/` in the work location.
  */
 export async function runSelection(
   ws: Workspace,
@@ -62,7 +65,7 @@ export async function runSelection(
   const started = performance.now();
   const db = ws.db;
   const tags = new Tags(ws, dataset);
-  await tags.ensureFree(options.tag);
+  checkName(options.tag);
   const prepared = await prepare(ws, dataset, config);
   const runId = await db.transaction(() => startRun(db, dataset.id, 'selection', config.raw));
   const timings: Record<string, number> = {};
@@ -111,13 +114,13 @@ export async function runSelection(
            JOIN temp.select_positions p USING (position) ORDER BY r.rank, p.sample_id`,
           [runId, JSON.stringify(Array.from(picked.indices)), JSON.stringify(Array.from(picked.indices))],
         );
-        await tags.create(options.tag, { run: runId });
+        const { tag } = await tags.replace(options.tag, { run: runId });
         const rows = await db.all<{ path: string }>(
           `SELECT s.path FROM winnow.run_samples r JOIN winnow.samples s USING (sample_id)
            WHERE r.run_id = ? ORDER BY r.rank, s.sample_id`,
           [runId],
         );
-        return rows.map((r) => r.path);
+        return { filenames: rows.map((r) => r.path), version: tag.version };
       }),
     );
     const reportInput: ReportInput = {
@@ -142,10 +145,11 @@ export async function runSelection(
     const seconds = (performance.now() - started) / 1000;
     const stats = {
       tag: options.tag,
+      tag_version: result.version,
       fingerprint,
       funnel,
       counts: reportInput.counts,
-      selected_samples: result.length,
+      selected_samples: result.filenames.length,
       stopped_by: stoppedBy,
       timings,
       seconds,
@@ -155,9 +159,10 @@ export async function runSelection(
     return {
       run_id: runId,
       tag: options.tag,
+      tag_version: result.version,
       dataset: dataset.name,
-      selected: result.length,
-      filenames: result,
+      selected: result.filenames.length,
+      filenames: result.filenames,
       stopped_by: stoppedBy,
       funnel,
       report,

@@ -61,6 +61,28 @@ export class Tags {
     });
   }
 
+  /**
+   * Makes the selection the tag's members: a new tag, or the next version of a live one
+   * (operation 'replace'), so running a selection again into its tag keeps the earlier picks
+   * readable as the previous version instead of failing.
+   */
+  async replace(name: string, selection: Selection): Promise<TagChange> {
+    checkName(name);
+    return this.db.transaction(async () => {
+      const existing = await this.liveId(name);
+      if (existing === undefined) return this.create(name, selection);
+      const chosen = await materializeSelection(this.ws, this.dataset, selection, 'tag_input');
+      const change = await this.write(
+        existing,
+        name,
+        'replace',
+        describeSelection(selection),
+        'SELECT sample_id FROM temp.tag_input',
+      );
+      return { ...change, unmatched: chosen.unmatched, unmatched_count: chosen.unmatchedCount };
+    });
+  }
+
   /** A new tag from two or more existing ones. */
   async combine(name: string, operation: SetOperation, sources: string[]): Promise<TagChange> {
     checkName(name);
@@ -298,7 +320,7 @@ export class Tags {
   }
 
   /** Fails when `name` is not a valid tag name or a live tag already bears it. */
-  async ensureFree(name: string): Promise<void> {
+  private async ensureFree(name: string): Promise<void> {
     checkName(name);
     const taken = await this.db.value<number>(
       'SELECT count(*) FROM winnow.tags WHERE dataset_id = ? AND name = ? AND deleted_at IS NULL',
@@ -345,7 +367,7 @@ function membersOf(tagId: number): string {
   return `SELECT sample_id FROM winnow.tag_members WHERE tag_id = ${Number(tagId)}`;
 }
 
-function checkName(name: string): void {
+export function checkName(name: string): void {
   if (!TAG_NAME.test(name) || name !== name.trim()) {
     throw new WinnowError(
       'invalid_argument',

@@ -6,12 +6,13 @@ import { runOperation } from '../context.js';
 export function registerSelect(program: Command): void {
   program
     .command('select')
-    .description(
-      'select samples by a selection config (Lightly Worker compatible) into a new tag, with a report',
-    )
+    .description('select samples by a selection config (Lightly Worker compatible) into a tag, with a report')
     .requiredOption('--dataset <name>', 'the dataset to select from')
     .requiredOption('--config <file>', 'the selection config, YAML or JSON')
-    .requiredOption('--tag <name>', 'the tag to create with the selected samples (must not exist)')
+    .requiredOption(
+      '--tag <name>',
+      'the tag the selected samples become (an existing one gets a new version)',
+    )
     .action((options: { dataset: string; config: string; tag: string }, command: Command) =>
       runOperation<SelectionResult>(
         command,
@@ -41,8 +42,9 @@ export function registerSelect(program: Command): void {
 
 function describeSelection(r: SelectionResult): string {
   const stopped = r.stopped_by === 'count' ? '' : ` (stopped: ${r.stopped_by})`;
+  const version = r.tag_version > 1 ? ` (version ${r.tag_version})` : '';
   return [
-    `selected ${r.selected} samples of ${r.dataset} into tag ${r.tag}${stopped} in ${r.seconds.toFixed(2)} s (run ${r.run_id})`,
+    `selected ${r.selected} samples of ${r.dataset} into tag ${r.tag}${version}${stopped} in ${r.seconds.toFixed(2)} s (run ${r.run_id})`,
     `  report: ${r.report.html}`,
   ].join('\n');
 }
