@@ -1,27 +1,23 @@
-// What Run Selection takes for a config, and the new tag's name it offers (from the file's).
+// What Run Selection takes for a config, and the tag's name it offers (from the file's).
 import { describe, expect, it } from 'vitest';
-import {
-  defaultTagName,
-  freeTagName,
-  isConfigCandidate,
-  isConventionalName,
-} from '../src/configs/selection-file.js';
-import { tagNameProblem } from '../src/configs/tag-name.js';
+import { defaultTagName, isConfigCandidate, isConventionalName } from '../src/configs/selection-file.js';
+import { existingTagNote, tagNameProblem } from '../src/configs/tag-name.js';
 
 describe('running a selection config', () => {
-  it("names the new tag after the file, past the dataset's tags", () => {
+  it('names the tag after the file', () => {
     expect(defaultTagName('/w/configs/diverse.selection.yaml')).toBe('diverse');
     expect(defaultTagName('/w/selection-hard.json')).toBe('selection-hard');
     expect(defaultTagName('/w/.selection.yml')).toBe('selection');
-    expect(freeTagName('diverse', new Set(['diverse', 'diverse-2']))).toBe('diverse-3');
-    expect(freeTagName('diverse', new Set(['other']))).toBe('diverse');
   });
 
-  it('refuses a blank tag name or one the dataset has, as the user types', () => {
+  it('refuses a blank tag name and says that an existing one gets its next version, as the user types', () => {
     const taken = new Set(['batch-1']);
-    expect(tagNameProblem('  ', taken, 'coco')).toBe('name the tag the selected samples go into');
-    expect(tagNameProblem('batch-1', taken, 'coco')).toBe("tag 'batch-1' already exists in dataset 'coco'");
-    expect(tagNameProblem('batch-2', taken, 'coco')).toBeUndefined();
+    expect(tagNameProblem('  ')).toBe('name the tag the selected samples go into');
+    expect(tagNameProblem('batch-1')).toBeUndefined();
+    expect(existingTagNote('batch-1', taken, 'coco')).toBe(
+      "tag 'batch-1' of 'coco' exists: the selection becomes its next version",
+    );
+    expect(existingTagNote('batch-2', taken, 'coco')).toBeUndefined();
   });
 
   it('takes YAML and JSON files for configs, by name or language', () => {

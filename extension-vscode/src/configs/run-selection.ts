@@ -7,8 +7,8 @@ import { pickDataset } from '../commands/pick-dataset.js';
 import { runJobWithProgress } from '../jobs/run-job.js';
 import type { ExtensionParts } from '../parts.js';
 import type { ConfigDocuments } from './config-documents.js';
-import { defaultTagName, freeTagName } from './selection-file.js';
-import { tagNameProblem } from './tag-name.js';
+import { defaultTagName } from './selection-file.js';
+import { existingTagNote, tagNameProblem } from './tag-name.js';
 
 /**
  * `winnow.runSelection`: runs a selection config (the one given, from the CodeLens or a menu, or
@@ -55,16 +55,22 @@ async function askTagName(
   const tags = await parts.connection.withClient((client) => client.tags(dataset));
   const taken = new Set(tags.map((tag) => tag.name));
   return vscode.window.showInputBox({
-    title: `Run selection on ${dataset}: the new tag`,
-    prompt: 'The selected samples become this new tag',
-    value: freeTagName(fromFile, taken),
-    validateInput: (name) => tagNameProblem(name, taken, dataset),
+    title: `Run selection on ${dataset}: the tag`,
+    prompt: 'The selected samples become this tag (a new version of it, if it exists)',
+    value: fromFile,
+    validateInput: (name) => {
+      const problem = tagNameProblem(name);
+      if (problem) return problem;
+      const note = existingTagNote(name, taken, dataset);
+      return note && { message: note, severity: vscode.InputBoxValidationSeverity.Info };
+    },
   });
 }
 
 async function reportSelection(result: SelectionResult): Promise<void> {
   const stopped = result.stopped_by === 'count' ? '' : ` (stopped: ${result.stopped_by})`;
-  const message = `Winnow: tag ${result.tag}: ${result.selected} samples${stopped}`;
+  const version = result.tag_version > 1 ? ` (version ${result.tag_version})` : '';
+  const message = `Winnow: tag ${result.tag}${version}: ${result.selected} samples${stopped}`;
   // The report opens where the work location is a folder here; a bucket's is a URL to sign first.
   const local = isAbsolute(result.report.html);
   const action = await vscode.window.showInformationMessage(message, ...(local ? ['Open Report'] : []));

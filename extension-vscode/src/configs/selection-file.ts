@@ -49,17 +49,13 @@ export function hasSelectionKeys(contents: unknown): boolean {
   );
 }
 
-/** The tag a run of the file makes unless the user says otherwise: `diverse.selection.yaml` → `diverse`. */
+/**
+ * The tag a run of the file writes unless the user says otherwise: `diverse.selection.yaml` →
+ * `diverse`. Running the file again writes the same tag's next version, as the CLI does.
+ */
 export function defaultTagName(fileName: string): string {
   const name = basename(fileName)
     .replace(/\.(ya?ml|json)$/i, '')
     .replace(/\.selection$/i, '');
   return name || 'selection';
-}
-
-/** `name`, or `name-2`, `name-3`… the first that no tag of the dataset bears (a run makes a new tag). */
-export function freeTagName(name: string, taken: ReadonlySet<string>): string {
-  let candidate = name;
-  for (let n = 2; taken.has(candidate); n++) candidate = `${name}-${n}`;
-  return candidate;
 }

@@ -1,13 +1,18 @@
+/** What the user is told while typing the tag's name: a blank one will not do (an error). */
+export function tagNameProblem(name: string): string | undefined {
+  return name.trim() ? undefined : 'name the tag the selected samples go into';
+}
+
 /**
- * Why a tag name will not do, while the user types it: the server checks the name's form again,
- * and refuses a tag that exists (a selection makes a new tag).
+ * What the user is told of a name the dataset already has (information, not an error): a
+ * selection into an existing tag writes its next version, its earlier picks kept in its history.
  */
-export function tagNameProblem(
+export function existingTagNote(
   name: string,
   taken: ReadonlySet<string>,
   dataset: string,
 ): string | undefined {
-  if (!name.trim()) return 'name the tag the selected samples go into';
-  if (taken.has(name)) return `tag '${name}' already exists in dataset '${dataset}'`;
-  return undefined;
+  return taken.has(name)
+    ? `tag '${name}' of '${dataset}' exists: the selection becomes its next version`
+    : undefined;
 }
