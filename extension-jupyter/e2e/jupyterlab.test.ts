@@ -166,6 +166,24 @@ async function runCell(prefix: string): Promise<string> {
   );
 }
 
+/** Waits until the notebook open in the page has its kernel. */
+async function waitForKernel(): Promise<void> {
+  await page.waitForFunction(
+    () => (window as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel,
+    undefined,
+    { timeout: 60_000 },
+  );
+}
+
+/** The scatter in a cell's output, once it has drawn every image's point. */
+async function drawnScatter(output: Locator): Promise<Locator> {
+  const scatter = output.locator('[data-points-drawn]');
+  await expect
+    .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
+    .toBe(String(IMAGES));
+  return scatter;
+}
+
 /**
  * Draws a box with the scatter's box tool in a cell's output, between two corners given as
  * fractions of the plot, and returns how many samples the grid then says are selected.
@@ -188,13 +206,7 @@ function outputOf(prefix: string): Locator {
 
 describe('the example notebook in JupyterLab', () => {
   it('runs every cell, draws the scatter, and a lasso comes back as filenames', async () => {
-    await page.waitForFunction(
-      () => (window as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel,
-      undefined,
-      {
-        timeout: 60_000,
-      },
-    );
+    await waitForKernel();
     // The side panel, before the notebook loaded winnow: its kernel closes the panel's comm.
     await lab((app) => app.shell.activateById('winnow-side-panel'));
     const sidePanel = page.locator('#winnow-side-panel');
@@ -228,10 +240,7 @@ describe('the example notebook in JupyterLab', () => {
     // The notebook gets its full width back for the views below.
     await lab((app) => app.shell.collapseLeft());
 
-    const scatter = outputOf('%winnow show scatter').locator('[data-points-drawn]');
-    await expect
-      .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
-      .toBe(String(IMAGES));
+    const scatter = await drawnScatter(outputOf('%winnow show scatter'));
     await scatter.scrollIntoViewIfNeeded();
     await outputOf('%winnow show scatter').screenshot({ path: join(ARTIFACTS, 'scatter.png') });
 
@@ -349,18 +358,11 @@ describe('the same views in Notebook 7', () => {
     );
     page = await context.newPage();
     await page.goto(`${server.url}/notebooks/notebook7.ipynb?token=${server.token}`);
-    await page.waitForFunction(
-      () => (window as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel,
-      undefined,
-      { timeout: 60_000 },
-    );
+    await waitForKernel();
     await lab((app) => app.commands.execute('notebook:run-all-cells'));
     await waitForCells(120_000);
     const output = outputOf('view = winnow.dataset');
-    const scatter = output.locator('[data-points-drawn]');
-    await expect
-      .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
-      .toBe(String(IMAGES));
+    await drawnScatter(output);
     const selected = await boxSelect(output, [0.1, 0.1], [0.9, 0.9]);
     const condition = output.locator('[data-role="sql"]');
     await condition.fill('width > 500');
@@ -424,11 +426,7 @@ describe('the views in a host without the Winnow extension', () => {
     page = await context.newPage();
     // `reset`: not the layout the first JupyterLab saved (its notebook open beside this one).
     await page.goto(`${server.url}/lab/tree/without-extension.ipynb?reset&token=${server.token}`);
-    await page.waitForFunction(
-      () => (window as any).jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel,
-      undefined,
-      { timeout: 60_000 },
-    );
+    await waitForKernel();
     // The page runs no code of the Winnow extension: no plugin of it, no side panel.
     expect(await lab((app) => app.hasPlugin('winnow-jupyter:side-panel'))).toBe(false);
     expect(await page.locator('#winnow-side-panel').count()).toBe(0);
@@ -436,10 +434,7 @@ describe('the views in a host without the Winnow extension', () => {
     await lab((app) => app.commands.execute('notebook:run-all-cells'));
     await waitForCells(120_000);
     const output = outputOf('%winnow show scatter');
-    const scatter = output.locator('[data-points-drawn]');
-    await expect
-      .poll(() => scatter.getAttribute('data-points-drawn'), { timeout: 60_000 })
-      .toBe(String(IMAGES));
+    await drawnScatter(output);
 
     // A box over the left half of the plot: some points, not all.
     const inGrid = await boxSelect(output, [0.02, 0.02], [0.5, 0.98]);
