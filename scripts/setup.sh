@@ -140,7 +140,7 @@ build_notebook_extension() {
     return 0
   fi
   echo "setup: building the views, the JupyterLab extension, and installing the winnow package into $PYTHON_VENV" >&2
-  npm run build --silent -w winnow-jupyter >/dev/null
+  npm run build --silent -w @winnow-curate/jupyterlab >/dev/null
   "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check ./extension-jupyter
   touch "$stamp"
 }
@@ -173,7 +173,7 @@ build_native() {
     exit 1
   fi
   echo "setup: building native/ (cargo, release)" >&2
-  npm run build --silent -w @winnow/native >/dev/null
+  npm run build --silent -w @winnow-curate/native >/dev/null
 }
 
 $want_test_packages && install_debian_packages

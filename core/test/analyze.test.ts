@@ -3,7 +3,7 @@
 // through the views and replaced (not duplicated) by a second run.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { typicality } from '@winnow/native';
+import { typicality } from '@winnow-curate/native';
 import { describe, expect, it } from 'vitest';
 import { COCO128, tempDir, winnow } from './helpers.js';
 

@@ -388,7 +388,7 @@ describe('the views in a host without the Winnow extension', () => {
     };
     // At the user level of a config folder of its own: the other servers of this test, and the
     // user's own Jupyter, keep the extension.
-    execFileSync(join(VENV_BIN, 'jupyter'), ['labextension', 'disable', 'winnow-jupyter', '--level=user'], {
+    execFileSync(join(VENV_BIN, 'jupyter'), ['labextension', 'disable', '@winnow-curate/jupyterlab', '--level=user'], {
       env: jupyterEnv,
       stdio: 'ignore',
     });
@@ -396,7 +396,7 @@ describe('the views in a host without the Winnow extension', () => {
       env: jupyterEnv,
       encoding: 'utf8',
     });
-    expect(`${listing.stdout}${listing.stderr}`).toMatch(/winnow-jupyter v\S+ \S*disabled/);
+    expect(`${listing.stdout}${listing.stderr}`).toMatch(/@winnow-curate\/jupyterlab v\S+ \S*disabled/);
 
     const book = {
       nbformat: 4,
@@ -428,7 +428,7 @@ describe('the views in a host without the Winnow extension', () => {
     await page.goto(`${server.url}/lab/tree/without-extension.ipynb?reset&token=${server.token}`);
     await waitForKernel();
     // The page runs no code of the Winnow extension: no plugin of it, no side panel.
-    expect(await lab((app) => app.hasPlugin('winnow-jupyter:side-panel'))).toBe(false);
+    expect(await lab((app) => app.hasPlugin('@winnow-curate/jupyterlab:side-panel'))).toBe(false);
     expect(await page.locator('#winnow-side-panel').count()).toBe(0);
 
     await lab((app) => app.commands.execute('notebook:run-all-cells'));

@@ -1,4 +1,4 @@
-// Builds what the wheel carries: tsc (this package and @winnow/widgets); the views as one ES module,
+// Builds what the wheel carries: tsc (this package and @winnow-curate/widgets); the views as one ES module,
 // winnow/static/views.js, that the kernel package's anywidget `View` sends as its `_esm` (esbuild);
 // and the prebuilt JupyterLab extension (the side panel) into winnow/labextension, with
 // @jupyterlab/builder against the core of the JupyterLab installed in the repository's .venv, whose
@@ -63,6 +63,6 @@ run(require.resolve('@jupyterlab/builder/lib/build-labextension.js'), [
   jupyterlabStaging(),
   '.',
 ]);
-// The wheel installs winnow/labextension as share/jupyter/labextensions/winnow-jupyter, and
+// The wheel installs winnow/labextension as share/jupyter/labextensions/@winnow-curate/jupyterlab, and
 // install.json must sit beside its package.json there; hatch takes no file from outside its project.
 copyFileSync(join(repoDir, 'install.json'), join(packageDir, 'winnow', 'labextension', 'install.json'));

@@ -4,7 +4,7 @@
  * a JupyterLab extension. Its requests go over the widget's comm and the kernel relays them, so the
  * browser never reaches the server and the token stays in the kernel.
  */
-import { type MountedView, mountView, type ViewName } from '@winnow/widgets';
+import { type MountedView, mountView, type ViewName } from '@winnow-curate/widgets';
 import { CommTransport } from './comm-transport';
 
 /** The part of anywidget's model (its `AnyModel`) the view uses, with the traits `View` syncs. */

@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiResponse, Transport } from '@winnow/widgets';
+import type { ApiRequest, ApiResponse, Transport } from '@winnow-curate/widgets';
 
 /** What the kernel answers to one request: the body comes beside it, as the message's one buffer. */
 export interface ResponseMessage {

@@ -1,5 +1,5 @@
 import type { Kernel } from '@jupyterlab/services';
-import type { Transport } from '@winnow/widgets';
+import type { Transport } from '@winnow-curate/widgets';
 import { CommTransport } from './comm-transport';
 
 /** The comm target `%load_ext winnow` registers in the kernel (winnow/panel.py). */

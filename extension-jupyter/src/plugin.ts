@@ -5,7 +5,7 @@ import { type KernelHolder, WinnowSidePanel } from './side-panel';
 
 /** A funnel: what winnowing keeps of a dataset. */
 const winnowIcon = new LabIcon({
-  name: 'winnow-jupyter:winnow',
+  name: '@winnow-curate/jupyterlab:winnow',
   svgstr: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16">
   <g class="jp-icon3" fill="#616161"><path d="M3 5h18l-7 8v6l-4 2v-8z"/></g></svg>`,
 });
@@ -19,7 +19,7 @@ function hasSession(widget: Widget | null): widget is Widget & KernelHolder {
  * through anywidget in any host (the kernel package's `View`); they need no extension.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'winnow-jupyter:side-panel',
+  id: '@winnow-curate/jupyterlab:side-panel',
   description:
     "Winnow's side panel: the workspace's datasets, tags and runs, read through the notebook's kernel.",
   // Notebook 7 loads the extension too but has no ILabShell: the side panel is JupyterLab's only.

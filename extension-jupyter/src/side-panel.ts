@@ -1,6 +1,6 @@
 import type { Kernel } from '@jupyterlab/services';
 import { Widget } from '@lumino/widgets';
-import { Api } from '@winnow/widgets';
+import { Api } from '@winnow-curate/widgets';
 import { NOT_LOADED, openKernelComm } from './kernel-comm';
 
 /** A dataset as `GET /api/datasets` lists it (core/src/server/api.ts). */

@@ -23,7 +23,7 @@ from .client import VIEWS, Client, WinnowError
 from .contract import view_jobs, view_routes
 from .relay import CommRelay, route_of
 
-# Built by `npm run build -w winnow-jupyter` (scripts/setup.sh runs it), carried in the wheel.
+# Built by `npm run build -w @winnow-curate/jupyterlab` (scripts/setup.sh runs it), carried in the wheel.
 VIEWS_MODULE = pathlib.Path(__file__).parent / "static" / "views.js"
 # The requests the views make, and the jobs they start, as core declares them once
 # (core/src/contract/view-routes.ts, carried here by contract.json): the relay is how a page in the
@@ -37,7 +37,7 @@ IDS_PER_QUERY = 2000
 # anywidget reads the module when the class is made: say what to do rather than FileNotFoundError.
 if not VIEWS_MODULE.is_file():
     raise WinnowError(
-        f"{VIEWS_MODULE} is missing: build it with `npm run build -w winnow-jupyter`, then "
+        f"{VIEWS_MODULE} is missing: build it with `npm run build -w @winnow-curate/jupyterlab`, then "
         "pip install ./extension-jupyter again",
         "failed_precondition",
     )

@@ -1,5 +1,5 @@
 // The extension's two esbuild bundles: the extension host's code (Node, CommonJS, `vscode`
-// left to the host) and the panel's page (the browser views of @winnow/widgets and the VS Code
+// left to the host) and the panel's page (the browser views of @winnow-curate/widgets and the VS Code
 // Elements controls). scripts/build.mjs packages them; the tests bundle the page on their own.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -69,6 +69,6 @@ export async function bundleWebview(outfile) {
     platform: 'browser',
     target: 'chrome120',
     // The views from their sources: the page never lags behind widgets/src for want of a tsc run.
-    alias: { '@winnow/widgets': join(packageDir, '..', 'widgets', 'src', 'index.ts') },
+    alias: { '@winnow-curate/widgets': join(packageDir, '..', 'widgets', 'src', 'index.ts') },
   });
 }

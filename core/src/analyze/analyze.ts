@@ -1,4 +1,4 @@
-import * as native from '@winnow/native';
+import * as native from '@winnow-curate/native';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
 import type { Database } from '../store/db.js';
 import { type EmbeddingModel, embeddingTable, findModel, loadVectors } from '../store/embeddings.js';

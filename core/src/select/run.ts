@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { SelectionStrategy } from '@winnow/native';
-import * as native from '@winnow/native';
+import type { SelectionStrategy } from '@winnow-curate/native';
+import * as native from '@winnow-curate/native';
 import { type LongTaskOptions, throwIfAborted, WinnowError } from '../errors.js';
 import { openWorkArea } from '../storage/open.js';
 import type { Secrets } from '../storage/options.js';

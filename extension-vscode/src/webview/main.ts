@@ -1,8 +1,8 @@
 // The panel's page: a dataset picker and a view switch (VS Code Elements controls), and the
-// notebook's views of @winnow/widgets below them, every request through the extension host.
+// notebook's views of @winnow-curate/widgets below them, every request through the extension host.
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { Api, type MountedView, mountView } from '@winnow/widgets';
+import { Api, type MountedView, mountView } from '@winnow-curate/widgets';
 import type { FromWebview, Shown, ToWebview, ViewKind } from '../panel/messages.js';
 import { PostMessageTransport } from './post-message-transport.js';
 

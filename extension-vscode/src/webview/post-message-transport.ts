@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiResponse, Transport } from '@winnow/widgets';
+import type { ApiRequest, ApiResponse, Transport } from '@winnow-curate/widgets';
 import type { FromWebview, ToWebview } from '../panel/messages.js';
 
 type Response = Extract<ToWebview, { type: 'response' }>;
