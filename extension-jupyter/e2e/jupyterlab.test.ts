@@ -388,10 +388,14 @@ describe('the views in a host without the Winnow extension', () => {
     };
     // At the user level of a config folder of its own: the other servers of this test, and the
     // user's own Jupyter, keep the extension.
-    execFileSync(join(VENV_BIN, 'jupyter'), ['labextension', 'disable', '@winnow-curate/jupyterlab', '--level=user'], {
-      env: jupyterEnv,
-      stdio: 'ignore',
-    });
+    execFileSync(
+      join(VENV_BIN, 'jupyter'),
+      ['labextension', 'disable', '@winnow-curate/jupyterlab', '--level=user'],
+      {
+        env: jupyterEnv,
+        stdio: 'ignore',
+      },
+    );
     const listing = spawnSync(join(VENV_BIN, 'jupyter'), ['labextension', 'list'], {
       env: jupyterEnv,
       encoding: 'utf8',
