@@ -1,0 +1,27 @@
+// Runs the two test suites side by side: vitest (TypeScript, the browsers, code-server) and pytest
+// (the kernel package, the platform wheel). Vitest runs its files one at a time on a 2-core machine
+// (its default is one worker fewer than the cores), so the kernel tests use the other core instead
+// of waiting for it. Vitest prints as it goes; pytest's output is held and printed whole after it,
+// so the two never interleave. Exits non-zero when either suite fails.
+import { spawn } from 'node:child_process';
+
+/** Runs `command`; resolves with its exit code and, when `hold` is set, what it printed. */
+function run(command, args, hold) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: hold ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const printed = [];
+    if (hold)
+      for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => printed.push(chunk));
+    child.on('exit', (code, signal) =>
+      resolve({ code: code ?? (signal ? 1 : 0), printed: Buffer.concat(printed) }),
+    );
+    for (const name of ['SIGINT', 'SIGTERM']) process.on(name, () => child.kill(name));
+  });
+}
+
+const kernelTests = run('npm', ['run', '--silent', 'test:jupyter'], true);
+const browserAndCore = await run('npx', ['vitest', 'run'], false);
+const kernel = await kernelTests;
+process.stdout.write('\n── the kernel package (pytest, run beside vitest) ──\n');
+process.stdout.write(kernel.printed);
+process.exit(browserAndCore.code || kernel.code);
