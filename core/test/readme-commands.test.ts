@@ -88,7 +88,7 @@ describe('the README command block', () => {
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('names its commands', () => {
+  it('finds the block and its commands', () => {
     expect(commands.length).toBeGreaterThan(5);
     expect(commands.every((c) => /\bnpx winnow\b/.test(c.text))).toBe(true);
   });
