@@ -6,7 +6,7 @@
 // (native/index.js) and lists one package per target of `napi.targets` as optionalDependencies; each
 // of those (native/npm/<platform>/, written by `napi create-npm-dirs`) carries one .node and declares
 // its os/cpu/libc, so npm installs only the one that fits. A release job that has every target's
-// .node does the same for all of them with `napi artifacts` and `napi pre-publish` (docs/architecture.md).
+// .node does the same for all of them with `napi artifacts` and `napi pre-publish` (docs/packaging.md).
 import { execFileSync } from 'node:child_process';
 import {
   cpSync,
