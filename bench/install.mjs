@@ -47,7 +47,18 @@ function folderBytes(folder) {
 function resolve(python, requirement) {
   const report = execFileSync(
     python,
-    ['-m', 'pip', 'install', '--dry-run', '--ignore-installed', '--quiet', '--disable-pip-version-check', '--report', '-', requirement],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--dry-run',
+      '--ignore-installed',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--report',
+      '-',
+      requirement,
+    ],
     { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
   );
   return JSON.parse(report).install.map((item) => ({
@@ -112,9 +123,18 @@ function installWinnow(scratch, wheel) {
   const venv = join(scratch, 'venv');
   execFileSync(PYTHON, ['-m', 'venv', venv]);
   const started = performance.now();
-  execFileSync(join(venv, 'bin/python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', wheel]);
+  execFileSync(join(venv, 'bin/python'), [
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    wheel,
+  ]);
   const installS = (performance.now() - started) / 1000;
-  const [sitePackages] = readdirSync(join(venv, 'lib')).map((python) => join(venv, 'lib', python, 'site-packages'));
+  const [sitePackages] = readdirSync(join(venv, 'lib')).map((python) =>
+    join(venv, 'lib', python, 'site-packages'),
+  );
   const env = { PATH: join(venv, 'bin'), HOME: scratch };
   const times = [];
   for (let run = 0; run < 5; run++) {

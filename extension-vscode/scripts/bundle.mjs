@@ -33,7 +33,7 @@ const noNativeModules = {
   name: 'winnow-no-native-modules',
   setup(context) {
     context.onResolve(
-      { filter: /^(@duckdb\/|sharp$|onnxruntime-node|@winnow\/native|@winnow\/core$)/ },
+      { filter: /^(@duckdb\/|sharp$|onnxruntime-node|@winnow-curate\/native|@winnow-curate\/core$)/ },
       (args) => ({
         errors: [
           { text: `${args.path} (imported by ${args.importer}) must not be in the extension host's bundle` },
