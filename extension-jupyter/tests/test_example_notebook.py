@@ -27,7 +27,7 @@ def test_the_example_runs_twice_in_one_workspace_and_the_second_selection_is_ver
             copy = tmp_path / f"run{run}.ipynb"
             shutil.copy(EXAMPLE, copy)
             book = execute(nbformat.read(copy, as_version=4), workspace, timeout=1200)
-            assert f"images: {IMAGES}" in outputs_text(book.cells[2])
+            assert f"images: {IMAGES}" in outputs_text(book.cells[1])
             results = [cell for cell in book.cells if "result" in cell.metadata.get("tags", [])]
             files = [line for cell in results for line in outputs_text(cell)]
             assert len(files) == 20 and all(Path(f).parent == IMAGES for f in files), files

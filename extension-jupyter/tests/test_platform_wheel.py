@@ -1,19 +1,23 @@
 """The platform wheel (scripts/build-wheel.mjs, built by scripts/setup.sh into dist/wheel) as a user
-with Python and nothing else gets it: installed into a fresh virtual environment, then run with a
-PATH that holds that environment and no node, npm or cargo, and no WINNOW_COMMAND. The example
-notebook runs headless on coco128 (ingest, embed, `%%winnow select` of 20) on the engine the wheel
-carries, and the `winnow` command works from the same environment."""
+with Python and nothing else gets it: installed into a fresh virtual environment in the checkout,
+then run with a PATH that holds that environment and no node, npm or cargo, and no WINNOW_COMMAND,
+WINNOW_DEMO_IMAGES or WINNOW_MODEL_DIR. The example notebook runs headless on coco128 (ingest,
+embed, `%%winnow select` of 20) on the engine the wheel carries, finding the images and the model in
+`shared` beside the checkout from its environment's folder; the `winnow` command works from the same
+environment."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from kernels import IMAGES, PACKAGE, REPO, SHARED, stop_server
+import nbformat
+from kernels import IMAGES, PACKAGE, REPO, SHARED, outputs_text, stop_server
 
 WHEELS = REPO / "dist" / "wheel"
 EXAMPLE = PACKAGE / "examples" / "curate-coco128.ipynb"
@@ -29,8 +33,7 @@ def built_wheel() -> Path:
     return wheels[0]
 
 
-def fresh_environment(root: Path, wheel: Path) -> Path:
-    environment = root / "venv"
+def fresh_environment(environment: Path, wheel: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(environment)], check=True)
     subprocess.run(
         [environment / "bin" / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
@@ -50,8 +53,6 @@ def python_only_env(environment: Path, home: Path) -> dict[str, str]:
         "HOME": str(home),
         "LANG": "C.UTF-8",
         "WINNOW_WORKSPACE": str(home / "workspace"),
-        "WINNOW_MODEL_DIR": str(SHARED / "models"),
-        "WINNOW_DEMO_IMAGES": str(IMAGES),
     }
 
 
@@ -62,7 +63,8 @@ def test_the_wheel_is_tagged_for_this_platform_and_within_budget() -> None:
 
 
 def test_a_fresh_environment_with_python_alone_runs_the_example_and_the_command(tmp_path: Path) -> None:
-    environment = fresh_environment(tmp_path, built_wheel())
+    # In the checkout (dist/ is ignored), as `python -m venv .venv` there would be.
+    environment = fresh_environment(WHEELS.parent / f"test-venv-{os.getpid()}", built_wheel())
     home = tmp_path / "home"
     home.mkdir()
     env = python_only_env(environment, home)
@@ -87,6 +89,8 @@ def test_a_fresh_environment_with_python_alone_runs_the_example_and_the_command(
             check=False,
         )
         assert ran.returncode == 0, ran.stderr[-2000:]
+        found = outputs_text(nbformat.read(home / "executed.ipynb", as_version=4).cells[1])
+        assert found == [f"images: {IMAGES}", f"models: {SHARED / 'models'}"], found
         files = ran.stdout.splitlines()
         assert len(files) == 20 and all(Path(f).parent == IMAGES and Path(f).is_file() for f in files), files
 
@@ -100,3 +104,4 @@ def test_a_fresh_environment_with_python_alone_runs_the_example_and_the_command(
         assert "diverse-20" in listed.stdout
     finally:
         stop_server(home / "workspace")
+        shutil.rmtree(environment)
