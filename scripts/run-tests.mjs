@@ -1,8 +1,8 @@
 // Runs the two test suites side by side: vitest (TypeScript, the browsers, code-server) and pytest
-// (the kernel package, the platform wheel). Vitest runs its files one at a time on a 2-core machine
-// (its default is one worker fewer than the cores), so the kernel tests use the other core instead
-// of waiting for it. Vitest prints as it goes; pytest's output is held and printed whole after it,
-// so the two never interleave. Exits non-zero when either suite fails.
+// (the kernel package, the platform wheel). Most of their time is spent waiting on servers, kernels
+// and browsers, so running them together shortens `npm test` (vitest.config.ts says how many
+// workers vitest takes). Vitest prints as it goes; pytest's output is held and printed whole after
+// it, so the two never interleave. Exits non-zero when either suite fails.
 import { spawn } from 'node:child_process';
 
 /** Runs `command`; resolves with its exit code and, when `hold` is set, what it printed. */
