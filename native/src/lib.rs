@@ -24,6 +24,8 @@ mod job;
 mod kcenter;
 mod kernels;
 mod knn;
+#[allow(dead_code)] // issue 18: bound to Node in a later step
+mod model_input;
 mod pacmap;
 mod progress;
 mod rng;
