@@ -19,6 +19,8 @@ mod bind_knn;
 mod bind_projection;
 mod bind_select;
 mod cover;
+#[allow(dead_code)] // issue 18: bound to Node in a later step
+mod decode_jpeg;
 mod duplicates;
 mod job;
 mod kcenter;
