@@ -9,11 +9,13 @@ use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-/// A decoded picture: interleaved RGB, `width × height × 3` bytes.
+/// A decoded picture: interleaved RGB, `width × height × 3` bytes, as stored (its EXIF
+/// orientation, 1 = upright, not applied).
 pub struct Decoded {
     pub pixels: Vec<u8>,
     pub width: u32,
     pub height: u32,
+    pub orientation: u16,
 }
 
 /// Why a file is not decoded: the reason its sample is marked corrupt with.
@@ -28,8 +30,36 @@ pub fn decode_jpeg(bytes: &[u8], max_pixels: u64) -> Result<Decoded, String> {
     if width as u64 * height as u64 > max_pixels {
         return Err(format!("too_large: {width}×{height} is over the limit of {max_pixels} pixels (WINNOW_MAX_PIXELS)"));
     }
+    let orientation = decoder.exif().map_or(1, |exif| exif_orientation(exif));
     let pixels = decoder.decode().map_err(|error| format!("cannot decode: {error}"))?;
-    Ok(Decoded { pixels, width: width as u32, height: height as u32 })
+    Ok(Decoded { pixels, width: width as u32, height: height as u32, orientation })
+}
+
+/// The Orientation tag (0x0112) of IFD0 in an EXIF block (TIFF, after an optional `Exif\0\0`);
+/// 1 (upright) when absent or unreadable.
+pub fn exif_orientation(exif: &[u8]) -> u16 {
+    let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
+    let big = match tiff.get(..2) {
+        Some(b"MM") => true,
+        Some(b"II") => false,
+        _ => return 1,
+    };
+    let u16_at = |at: usize| tiff.get(at..at + 2).map(|b| if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) });
+    let u32_at = |at: usize| {
+        tiff.get(at..at + 4).map(|b| {
+            let b = [b[0], b[1], b[2], b[3]];
+            if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        })
+    };
+    let Some(ifd) = u32_at(4).map(|offset| offset as usize) else { return 1 };
+    let Some(count) = u16_at(ifd) else { return 1 };
+    for entry in 0..count as usize {
+        let at = ifd + 2 + entry * 12;
+        if u16_at(at) == Some(0x0112) {
+            return u16_at(at + 8).filter(|value| (1..=8).contains(value)).unwrap_or(1);
+        }
+    }
+    1
 }
 
 #[cfg(test)]
@@ -44,11 +74,38 @@ mod tests {
         std::fs::read(path).unwrap_or_else(|error| panic!("{path}: {error}"))
     }
 
+    /// A TIFF block with one IFD0 entry: Orientation (SHORT, 1 value) = `value`.
+    fn exif_with_orientation(big: bool, value: u16) -> Vec<u8> {
+        let u16b = |v: u16| if big { v.to_be_bytes() } else { v.to_le_bytes() };
+        let u32b = |v: u32| if big { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut tiff = Vec::from(*b"Exif\0\0");
+        tiff.extend(if big { *b"MM" } else { *b"II" });
+        tiff.extend(u16b(42));
+        tiff.extend(u32b(8));
+        tiff.extend(u16b(1));
+        tiff.extend(u16b(0x0112));
+        tiff.extend(u16b(3));
+        tiff.extend(u32b(1));
+        tiff.extend(u16b(value));
+        tiff.extend([0, 0]);
+        tiff
+    }
+
+    #[test]
+    fn reads_the_orientation_in_either_byte_order() {
+        assert_eq!(exif_orientation(&exif_with_orientation(true, 6)), 6);
+        assert_eq!(exif_orientation(&exif_with_orientation(false, 8)), 8);
+        assert_eq!(exif_orientation(&exif_with_orientation(false, 9)), 1);
+        assert_eq!(exif_orientation(b"Exif\0\0MM"), 1);
+        assert_eq!(exif_orientation(b""), 1);
+    }
+
     #[test]
     fn decodes_a_photo_to_rgb() {
         let decoded = decode_jpeg(&photo(), 100_000_000).unwrap();
         assert_eq!((decoded.width, decoded.height), (640, 480));
         assert_eq!(decoded.pixels.len(), 640 * 480 * 3);
+        assert_eq!(decoded.orientation, 1);
     }
 
     #[test]
