@@ -60,6 +60,18 @@ export interface KCenterGreedyOptions {
   onProgress?: (done: number, total: number) => void
 }
 
+/** The model config's preprocessing (core/src/embed/model.ts `ModelConfig`), its size resolved. */
+export interface ModelInputOptions {
+  width: number
+  height: number
+  resize: 'stretch' | 'crop' | 'pad'
+  channels: 'rgb' | 'bgr'
+  range: '0-1' | '0-255'
+  mean: Array<number>
+  std: Array<number>
+  layout: 'nchw' | 'nhwc'
+}
+
 /**
  * The `k` nearest neighbours of every sample (the sample itself excluded), euclidean or cosine.
  * Exact search is blocked and multithreaded (AVX2 + FMA where the processor has them); the
@@ -169,6 +181,25 @@ export interface PlacePointsOptions {
   pcaDims?: number
   /** Called with (points placed, new points), at most every 100 ms and once at the end. */
   onProgress?: (done: number, total: number) => void
+}
+
+/**
+ * One JPEG's input values written into `out` (a tensor slot) and, when `thumbnailSize` > 0, its
+ * thumbnail, from one decode. The size is checked against `maxPixels` before decoding.
+ */
+export declare function preprocessJpeg(bytes: Uint8Array, input: ModelInputOptions, out: Float32Array, thumbnailSize: number, maxPixels: number): PreprocessResult
+
+/** What became of one image. */
+export interface PreprocessResult {
+  /**
+   * False when the native path does not take this file (not a JPEG, or a rotated one): the
+   * caller decodes it the other way, and nothing was written.
+   */
+  handled: boolean
+  /** Why the image cannot be used (the reason its sample is marked corrupt with). */
+  error?: string
+  /** The thumbnail (JPEG, longest side at most the size asked for), from the same decode. */
+  thumbnail?: Buffer
 }
 
 export interface SelectionResult {

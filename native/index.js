@@ -773,13 +773,14 @@ if (
   }
 }
 
-const { duplicateGroups, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, pacmap, placePoints, selectSamples, simdKernel, similarityWeights, typicality } = nativeBinding
+const { duplicateGroups, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, pacmap, placePoints, preprocessJpeg, selectSamples, simdKernel, similarityWeights, typicality } = nativeBinding
 export { duplicateGroups }
 export { kCenterGreedy }
 export { nearestNeighbors }
 export { nearestNeighborsOf }
 export { pacmap }
 export { placePoints }
+export { preprocessJpeg }
 export { selectSamples }
 export { simdKernel }
 export { similarityWeights }

@@ -15,18 +15,17 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+mod bind_image;
 mod bind_knn;
 mod bind_projection;
 mod bind_select;
 mod cover;
-#[allow(dead_code)] // issue 18: bound to Node in a later step
 mod decode_jpeg;
 mod duplicates;
 mod job;
 mod kcenter;
 mod kernels;
 mod knn;
-#[allow(dead_code)] // issue 18: bound to Node in a later step
 mod model_input;
 mod pacmap;
 mod progress;
