@@ -9,6 +9,26 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** One box's crop: its size in whole pixels and its pixels as a JPEG. */
+export interface Crop {
+  width: number
+  height: number
+  jpeg: Buffer
+}
+
+/**
+ * Crops each box (`[x, y, width, height]` in pixels of the upright picture, fractional and
+ * possibly reaching outside: clipped to the whole pixels it covers) as a JPEG of `quality`.
+ */
+export declare function cropImage(bytes: Uint8Array, boxes: Array<Array<number>>, quality: number, maxPixels: number): CropResult
+
+/** The crops of one image's boxes, from one decode; or why the image cannot be used. */
+export interface CropResult {
+  error?: string
+  /** One per box, in order: null for a box with nothing inside the picture. */
+  crops: Array<Crop | undefined | null>
+}
+
 /**
  * Near-duplicate groups: every pair of samples at distance < `threshold` (exact), joined into
  * connected components. Group ids follow each group's lowest member; samples with no
@@ -32,6 +52,25 @@ export interface DuplicateGroupsResult {
    */
   representatives: Uint32Array
 }
+
+/**
+ * How many pictures this process has decoded (every thread): a test reads it to check that an
+ * image is decoded once for its tensor and its thumbnail.
+ */
+export declare function imageDecodes(): number
+
+/**
+ * What became of one image: why it cannot be used (the reason its sample is marked corrupt
+ * with), or its thumbnail when one was asked for.
+ */
+export interface ImageResult {
+  error?: string
+  /** JPEG, its longest side at most the size asked for. */
+  thumbnail?: Buffer
+}
+
+/** One image's thumbnail alone (for a sample not embedded yet). */
+export declare function imageThumbnail(bytes: Uint8Array, size: number, maxPixels: number): ImageResult
 
 /**
  * Diversity selection by farthest-point (k-center) greedy, Sener & Savarese 2018.
@@ -184,23 +223,10 @@ export interface PlacePointsOptions {
 }
 
 /**
- * One JPEG's input values written into `out` (a tensor slot) and, when `thumbnailSize` > 0, its
+ * One image's input values written into `out` (a tensor slot) and, when `thumbnailSize` > 0, its
  * thumbnail, from one decode. The size is checked against `maxPixels` before decoding.
  */
-export declare function preprocessJpeg(bytes: Uint8Array, input: ModelInputOptions, out: Float32Array, thumbnailSize: number, maxPixels: number): PreprocessResult
-
-/** What became of one image. */
-export interface PreprocessResult {
-  /**
-   * False when the native path does not take this file (not a JPEG, or a rotated one): the
-   * caller decodes it the other way, and nothing was written.
-   */
-  handled: boolean
-  /** Why the image cannot be used (the reason its sample is marked corrupt with). */
-  error?: string
-  /** The thumbnail (JPEG, longest side at most the size asked for), from the same decode. */
-  thumbnail?: Buffer
-}
+export declare function preprocessImage(bytes: Uint8Array, input: ModelInputOptions, out: Float32Array, thumbnailSize: number, maxPixels: number): ImageResult
 
 export interface SelectionResult {
   /** The new picks in pick order (preselected samples excluded). */

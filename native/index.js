@@ -773,14 +773,17 @@ if (
   }
 }
 
-const { duplicateGroups, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, pacmap, placePoints, preprocessJpeg, selectSamples, simdKernel, similarityWeights, typicality } = nativeBinding
+const { cropImage, duplicateGroups, imageDecodes, imageThumbnail, kCenterGreedy, nearestNeighbors, nearestNeighborsOf, pacmap, placePoints, preprocessImage, selectSamples, simdKernel, similarityWeights, typicality } = nativeBinding
+export { cropImage }
 export { duplicateGroups }
+export { imageDecodes }
+export { imageThumbnail }
 export { kCenterGreedy }
 export { nearestNeighbors }
 export { nearestNeighborsOf }
 export { pacmap }
 export { placePoints }
-export { preprocessJpeg }
+export { preprocessImage }
 export { selectSamples }
 export { simdKernel }
 export { similarityWeights }

@@ -5,7 +5,7 @@
 //
 // 1. core bundled by esbuild into dist/engine/dist: the command's entry and the worker threads'
 //    scripts, each beside the chunks they share;
-// 2. the packages with native parts (DuckDB, sharp, ONNX Runtime, Winnow's own core), which cannot be
+// 2. the packages with native parts (DuckDB, ONNX Runtime, Winnow's own core), which cannot be
 //    bundled, copied whole into dist/engine/node_modules with the packages they need, for this platform;
 // 3. the wheel, built by hatchling (extension-jupyter/hatch_build.py puts dist/engine in it as
 //    winnow/engine and tags it for this platform), written to dist/wheel/.
@@ -43,7 +43,7 @@ const ENTRY_POINTS = {
   'thumbnail-worker': 'core/src/server/thumbnail-worker.ts',
 };
 /** Packages that load native binaries from their own folders: carried as packages, not bundled. */
-const NATIVE_PACKAGES = ['@duckdb/node-bindings', 'sharp', 'onnxruntime-node', '@winnow-curate/native'];
+const NATIVE_PACKAGES = ['@duckdb/node-bindings', 'onnxruntime-node', '@winnow-curate/native'];
 /** Never part of a package at run time: a workspace package's build outputs and sources. */
 const NOT_RUNTIME = new Set([
   'node_modules',

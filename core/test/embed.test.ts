@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { imageDecodes } from '@winnow-curate/native';
 import { encode as encodeBmp } from 'bmp-ts';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,11 +80,17 @@ describe('enlarging small pictures', () => {
       .png()
       .toBuffer();
   const base = { file: 'm.onnx', input: 'x', output: 'y' };
+  /** Resampled pixels are 8-bit again before they become values (as in PIL): within 1/255. */
+  const expectNear = (values: Float32Array<ArrayBufferLike>, expected: number[], step = 1 / 255) => {
+    expect(values.length).toBe(expected.length);
+    for (const [i, value] of values.entries())
+      expect(Math.abs(value - expected[i]!), `value ${i}`).toBeLessThanOrEqual(step);
+  };
 
   it('samples bilinearly with pixel centres aligned', async () => {
     const tensor = await imageTensor(await redBlue(), modelConfigSchema.parse({ ...base, size: [4, 1] }));
-    expect([...tensor.subarray(0, 4)]).toEqual([1, 0.75, 0.25, 0]);
-    expect([...tensor.subarray(8, 12)]).toEqual([0, 0.25, 0.75, 1]);
+    expectNear(tensor.subarray(0, 4), [1, 0.75, 0.25, 0]);
+    expectNear(tensor.subarray(8, 12), [0, 0.25, 0.75, 1]);
   });
 
   it('pads on black and crops the centre', async () => {
@@ -91,15 +98,14 @@ describe('enlarging small pictures', () => {
       await redBlue(),
       modelConfigSchema.parse({ ...base, size: 4, resize: 'pad', mean: [0.5, 0.5, 0.5] }),
     );
-    const red = [...padded.subarray(0, 16)];
-    expect(red.slice(0, 4)).toEqual([-0.5, -0.5, -0.5, -0.5]);
-    expect(red.slice(4, 8)).toEqual([0.5, 0.25, -0.25, -0.5]);
-    expect(red.slice(12, 16)).toEqual([-0.5, -0.5, -0.5, -0.5]);
+    expect([...padded.subarray(0, 4)]).toEqual([-0.5, -0.5, -0.5, -0.5]);
+    expectNear(padded.subarray(4, 8), [0.5, 0.25, -0.25, -0.5]);
+    expect([...padded.subarray(12, 16)]).toEqual([-0.5, -0.5, -0.5, -0.5]);
     const cropped = await imageTensor(
       await redBlue(),
       modelConfigSchema.parse({ ...base, size: 2, resize: 'crop' }),
     );
-    expect([...cropped.subarray(0, 4)]).toEqual([0.75, 0.25, 0.75, 0.25]);
+    expectNear(cropped.subarray(0, 4), [0.75, 0.25, 0.75, 0.25]);
   });
 
   it('agrees with sharp enlarging a real 32 × 32 photo', async () => {
@@ -384,7 +390,27 @@ describe('devices', () => {
 });
 
 describe('decoding', () => {
-  it('reads BMP, GIF, TIFF and PNG with alpha; a corrupt file is marked with its reason and skipped', async () => {
+  it('decodes each coco128 photo once for its tensor and its thumbnail', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const dir = tempDir();
+    const ws = await Workspace.open(join(dir, '.winnow'));
+    try {
+      await ingest(ws, join(COCO128, 'images'), { dataset: 'coco' });
+      // The decode threads share this process's native core, and with it its count.
+      const before = imageDecodes();
+      const summary = await embedDataset(ws, await ws.dataset('coco'), {
+        model: 'mobilenetv2-int8',
+        device: 'cpu',
+      });
+      expect(summary.embedded).toBe(128);
+      expect(imageDecodes() - before).toBe(128);
+      expect(readdirSync(join(dir, '.winnow', 'thumbnails'))).toHaveLength(128);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('reads BMP, GIF, JPEG-compressed TIFF, PNG with alpha and a rotated JPEG; a corrupt file is marked with its reason and skipped', async () => {
     process.env.WINNOW_MODEL_DIR = MODELS;
     const dir = tempDir();
     const media = join(dir, 'media');
@@ -405,8 +431,15 @@ describe('decoding', () => {
     );
     await sharp(photo).jpeg({ quality: 95 }).toFile(join(media, 'a.jpg'));
     await sharp(photo).gif().toFile(join(media, 'c.gif'));
+    // sharp, like libtiff, writes a JPEG-compressed TIFF in YCbCr.
     await sharp(photo).tiff().toFile(join(media, 'd.tiff'));
     await sharp(photo).ensureAlpha(0.5).png().toFile(join(media, 'e.png'));
+    // Stored turned a quarter anticlockwise, tagged to be shown turned back (EXIF orientation 6).
+    await sharp(photo)
+      .rotate(-90)
+      .withMetadata({ orientation: 6 })
+      .jpeg({ quality: 95 })
+      .toFile(join(media, 'g.jpg'));
     // Header and end chunk intact (ingest takes it), the compressed pixels zeroed.
     const broken = await sharp(photo).png().toBuffer();
     broken.fill(0, 1000, broken.length - 100);
@@ -416,12 +449,20 @@ describe('decoding', () => {
       await ingest(ws, media, { dataset: 'formats' });
       const dataset = await ws.dataset('formats');
       const summary = await embedDataset(ws, dataset, { model: 'squeezenet1.1', device: 'cpu' });
-      expect(summary.embedded).toBe(5);
       expect(summary.corrupt).toEqual([{ path: 'f.png', reason: expect.stringMatching(/^cannot decode: /) }]);
+      expect(summary.embedded).toBe(6);
       const status = await ws.db.all<{ path: string; status: string; reason: string | null }>(
         'SELECT path, status, reason FROM winnow.samples ORDER BY path',
       );
-      expect(status.map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'corrupt']);
+      expect(status.map((s) => `${s.path} ${s.status}`)).toEqual([
+        'a.jpg ok',
+        'b.bmp ok',
+        'c.gif ok',
+        'd.tiff ok',
+        'e.png ok',
+        'f.png corrupt',
+        'g.jpg ok',
+      ]);
       expect(status[5]!.reason).toMatch(/^cannot decode: /);
       // The same picture in every format embeds alike: colours and orientation survive each decoder.
       const vectors = await ws.db.all<{ path: string; v: number[] }>(

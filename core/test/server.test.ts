@@ -581,8 +581,8 @@ describe('decompression bombs at the local server', () => {
 
   it('decodes in worker threads: during a long decode `winnow serve` answers health, its thread stays free', async () => {
     const root = tempDir();
-    // 1 KB, 25 megapixels: within the limit, and seconds of bmp-ts's work.
-    writeFileSync(join(root, 'slow.bmp'), rle8Bomb(5000));
+    // 1 KB, 98 megapixels: within the limit, and a third of a second of the native decoder's work.
+    writeFileSync(join(root, 'slow.bmp'), rle8Bomb(9900));
     const dir = join(tempDir(), '.winnow');
     expect((await winnow(dir, 'ingest', root, '--dataset', 'slow')).code).toBe(0);
     const winnowJs = join(REPOSITORY, 'core/bin/winnow.js');
@@ -597,7 +597,7 @@ describe('decompression bombs at the local server', () => {
       const slow = get('/api/datasets/slow/samples/1/thumbnail').finally(() => {
         settled = true;
       });
-      await new Promise((r) => setTimeout(r, 300)); // the decode is under way
+      await new Promise((r) => setTimeout(r, 100)); // the decode is under way
       expect((await get('/api/health')).ok).toBe(true);
       expect(settled).toBe(false);
       expect((await slow).status).toBe(200);

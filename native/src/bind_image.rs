@@ -1,15 +1,24 @@
-//! JavaScript binding of the image path: `preprocessJpeg`, called from a decode worker thread
-//! (core/src/embed/decode-worker.ts). It is synchronous on purpose: the decode pool's threads are
-//! the parallelism, and a hop to the libuv pool per image would cost more than it frees.
+//! JavaScript binding of the image path (decode_image.rs, model_input.rs, thumbnail.rs): one
+//! image's input tensor and thumbnail from one decode, a thumbnail alone, and the crops of its
+//! boxes. The calls are synchronous on purpose: they run on the decode pool's worker threads
+//! (core/src/embed/decode-worker.ts), which are the parallelism, and a hop to the libuv pool per
+//! image would cost more than it frees.
 
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use std::cell::RefCell;
+
+use fast_image_resize::Resizer;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::decode_jpeg::decode_jpeg;
+use crate::decode_image::{decode_count, decode_image, Picture};
 use crate::invalid;
 use crate::model_input::{write_tensor, Fit, InputSpec, Rgb};
+use crate::thumbnail::{crop_jpeg, thumbnail, Region};
+
+thread_local! {
+    /// One resizer per thread: it keeps its scratch buffers from one image to the next.
+    static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
+}
 
 /// The model config's preprocessing (core/src/embed/model.ts `ModelConfig`), its size resolved.
 #[napi(object, object_to_js = false)]
@@ -28,30 +37,31 @@ pub struct ModelInputOptions {
     pub layout: String,
 }
 
-/// What became of one image.
+/// What became of one image: why it cannot be used (the reason its sample is marked corrupt
+/// with), or its thumbnail when one was asked for.
 #[napi(object)]
-pub struct PreprocessResult {
-    /// False when the native path does not take this file (not a JPEG, or a rotated one): the
-    /// caller decodes it the other way, and nothing was written.
-    pub handled: bool,
-    /// Why the image cannot be used (the reason its sample is marked corrupt with).
+pub struct ImageResult {
     pub error: Option<String>,
-    /// The thumbnail (JPEG, longest side at most the size asked for), from the same decode.
+    /// JPEG, its longest side at most the size asked for.
     pub thumbnail: Option<Buffer>,
+}
+
+fn failed(reason: String) -> ImageResult {
+    ImageResult { error: Some(reason), thumbnail: None }
 }
 
 fn spec_of(options: &ModelInputOptions) -> Result<InputSpec> {
     let triple = |name: &str, values: &[f64]| -> Result<[f32; 3]> {
         match values {
             [a, b, c] => Ok([*a as f32, *b as f32, *c as f32]),
-            _ => Err(invalid(format!("preprocessJpeg: {name} needs 3 values, got {}", values.len()))),
+            _ => Err(invalid(format!("preprocessImage: {name} needs 3 values, got {}", values.len()))),
         }
     };
     let fit = match options.resize.as_str() {
         "stretch" => Fit::Stretch,
         "crop" => Fit::Crop,
         "pad" => Fit::Pad,
-        other => return Err(invalid(format!("preprocessJpeg: resize must be stretch, crop or pad, got {other}"))),
+        other => return Err(invalid(format!("preprocessImage: resize must be stretch, crop or pad, got {other}"))),
     };
     Ok(InputSpec {
         width: options.width,
@@ -65,64 +75,98 @@ fn spec_of(options: &ModelInputOptions) -> Result<InputSpec> {
     })
 }
 
-fn is_jpeg(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0xff, 0xd8, 0xff])
+/// The thumbnail of a decoded picture: an upright JPEG that already fits is its own.
+fn thumbnail_of(bytes: &[u8], picture: &Picture, size: u32) -> std::result::Result<Buffer, String> {
+    if picture.upright_jpeg && picture.width.max(picture.height) <= size {
+        return Ok(bytes.to_vec().into());
+    }
+    RESIZER.with_borrow_mut(|resizer| thumbnail(picture, size, resizer)).map(Buffer::from)
 }
 
-/// The picture shrunk to fit `size` (never enlarged), as a JPEG of quality 80.
-fn thumbnail(image: &Rgb, size: u32, resizer: &mut Resizer) -> std::result::Result<Vec<u8>, String> {
-    let scale = (size as f64 / image.width.max(image.height) as f64).min(1.0);
-    let (w, h) = (((image.width as f64 * scale).round() as u32).max(1), ((image.height as f64 * scale).round() as u32).max(1));
-    let source = ImageRef::new(image.width, image.height, image.pixels, PixelType::U8x3).map_err(|e| e.to_string())?;
-    let mut small = Image::new(w, h, PixelType::U8x3);
-    resizer
-        .resize(&source, &mut small, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)))
-        .map_err(|e| e.to_string())?;
-    let mut jpeg = Vec::new();
-    jpeg_encoder::Encoder::new(&mut jpeg, 80)
-        .encode(small.buffer(), w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
-        .map_err(|e| e.to_string())?;
-    Ok(jpeg)
-}
-
-/// One JPEG's input values written into `out` (a tensor slot) and, when `thumbnailSize` > 0, its
+/// One image's input values written into `out` (a tensor slot) and, when `thumbnailSize` > 0, its
 /// thumbnail, from one decode. The size is checked against `maxPixels` before decoding.
 #[napi]
-pub fn preprocess_jpeg(
+pub fn preprocess_image(
     bytes: Uint8Array,
     input: ModelInputOptions,
     mut out: Float32Array,
     thumbnail_size: u32,
     max_pixels: f64,
-) -> Result<PreprocessResult> {
+) -> Result<ImageResult> {
     let spec = spec_of(&input)?;
-    if !is_jpeg(&bytes) {
-        return Ok(PreprocessResult { handled: false, error: None, thumbnail: None });
-    }
-    let decoded = match decode_jpeg(&bytes, max_pixels as u64) {
-        Ok(decoded) => decoded,
-        Err(reason) => return Ok(PreprocessResult { handled: true, error: Some(reason), thumbnail: None }),
+    let picture = match decode_image(&bytes, max_pixels as u64) {
+        Ok(picture) => picture,
+        Err(reason) => return Ok(failed(reason)),
     };
-    if decoded.orientation != 1 {
-        return Ok(PreprocessResult { handled: false, error: None, thumbnail: None });
-    }
-    let image = Rgb { pixels: &decoded.pixels, width: decoded.width, height: decoded.height };
-    let mut resizer = Resizer::new();
+    let image = Rgb { pixels: &picture.pixels, width: picture.width, height: picture.height };
     // SAFETY: the slot is this call's alone: the decode pool hands each slot to one worker at a
     // time, and nothing reads it before this call returns.
     let slot = unsafe { out.as_mut() };
-    if let Err(reason) = write_tensor(&image, &spec, &mut resizer, slot) {
-        return Ok(PreprocessResult { handled: true, error: Some(reason), thumbnail: None });
+    if let Err(reason) = RESIZER.with_borrow_mut(|resizer| write_tensor(&image, &spec, resizer, slot)) {
+        return Ok(failed(reason));
     }
-    let thumbnail = if thumbnail_size == 0 {
-        None
-    } else if decoded.width.max(decoded.height) <= thumbnail_size {
-        Some(bytes.to_vec().into()) // an upright JPEG that fits is its own thumbnail
-    } else {
-        match self::thumbnail(&image, thumbnail_size, &mut resizer) {
-            Ok(jpeg) => Some(jpeg.into()),
-            Err(reason) => return Ok(PreprocessResult { handled: true, error: Some(format!("thumbnail: {reason}")), thumbnail: None }),
-        }
-    };
-    Ok(PreprocessResult { handled: true, error: None, thumbnail })
+    if thumbnail_size == 0 {
+        return Ok(ImageResult { error: None, thumbnail: None });
+    }
+    Ok(match thumbnail_of(&bytes, &picture, thumbnail_size) {
+        Ok(thumbnail) => ImageResult { error: None, thumbnail: Some(thumbnail) },
+        Err(reason) => failed(reason),
+    })
+}
+
+/// One image's thumbnail alone (for a sample not embedded yet).
+#[napi]
+pub fn image_thumbnail(bytes: Uint8Array, size: u32, max_pixels: f64) -> ImageResult {
+    match decode_image(&bytes, max_pixels as u64).and_then(|picture| thumbnail_of(&bytes, &picture, size)) {
+        Ok(thumbnail) => ImageResult { error: None, thumbnail: Some(thumbnail) },
+        Err(reason) => failed(reason),
+    }
+}
+
+/// One box's crop: its size in whole pixels and its pixels as a JPEG.
+#[napi(object)]
+pub struct Crop {
+    pub width: u32,
+    pub height: u32,
+    pub jpeg: Buffer,
+}
+
+/// The crops of one image's boxes, from one decode; or why the image cannot be used.
+#[napi(object)]
+pub struct CropResult {
+    pub error: Option<String>,
+    /// One per box, in order: null for a box with nothing inside the picture.
+    pub crops: Vec<Option<Crop>>,
+}
+
+/// Crops each box (`[x, y, width, height]` in pixels of the upright picture, fractional and
+/// possibly reaching outside: clipped to the whole pixels it covers) as a JPEG of `quality`.
+#[napi]
+pub fn crop_image(bytes: Uint8Array, boxes: Vec<Vec<f64>>, quality: u8, max_pixels: f64) -> Result<CropResult> {
+    let areas = boxes
+        .iter()
+        .map(|b| <[f64; 4]>::try_from(b.as_slice()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| invalid("cropImage: each box is [x, y, width, height]"))?;
+    let cropped = decode_image(&bytes, max_pixels as u64).and_then(|picture| {
+        areas
+            .iter()
+            .map(|area| match Region::covering(*area, picture.width, picture.height) {
+                None => Ok(None),
+                Some(region) => crop_jpeg(&picture, region, quality)
+                    .map(|jpeg| Some(Crop { width: region.width, height: region.height, jpeg: jpeg.into() })),
+            })
+            .collect::<std::result::Result<Vec<_>, String>>()
+    });
+    Ok(match cropped {
+        Ok(crops) => CropResult { error: None, crops },
+        Err(reason) => CropResult { error: Some(reason), crops: Vec::new() },
+    })
+}
+
+/// How many pictures this process has decoded (every thread): a test reads it to check that an
+/// image is decoded once for its tensor and its thumbnail.
+#[napi]
+pub fn image_decodes() -> f64 {
+    decode_count() as f64
 }

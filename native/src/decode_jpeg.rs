@@ -9,6 +9,8 @@ use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
+use crate::decode_image::check_size;
+
 /// A decoded picture: interleaved RGB, `width × height × 3` bytes, as stored (its EXIF
 /// orientation, 1 = upright, not applied).
 pub struct Decoded {
@@ -24,12 +26,7 @@ pub fn decode_jpeg(bytes: &[u8], max_pixels: u64) -> Result<Decoded, String> {
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     decoder.decode_headers().map_err(|error| format!("cannot decode: {error}"))?;
     let (width, height) = decoder.dimensions().ok_or("cannot decode: no size in the header")?;
-    if width == 0 || height == 0 {
-        return Err(format!("corrupt: a size of {width}×{height}"));
-    }
-    if width as u64 * height as u64 > max_pixels {
-        return Err(format!("too_large: {width}×{height} is over the limit of {max_pixels} pixels (WINNOW_MAX_PIXELS)"));
-    }
+    check_size(width as u32, height as u32, max_pixels)?;
     let orientation = decoder.exif().map_or(1, |exif| exif_orientation(exif));
     let pixels = decoder.decode().map_err(|error| format!("cannot decode: {error}"))?;
     Ok(Decoded { pixels, width: width as u32, height: height as u32, orientation })
@@ -63,7 +60,7 @@ pub fn exif_orientation(exif: &[u8]) -> u16 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model_input::{write_tensor, Fit, InputSpec, Rgb};
     use fast_image_resize::Resizer;
@@ -75,7 +72,7 @@ mod tests {
     }
 
     /// A TIFF block with one IFD0 entry: Orientation (SHORT, 1 value) = `value`.
-    fn exif_with_orientation(big: bool, value: u16) -> Vec<u8> {
+    pub(crate) fn exif_with_orientation(big: bool, value: u16) -> Vec<u8> {
         let u16b = |v: u16| if big { v.to_be_bytes() } else { v.to_le_bytes() };
         let u32b = |v: u32| if big { v.to_be_bytes() } else { v.to_le_bytes() };
         let mut tiff = Vec::from(*b"Exif\0\0");

@@ -20,7 +20,9 @@ mod bind_knn;
 mod bind_projection;
 mod bind_select;
 mod cover;
+mod decode_image;
 mod decode_jpeg;
+mod decode_tiff;
 mod duplicates;
 mod job;
 mod kcenter;
@@ -32,6 +34,7 @@ mod progress;
 mod rng;
 mod select;
 mod similarity;
+mod thumbnail;
 mod typicality;
 mod validate;
 

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import sharp from 'sharp';
+import { cropImage } from '@winnow-curate/native';
 import { type LongTaskOptions, throwIfAborted } from '../errors.js';
 import { type DatasetSecrets, openDatasetStorage } from '../storage/open.js';
 import { withToolInput } from '../storage/tool-input.js';
@@ -445,9 +445,13 @@ async function embedCrops(
   return { ids: Int32Array.from(ids), dim, failed };
 }
 
+/** The JPEG quality crops are stored at: they are embedded again, so they keep more than thumbnails. */
+const CROP_QUALITY = 90;
+
 /**
  * The crop samples of one image's boxes that still need an embedding, their pictures written;
- * or, for an image whose header claims a size no decoder may be trusted with, why.
+ * or, for an image that cannot be decoded (its header claims a size no decoder may be trusted
+ * with, or its pixels are broken), why.
  */
 async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[] | Embedded['failed'][number]> {
   const { ws, dataset } = job;
@@ -455,35 +459,28 @@ async function cropSamples(job: Job, boxes: Box[]): Promise<SampleFile[] | Embed
   const bytes = await job.input.read(first.path);
   const problem = headerProblem(bytes);
   if (problem) return { id: first.image, path: first.path, reason: problem };
-  const limitInputPixels = maxPixels();
   // Decoded once; every crop is cut from the same pixels.
-  const { data, info } = await sharp(bytes, { limitInputPixels })
-    .rotate()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const { width, height, channels } = info;
+  const cut = cropImage(
+    bytes,
+    boxes.map(({ box }) => [...box]),
+    CROP_QUALITY,
+    maxPixels(),
+  );
+  if (cut.error) return { id: first.image, path: first.path, reason: cut.error };
   const crops: SampleFile[] = [];
-  for (const { image: parent, path, box, crop } of boxes) {
-    const [x, y, w, h] = box as [number, number, number, number];
-    const left = Math.max(0, Math.floor(x));
-    const top = Math.max(0, Math.floor(y));
-    const right = Math.min(width, Math.ceil(x + w));
-    const bottom = Math.min(height, Math.ceil(y + h));
-    if (right - left < 1 || bottom - top < 1) continue;
+  for (const [i, { image: parent, path, box, crop }] of boxes.entries()) {
+    const picture = cut.crops[i];
+    if (!picture) continue; // nothing of the box inside the picture
     const cropPath = `${path}#xywh=${box.map((v) => Math.round(v * 100) / 100).join(',')}`;
     const id =
       crop ??
       (await ws.db.value<number>(
         `INSERT INTO winnow.samples (sample_id, dataset_id, kind, path, format, width, height, parent_id, box, status)
        VALUES (nextval('winnow.sample_ids'), ?, 'crop', ?, 'jpeg', ?, ?, ?, ?::FLOAT[4], 'ok') RETURNING sample_id`,
-        [dataset.id, cropPath, right - left, bottom - top, parent, JSON.stringify(box)],
+        [dataset.id, cropPath, picture.width, picture.height, parent, JSON.stringify(box)],
       ));
-    const picture = await sharp(data, { raw: { width, height, channels }, limitInputPixels })
-      .extract({ left, top, width: right - left, height: bottom - top })
-      .jpeg({ quality: 90 })
-      .toBuffer();
-    await job.work.write(`crops/${id}.jpg`, picture, 'image/jpeg');
-    crops.push({ id, path: cropPath, read: async () => new Uint8Array(picture) });
+    await job.work.write(`crops/${id}.jpg`, picture.jpeg, 'image/jpeg');
+    crops.push({ id, path: cropPath, read: async () => new Uint8Array(picture.jpeg) });
   }
   return crops;
 }

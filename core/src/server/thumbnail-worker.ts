@@ -1,11 +1,7 @@
 import { parentPort } from 'node:worker_threads';
-import sharp from 'sharp';
 import { DecodeError, makeThumbnail } from '../embed/preprocess.js';
 import { serveWorker } from '../util/worker-pool.js';
 import type { ThumbnailRequest, ThumbnailResult } from './thumbnails.js';
-
-// One image at a time per worker: the pool is the parallelism.
-sharp.concurrency(1);
 
 serveWorker<ThumbnailRequest, ThumbnailResult>(
   parentPort!,
