@@ -7,7 +7,7 @@
  *
  *   node bench/embed.mjs [--files 2048] [--cifar-files 10000] [--models squeezenet1.1,mobilenetv2-int8]
  *                        [--datasets coco,cifar] [--device cpu|cuda] [--batch 32]
- *                        [--infer-batches 24] [--decode-files 1024] [--skip-peer]
+ *                        [--infer-batches 24] [--decode-files 1024] [--skip-peer] [--rounds 1]
  *                        [--scale 100000 [--scale-model NAME] [--scale-peer]] [--quick] [--keep]
  *
  * Data, made in a temporary folder under os.tmpdir() (removed at the end unless --keep):
@@ -24,14 +24,16 @@
  *     = cores) on pre-made random batches of --batch, 3 warm-up runs then --infer-batches timed;
  *     also the same batches through Winnow's own session (`ImageEmbedder.embedTensors`, which adds
  *     the batch copy, pooling and normalisation), for reference;
- *   - decode, per dataset × model: core's `imageTensor` (sharp: read, decode with EXIF
+ *   - decode, per dataset × model: core's `imageTensor` (the Rust core: read, decode with EXIF
  *     orientation, resize to the model input, normalise) on the first --decode-files files, in one
- *     worker thread per core (sharp.concurrency(1) each), so all cores decode; also with a 256 px
- *     thumbnail written as well (through `decodeImage`, one decode for both);
+ *     worker thread per core, so all cores decode; also with a 256 px thumbnail written as well
+ *     (through `decodeImage`, one decode for both);
  *   - Winnow end-to-end, per dataset × model: a fresh workspace, the folder ingested (not timed),
  *     then `embedDataset(ws, dataset, { model, batchSize, device })` timed; checked to have
  *     embedded every file and written every thumbnail. Peak RSS is VmHWM, reset after the ingest;
  *   - Python baseline end-to-end, same files, same model file and config (see its docstring).
+ *   --rounds N repeats the two end-to-end runs N times, interleaved (Winnow, Python, Winnow, ...),
+ *   so that both see the same state of the machine; every round is kept and the median is derived.
  * Derived: Winnow / Python images/s (target >= 1.5); CIFAR: end-to-end / pure inference
  * (target >= 0.8); photos: end-to-end / (1 / (1/decode + 1/inference)) (target >= 0.9);
  * --scale: peak RSS of the 100k-image run (target <= 2 GB).
@@ -194,9 +196,6 @@ async function decodeTask(args) {
 /** The worker-thread side of decodeTask. */
 async function decodeWorker({ files, model, thumbs, counter }) {
   const { decodeImage, imageTensor, resolveModel } = await import(CORE);
-  const sharp = (await import('sharp')).default;
-  // One image at a time per thread: the threads, one per core, are the parallelism.
-  sharp.concurrency(1);
   const { config } = await resolveModel(model);
   const next = new Int32Array(counter);
   let failed = 0;
@@ -387,6 +386,7 @@ async function main(args) {
     inferBatches: Number(args['infer-batches'] ?? (quick ? 4 : 24)),
     decodeFiles: Number(args['decode-files'] ?? (quick ? 128 : 1024)),
     peer: !args['skip-peer'],
+    rounds: Math.max(1, Number(args.rounds ?? 1)),
     scale: args.scale ? Number(args.scale === true ? 100_000 : args.scale) : 0,
     scaleModel: args['scale-model'],
     scalePeer: Boolean(args['scale-peer']),
@@ -453,14 +453,21 @@ async function main(args) {
         log(
           `  ${entry.decode.images_per_second} images/s; with thumbnail ${entry.decode_with_thumbnail.images_per_second}`,
         );
-        log(`${name} × ${model}: Winnow embedDataset (${files.length} files)...`);
-        entry.winnow = runWinnow(folder, model, tmp, options);
-        log(`  ${entry.winnow.images_per_second} images/s, peak RSS ${mb(entry.winnow.peak_rss_bytes)} MB`);
-        if (peerReady) {
-          log(`${name} × ${model}: Python baseline...`);
-          entry.python = await runPython(folder, model, specs[model], tmp, options);
-          log(`  ${entry.python.images_per_second} images/s, peak RSS ${mb(entry.python.peak_rss_bytes)} MB`);
-        } else entry.python = { skipped: options.peer ? peerInstall.error : '--skip-peer' };
+        entry.rounds = [];
+        for (let round = 1; round <= options.rounds; round++) {
+          const pair = { round };
+          log(`${name} × ${model}, round ${round}: Winnow embedDataset (${files.length} files)...`);
+          pair.winnow = runWinnow(folder, model, tmp, options);
+          log(`  ${pair.winnow.images_per_second} images/s, peak RSS ${mb(pair.winnow.peak_rss_bytes)} MB`);
+          if (peerReady) {
+            log(`${name} × ${model}, round ${round}: Python baseline...`);
+            pair.python = await runPython(folder, model, specs[model], tmp, options);
+            log(`  ${pair.python.images_per_second} images/s, peak RSS ${mb(pair.python.peak_rss_bytes)} MB`);
+          } else pair.python = { skipped: options.peer ? peerInstall.error : '--skip-peer' };
+          entry.rounds.push(pair);
+        }
+        entry.winnow = medianRun(entry.rounds.map((r) => r.winnow));
+        entry.python = medianRun(entry.rounds.map((r) => r.python));
         entry.derived = derive(name, entry, report.inference[model].ort_default_session ?? {});
         report.runs.push(entry);
       }
@@ -482,9 +489,16 @@ async function main(args) {
 }
 
 async function versions() {
-  const sharp = (await import('sharp')).default;
   const ort = createRequire(import.meta.url)('onnxruntime-node/package.json').version;
-  return { onnxruntime_node: ort, sharp: sharp.versions.sharp, libvips: sharp.versions.vips };
+  return { onnxruntime_node: ort, image_path: 'Winnow Rust core (zune-jpeg, image, fast_image_resize)' };
+}
+
+/** The run with the median images/s (the lower middle one for an even count); rounds are listed beside it. */
+function medianRun(runs) {
+  const measured = runs.filter((r) => Number.isFinite(r?.images_per_second));
+  if (!measured.length) return runs[0];
+  const sorted = [...measured].sort((a, b) => a.images_per_second - b.images_per_second);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 function mb(bytes) {
@@ -500,6 +514,10 @@ function derive(dataset, entry, inference) {
   const decodeThumb = entry.decode_with_thumbnail.images_per_second;
   const out = {
     speedup_vs_python: py && e2e ? round(e2e / py, 2) : null,
+    speedup_per_round: (entry.rounds ?? [])
+      .map((r) => r.winnow?.images_per_second / r.python?.images_per_second)
+      .filter(Number.isFinite)
+      .map((x) => round(x, 2)),
     inference_images_per_second: infer,
     decode_images_per_second: decode,
     bound_images_per_second: round(bound, 1),
@@ -552,7 +570,9 @@ const METHODOLOGY =
   'creation, listing, Pillow decode + EXIF transpose + RGB, 256 px thumbnail, bilinear resize, ' +
   'normalise, onnxruntime batches, rows into a .npy memmap; decode in a thread pool of one thread ' +
   'per core with one batch of look-ahead). inference: onnxruntime-node default session on random ' +
-  'batches. decode: core imageTensor in one worker thread per core. bound = 1/(1/decode + 1/inference).';
+  'batches. decode: core imageTensor (the Rust core: decode, EXIF orientation, resize, normalise) in one ' +
+  'worker thread per core. bound = 1/(1/decode + 1/inference). With --rounds, the Winnow and Python runs ' +
+  'alternate and the median of each is used.';
 
 // ---------------------------------------------------------------------------------------------
 

@@ -101,26 +101,40 @@ pub fn write_tensor(image: &Rgb, spec: &InputSpec, resizer: &mut Resizer, out: &
     Ok(())
 }
 
-/// The placed pixels as values; outside them (pad) the value of black.
+/// The placed pixels as values; outside them (pad) the value of black. Row by row, without a
+/// test per value: for a 32-pixel picture enlarged to 224 this loop is as long as the resize.
 fn normalize(placed: &[u8], (x0, y0, placed_w, placed_h): (u32, u32, u32, u32), spec: &InputSpec, out: &mut [f32]) {
     let (width, height) = (spec.width as usize, spec.height as usize);
-    let plane = width * height;
+    let (x0, y0, placed_w, placed_h) = (x0 as usize, y0 as usize, placed_w as usize, placed_h as usize);
     let range = if spec.range_255 { 1.0 } else { 1.0 / 255.0 };
     let order: [usize; 3] = if spec.bgr { [2, 1, 0] } else { [0, 1, 2] };
+    // (pixel × range − mean) / std as one multiply-add per channel.
+    let mul: [f32; 3] = std::array::from_fn(|c| range / spec.std[c]);
+    let add: [f32; 3] = std::array::from_fn(|c| -spec.mean[c] / spec.std[c]);
+    if spec.channels_last {
+        for (c, add) in add.iter().enumerate() {
+            out.iter_mut().skip(c).step_by(3).for_each(|v| *v = *add);
+        }
+        for py in 0..placed_h {
+            let source = &placed[py * placed_w * 3..(py + 1) * placed_w * 3];
+            let row = &mut out[((y0 + py) * width + x0) * 3..((y0 + py) * width + x0 + placed_w) * 3];
+            for (to, from) in row.chunks_exact_mut(3).zip(source.chunks_exact(3)) {
+                for c in 0..3 {
+                    to[c] = from[order[c]] as f32 * mul[c] + add[c];
+                }
+            }
+        }
+        return;
+    }
+    let plane = width * height;
     for c in 0..3 {
-        // (pixel × range − mean) / std as one multiply-add.
-        let mul = range / spec.std[c];
-        let add = -spec.mean[c] / spec.std[c];
-        for y in 0..height {
-            for x in 0..width {
-                let at = if spec.channels_last { (y * width + x) * 3 + c } else { c * plane + y * width + x };
-                let (px, py) = (x as i64 - x0 as i64, y as i64 - y0 as i64);
-                out[at] = if px >= 0 && py >= 0 && (px as u32) < placed_w && (py as u32) < placed_h {
-                    let from = (py as usize * placed_w as usize + px as usize) * 3 + order[c];
-                    placed[from] as f32 * mul + add
-                } else {
-                    add
-                };
+        let values = &mut out[c * plane..(c + 1) * plane];
+        values.fill(add[c]);
+        for py in 0..placed_h {
+            let source = &placed[py * placed_w * 3..(py + 1) * placed_w * 3];
+            let row = &mut values[(y0 + py) * width + x0..(y0 + py) * width + x0 + placed_w];
+            for (to, from) in row.iter_mut().zip(source.chunks_exact(3)) {
+                *to = from[order[c]] as f32 * mul[c] + add[c];
             }
         }
     }

@@ -46,7 +46,7 @@ export interface DecodeResult {
 /**
  * Worker threads, one per core, that read, decode and preprocess images (and write their
  * thumbnails) into tensor slots while the main thread feeds the model. At most `ahead` images
- * are decoded or waiting to be taken, and at most `batch` more are held by the model.
+ * are decoded or waiting to be taken, and at most `batch` more are held by each copy of the model.
  */
 export class DecodePool {
   private readonly pool: WorkerPool<DecodeRequest, DecodeResult>;
@@ -54,10 +54,17 @@ export class DecodePool {
   readonly slots: TensorSlots;
   private readonly ahead: number;
 
-  constructor(config: ModelConfig, thumbnailSize: number, batch: number, threads = availableParallelism()) {
+  constructor(
+    config: ModelConfig,
+    thumbnailSize: number,
+    batch: number,
+    /** Batches the model holds at once (one per copy of it). */
+    inference = 1,
+    threads = availableParallelism(),
+  ) {
     const [width, height] = inputSize(config);
     this.ahead = 2 * batch + threads;
-    const count = this.ahead + batch;
+    const count = this.ahead + inference * batch;
     this.slots = { buffer: new SharedArrayBuffer(count * 3 * width * height * 4), size: 3 * width * height };
     this.free = Array.from({ length: count }, (_, i) => count - 1 - i);
     const data: DecodeWorkerData = { config, thumbnailSize, slots: this.slots };

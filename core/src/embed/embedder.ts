@@ -18,9 +18,13 @@ export class ImageEmbedder {
 
   private batch?: Float32Array;
 
-  static async open(spec: ModelSpec, device: Device = 'cpu'): Promise<ImageEmbedder> {
+  static async open(spec: ModelSpec, device: Device = 'cpu', cpuThreads?: number): Promise<ImageEmbedder> {
     await verifyModelFile(spec);
-    const { session, device: resolved, fallback } = await openSession(spec.path, spec.name, device);
+    const {
+      session,
+      device: resolved,
+      fallback,
+    } = await openSession(spec.path, spec.name, device, cpuThreads);
     await requireNames(session, spec.name, { inputs: [spec.config.input], outputs: [spec.config.output] });
     return new ImageEmbedder(spec, session, resolved, fallback);
   }

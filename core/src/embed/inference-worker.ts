@@ -4,7 +4,7 @@ import { type TensorSlots, tensorSlot } from './decode.js';
 import { ImageEmbedder } from './embedder.js';
 import type { InferenceRequest, InferenceResponse, InferenceWorkerData } from './inference.js';
 
-const { spec, device } = workerData as InferenceWorkerData;
+const { spec, device, cpuThreads } = workerData as InferenceWorkerData;
 let embedder: ImageEmbedder | undefined;
 let slots: TensorSlots | undefined;
 
@@ -12,7 +12,7 @@ serveWorker<InferenceRequest, InferenceResponse>(
   parentPort!,
   async (request) => {
     if (request.type === 'open') {
-      embedder = await ImageEmbedder.open(spec, device);
+      embedder = await ImageEmbedder.open(spec, device, cpuThreads);
       return { device: embedder.device, fallback: embedder.fallback };
     }
     if (request.type === 'attach') {

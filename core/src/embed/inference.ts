@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { WinnowError } from '../errors.js';
 import { WorkerPool, workerScript } from '../util/worker-pool.js';
 import type { TensorSlots } from './decode.js';
@@ -7,6 +8,8 @@ import type { Device, ResolvedDevice } from './session.js';
 export interface InferenceWorkerData {
   spec: ModelSpec;
   device: Device;
+  /** ONNX Runtime's threads on the CPU; all cores when not given. */
+  cpuThreads?: number;
 }
 
 export type InferenceRequest =
@@ -30,11 +33,11 @@ export class InferenceThread {
     readonly fallback: string | undefined,
   ) {}
 
-  static async open(spec: ModelSpec, device: Device): Promise<InferenceThread> {
+  static async open(spec: ModelSpec, device: Device, cpuThreads?: number): Promise<InferenceThread> {
     const thread = new WorkerPool<InferenceRequest, InferenceResponse>(
       workerScript(import.meta.url, 'inference-worker'),
       1,
-      { spec, device } satisfies InferenceWorkerData,
+      { spec, device, cpuThreads } satisfies InferenceWorkerData,
     );
     try {
       const opened = (await thread.run({ type: 'open' })) as { device: ResolvedDevice; fallback?: string };
@@ -58,5 +61,27 @@ export class InferenceThread {
 
   close(): Promise<void> {
     return this.thread.close();
+  }
+}
+
+/**
+ * The model on the device asked for, on as many threads as run it best: on a GPU one; on a CPU
+ * with two cores or more, two copies, each with half the cores, which take alternate batches.
+ * Measured with MobileNetV2 on 2 cores (issue 18): two one-thread sessions side by side ran
+ * 478–495 images/s against 420 for one two-thread session, whose threads wait for each other
+ * at every operator; and when a decoder takes a core, the other copy keeps going.
+ */
+export async function openInference(spec: ModelSpec, device: Device): Promise<InferenceThread[]> {
+  const cores = availableParallelism();
+  // Half the cores each (all of them when there is one): a GPU session uses them only for
+  // what runs beside the GPU.
+  const share = Math.max(1, Math.floor(cores / 2));
+  const first = await InferenceThread.open(spec, device, share);
+  if (first.device !== 'cpu' || cores < 2) return [first];
+  try {
+    return [first, await InferenceThread.open(spec, 'cpu', share)];
+  } catch (error) {
+    await first.close();
+    throw error;
   }
 }

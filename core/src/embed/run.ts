@@ -21,7 +21,7 @@ import { headerProblem } from '../util/image-header.js';
 import { maxPixels } from '../util/pixel-limit.js';
 import { DecodePool, type DecodeResult } from './decode.js';
 import { type ExtractedFrame, extractFrames, type FrameSampling } from './frames.js';
-import { InferenceThread } from './inference.js';
+import { type InferenceThread, openInference } from './inference.js';
 import { BUILTIN_MODELS, DEFAULT_MODEL, resolveModel } from './model.js';
 import { rememberModelDir, workspaceModelDir } from './model-folder.js';
 import { normalizeRows } from './normalize.js';
@@ -99,29 +99,30 @@ export async function embedDataset(
     onProgress: options.onProgress,
     signal: options.signal,
   });
-  const embedder = await InferenceThread.open(spec, options.device ?? 'auto');
+  const models = await openInference(spec, options.device ?? 'auto');
+  const [model] = models as [InferenceThread];
   if (BUILTIN_MODELS[modelName]) await rememberModelDir(ws);
   const started = performance.now();
   const config = {
     model: spec.name,
-    batchSize: options.batchSize ?? (embedder.device === 'cpu' ? 32 : 128),
+    batchSize: options.batchSize ?? (model.device === 'cpu' ? 32 : 128),
     thumbnailSize: options.thumbnailSize ?? 256,
     frames: options.frames ?? { every: 1 },
   };
-  const pool = new DecodePool(spec.config, config.thumbnailSize, config.batchSize);
-  const job: Job = { ws, dataset, input, work, embedder, pool, config };
+  const pool = new DecodePool(spec.config, config.thumbnailSize, config.batchSize, models.length);
+  const job: Job = { ws, dataset, input, work, models, pool, config };
   let restoreMemory: (() => Promise<void>) | undefined;
   try {
     restoreMemory = await capDatabaseMemory(ws);
-    await embedder.attach(pool.slots);
+    await Promise.all(models.map((m) => m.attach(pool.slots)));
     return await withRun(ws.db, dataset.id, 'embedding', config, async (runId) => {
       const { images, videos, skipped } = await pendingSamples(ws, dataset, spec.name);
       const summary: EmbedSummary = {
         run_id: runId,
         dataset: dataset.name,
         model: spec.name,
-        device: embedder.device,
-        fallback: embedder.fallback,
+        device: model.device,
+        fallback: model.fallback,
         dim: 0,
         embedded: 0,
         skipped,
@@ -158,7 +159,7 @@ export async function embedDataset(
       return summary;
     });
   } finally {
-    await Promise.all([embedder.close(), pool.close(), restoreMemory?.()]);
+    await Promise.all([...models.map((m) => m.close()), pool.close(), restoreMemory?.()]);
   }
 }
 
@@ -191,7 +192,8 @@ interface Job {
   dataset: Dataset;
   input: ReadableStorage;
   work: WorkArea;
-  embedder: InferenceThread;
+  /** The model's copies (see openInference), which take alternate batches. */
+  models: InferenceThread[];
   pool: DecodePool;
   config: { model: string; batchSize: number; thumbnailSize: number; frames: FrameSampling };
 }
@@ -207,7 +209,9 @@ const COMMIT_MS = 2000;
 
 /**
  * Embeds images as one stream (decoding runs ahead of inference) and commits what is done
- * every COMMIT_ROWS rows or COMMIT_MS, and on the way out, cancelled or failed, too.
+ * every COMMIT_ROWS rows or COMMIT_MS, and on the way out, cancelled or failed, too. A commit
+ * runs beside the next batches' inference (at most one at a time, in order), so the model never
+ * waits for DuckDB.
  */
 async function embedImages(
   job: Job,
@@ -220,16 +224,21 @@ async function embedImages(
   let pending: Embedded[] = [];
   let pendingFiles = 0;
   let since = performance.now();
-  const commit = async () => {
-    const embedded = concatEmbedded(pending);
-    pending = [];
-    pendingFiles = 0;
-    since = performance.now();
+  let committing: Promise<void> | undefined;
+  const store = async (embedded: Embedded) => {
     await job.ws.db.transaction(async () => {
       await storeVectors(job, embedded);
       await markCorrupt(job.ws, embedded.failed);
     });
     onCommitted(embedded);
+  };
+  const commit = async () => {
+    await committing;
+    const embedded = concatEmbedded(pending);
+    pending = [];
+    pendingFiles = 0;
+    since = performance.now();
+    committing = store(embedded);
   };
   try {
     for await (const embedded of embedBatches(job, files, signal)) {
@@ -242,6 +251,7 @@ async function embedImages(
     }
   } finally {
     if (pending.length) await commit();
+    await committing;
   }
 }
 
@@ -253,26 +263,39 @@ interface Embedded {
 }
 
 /**
- * Thumbnails and embeddings of files, batch by batch as inference finishes; each batch also
- * lists the files that could not be decoded, with why.
+ * Thumbnails and embeddings of files, batch by batch as inference finishes, in order; each batch
+ * also lists the files that could not be decoded, with why. Each copy of the model has one batch
+ * at a time, handed out in turn.
  */
 async function* embedBatches(job: Job, files: SampleFile[], signal?: AbortSignal): AsyncGenerator<Embedded> {
   const { batchSize } = job.config;
-  let batch: Decoded[] = [];
-  for await (const decoded of job.pool.decodeInOrder(files)) {
-    batch.push(decoded);
-    if (batch.length === batchSize) {
+  const running: Promise<Embedded>[] = [];
+  let turn = 0;
+  const start = (batch: Decoded[]) => {
+    running.push(inferBatch(job, job.models[turn++ % job.models.length]!, batch));
+  };
+  try {
+    let batch: Decoded[] = [];
+    for await (const decoded of job.pool.decodeInOrder(files)) {
+      batch.push(decoded);
+      if (batch.length < batchSize) continue;
       throwIfAborted(signal);
-      yield await inferBatch(job, batch);
+      start(batch);
       batch = [];
+      // The oldest batch is done before its copy of the model is handed the next one.
+      if (running.length === job.models.length) yield await running.shift()!;
     }
+    if (batch.length) start(batch);
+    while (running.length) yield await running.shift()!;
+  } finally {
+    // Stopped early (cancelled, failed): the batches still running finish before the models close.
+    await Promise.allSettled(running);
   }
-  if (batch.length) yield await inferBatch(job, batch);
 }
 
 type Decoded = { item: SampleFile; slot: number; result: DecodeResult };
 
-async function inferBatch(job: Job, batch: Decoded[]): Promise<Embedded> {
+async function inferBatch(job: Job, model: InferenceThread, batch: Decoded[]): Promise<Embedded> {
   const ids: number[] = [];
   const slots: number[] = [];
   const failed: Embedded['failed'] = [];
@@ -288,7 +311,7 @@ async function inferBatch(job: Job, batch: Decoded[]): Promise<Embedded> {
   );
   try {
     if (!slots.length) return { ids: new Int32Array(0), rows: new Float32Array(0), dim: 0, failed };
-    const [{ dim, rows }] = await Promise.all([job.embedder.embedSlots(slots), ...thumbnails]);
+    const [{ dim, rows }] = await Promise.all([model.embedSlots(slots), ...thumbnails]);
     return { ids: Int32Array.from(ids), rows, dim, failed };
   } finally {
     await Promise.allSettled(thumbnails);

@@ -20,14 +20,20 @@ export interface OpenedSession {
  * CPU, each only when its libraries are there; an explicit device that cannot start is an
  * error that says what is missing.
  */
-export async function openSession(path: string, model: string, device: Device): Promise<OpenedSession> {
+export async function openSession(
+  path: string,
+  model: string,
+  device: Device,
+  /** ONNX Runtime's threads on the CPU (its intra-op pool); all cores when not given. */
+  cpuThreads?: number,
+): Promise<OpenedSession> {
   const candidates: ResolvedDevice[] = device === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [device];
   const passedOver: string[] = [];
   for (const candidate of candidates) {
     const missing = missingLibrary(candidate);
     try {
       if (missing) throw new Error(missing);
-      const session = await ort.InferenceSession.create(path, sessionOptions(candidate));
+      const session = await ort.InferenceSession.create(path, sessionOptions(candidate, cpuThreads));
       const fallback = passedOver.length
         ? `using the CPU (${passedOver.join('; ')}; see docs/embedding.md#devices)`
         : undefined;
@@ -71,9 +77,10 @@ export async function requireNames(
   }
 }
 
-function sessionOptions(device: ResolvedDevice): ort.InferenceSession.SessionOptions {
+function sessionOptions(device: ResolvedDevice, cpuThreads?: number): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [device],
+    ...(cpuThreads ? { intraOpNumThreads: cpuThreads } : {}),
     graphOptimizationLevel: 'all',
     // Failures are reported as errors; ORT's own log would repeat them on stderr.
     logSeverityLevel: 4,
