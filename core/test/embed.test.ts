@@ -1,7 +1,15 @@
 // The embedding core on the real ImageNet CNNs in ../shared/models: model configs and their
 // errors, the checksum guard, and real embeddings of coco128 photos.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { imageDecodes } from '@winnow-curate/native';
 import { encode as encodeBmp } from 'bmp-ts';
@@ -478,6 +486,30 @@ describe('decoding', () => {
         "SELECT sample_id AS id FROM winnow.samples WHERE status = 'ok'",
       ))
         expect(existsSync(join(dir, '.winnow', 'thumbnails', `${id}.jpg`))).toBe(true);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('a file gone since the ingest is marked unreadable, and the rest are embedded', async () => {
+    process.env.WINNOW_MODEL_DIR = MODELS;
+    const dir = tempDir();
+    const media = join(dir, 'media');
+    mkdirSync(media);
+    const photos = readdirSync(join(COCO128, 'images')).sort().slice(0, 3);
+    for (const photo of photos) copyFileSync(join(COCO128, 'images', photo), join(media, photo));
+    const ws = await Workspace.open(join(dir, '.winnow'));
+    try {
+      await ingest(ws, media, { dataset: 'gone' });
+      rmSync(join(media, photos[1]!));
+      const summary = await embedDataset(ws, await ws.dataset('gone'), {
+        model: 'mobilenetv2-int8',
+        device: 'cpu',
+      });
+      expect(summary.embedded).toBe(2);
+      expect(summary.corrupt).toEqual([
+        { path: photos[1], reason: `unreadable: ${join(media, photos[1]!)}: read failed (ENOENT)` },
+      ]);
     } finally {
       ws.close();
     }
