@@ -13,8 +13,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Vitest's default workers (one fewer than the cores: one on a 2-core machine). Two were tried
-    // there: a third faster, but the grid's double-click test then failed in 2 of 5 runs (probably its
-    // two clicks straddle a re-render), so not until that is fixed.
+    // there: a third faster, but the grid's double-click test then failed in 2 of 5 runs. The cause
+    // found since (every render took the tiles out and put them back, which loses the browser's
+    // click count) is fixed in widgets/src/grid.ts; two workers are to be tried again.
     // pytest runs beside vitest (scripts/run-tests.mjs): a browser answers more slowly then, so a
     // poll waits up to 10 s (not 1 s) before it fails.
     expect: { poll: { timeout: 10_000 } },

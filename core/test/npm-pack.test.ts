@@ -29,7 +29,8 @@ async function installedWinnow(...args: string[]): Promise<{ code: number; stdou
   try {
     const { stdout, stderr } = await run(join(folder, 'node_modules/.bin/winnow'), args, {
       cwd: folder,
-      env: { PATH: PATH_WITHOUT_CARGO, HOME: folder },
+      // The shared models, which are never copied into the repository or the packages.
+      env: { PATH: PATH_WITHOUT_CARGO, HOME: folder, WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models') },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -104,7 +105,7 @@ describe('the npm packages', () => {
     expect(typo.stderr).toContain("unknown command 'ingset'");
   });
 
-  it('ingest two PNGs with DuckDB, sharp and the native core as installed', async () => {
+  it('ingest and embed two PNGs with DuckDB, ONNX Runtime and the native core (which decodes them) as installed', async () => {
     const images = join(folder, 'images');
     mkdirSync(images);
     for (const [name, red] of Object.entries({ 'a.png': 200, 'b.png': 40 })) {
@@ -123,5 +124,21 @@ describe('the npm packages', () => {
     );
     expect(ingest.code).toBe(0);
     expect(JSON.parse(ingest.stdout)).toMatchObject({ samples: 2, images: 2, added: 2, corrupt: 0 });
+    const embed = await installedWinnow(
+      'embed',
+      '--dataset',
+      't',
+      '--model',
+      'mobilenetv2-int8',
+      '--device',
+      'cpu',
+      '--workspace',
+      join(folder, 'ws'),
+      '--json',
+    );
+    expect(embed.stderr).toBe('');
+    const summary = JSON.parse(embed.stdout);
+    expect(summary).toMatchObject({ embedded: 2, corrupt: [], dim: 1280 });
+    expect(readdirSync(summary.thumbnails)).toHaveLength(2);
   });
 });

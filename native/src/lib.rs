@@ -1,13 +1,18 @@
-//! Winnow's numeric core, bound to Node with napi-rs.
+//! Winnow's Rust core, bound to Node with napi-rs: the image path and the numeric algorithms.
 //!
-//! Every function takes row-major `f32` embeddings (n × dim) as a `Float32Array` that is read in
-//! place (no copy), runs on the libuv thread pool (the Node event loop is never blocked) and uses
-//! rayon for the data-parallel parts. Results are deterministic: every reduction breaks ties by the
-//! lowest sample index and does not depend on how work is split between threads.
+//! The image path (bind_image.rs: decode, orient, resize, normalise, thumbnails, crops) is called
+//! synchronously from the embedding's decoder threads, one image per call.
+//!
+//! Every numeric function takes row-major `f32` embeddings (n × dim) as a `Float32Array` that is
+//! read in place (no copy), runs on the libuv thread pool (the Node event loop is never blocked)
+//! and uses rayon for the data-parallel parts. Results are deterministic: every reduction breaks
+//! ties by the lowest sample index and does not depend on how work is split between threads.
 //!
 //! The embeddings must not be modified from JavaScript while a call that reads them is running.
 
 #![deny(clippy::all)]
+// The bindings are called from JavaScript alone, so `cargo test` sees them as unused.
+#![cfg_attr(test, allow(dead_code))]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

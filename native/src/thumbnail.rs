@@ -37,13 +37,15 @@ impl Region {
     /// The whole pixels a box `[x, y, w, h]` (fractional, possibly reaching outside) covers in a
     /// `width × height` picture; None when nothing of it is inside.
     pub fn covering(area: [f64; 4], width: u32, height: u32) -> Option<Region> {
+        if !area.iter().all(|v| v.is_finite()) {
+            return None;
+        }
         let [x, y, w, h] = area;
         let left = x.floor().max(0.0);
         let top = y.floor().max(0.0);
         let right = (x + w).ceil().min(width as f64);
         let bottom = (y + h).ceil().min(height as f64);
-        // NaN fails both comparisons, so a box with one is empty too.
-        if !(right - left >= 1.0 && bottom - top >= 1.0) {
+        if right - left < 1.0 || bottom - top < 1.0 {
             return None;
         }
         Some(Region { left: left as u32, top: top as u32, width: (right - left) as u32, height: (bottom - top) as u32 })

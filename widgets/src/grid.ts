@@ -286,7 +286,11 @@ class Grid {
       this.fillTile(tile, this.sampleAt(index));
       tiles.push(tile);
     }
-    this.tiles.replaceChildren(...tiles);
+    // Only when the window moved: a tile taken out and put back loses the click the browser was
+    // counting, so a double-click whose first click re-rendered the grid would never arrive.
+    const shown = this.tiles.children;
+    if (shown.length !== tiles.length || tiles.some((tile, i) => shown[i] !== tile))
+      this.tiles.replaceChildren(...tiles);
   }
 
   private fillTile(tile: HTMLElement, sample: Sample | undefined): void {

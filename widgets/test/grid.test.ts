@@ -130,6 +130,24 @@ describe('the grid in a browser', () => {
     await expect.poll(() => detail.isHidden()).toBe(true);
   });
 
+  it('re-renders in place when a click selects, so the tiles keep the clicks the browser counts', async () => {
+    await harness.mount({ view: 'grid' });
+    await expect.poll(async () => (await tileIds()).length).toBe(24);
+    // Taking a tile out and putting it back (even where it was) loses the first click of a double-click.
+    await grid()
+      .locator('.winnow-grid-tiles')
+      .evaluate((tiles) => {
+        const counter = window as unknown as { tileMoves: number };
+        counter.tileMoves = 0;
+        new MutationObserver((records) => {
+          counter.tileMoves += records.length;
+        }).observe(tiles, { childList: true });
+      });
+    await grid().locator('.winnow-tile[data-index="4"]').click();
+    await expect.poll(() => grid().locator('.winnow-tile-selected').count()).toBe(1);
+    expect(await harness.page.evaluate(() => (window as unknown as { tileMoves: number }).tileMoves)).toBe(0);
+  });
+
   it('moves a cursor with the arrow keys and opens it with Enter', async () => {
     await harness.mount({ view: 'grid' });
     await expect.poll(async () => (await tileIds()).length).toBe(24);
