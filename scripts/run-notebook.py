@@ -47,6 +47,11 @@ def main(source: str, executed: str) -> int:
                 file=sys.stderr,
             )
             return 1
+        finally:
+            # A client given its kernel manager leaves the kernel running; shut down here, it does
+            # not find its parent gone and warn about it on the way out.
+            if kernel.has_kernel:
+                kernel.shutdown_kernel()
     nbformat.write(notebook, executed)
     for cell in notebook.cells:
         if "result" in cell.get("metadata", {}).get("tags", []):
