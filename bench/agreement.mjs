@@ -26,7 +26,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { machine, OUT, parseArgs, ROOT, runJson } from './lib/common.mjs';
-import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
+import { embedBaselineArgs, preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
 const SHARED = join(ROOT, '..', 'shared');
 const CORE = new URL('../core/dist/index.js', import.meta.url).href;
@@ -74,24 +74,13 @@ async function winnowVectors(folder, model, workspace) {
 
 /** The reference's vectors (a float32 .npy and its paths), by path relative to `folder`. */
 function referenceVectors(folder, spec, out) {
-  runJson(VENV_PYTHON, [
-    join(ROOT, 'bench', 'peers', 'embed_baseline.py'),
-    folder,
-    '--model-file',
-    spec.path,
-    '--config',
-    JSON.stringify(spec.config),
-    '--thumbs',
-    join(out, 'thumbnails'),
-    '--out',
-    join(out, 'reference.npy'),
-  ]);
-  const npy = readFileSync(join(out, 'reference.npy'));
+  runJson(VENV_PYTHON, embedBaselineArgs(folder, spec, out));
+  const npy = readFileSync(join(out, 'embeddings.npy'));
   const headerLength = npy.readUInt16LE(8);
   const header = npy.subarray(10, 10 + headerLength).toString('latin1');
   const [rows, dim] = /'shape': \((\d+), (\d+)\)/.exec(header).slice(1).map(Number);
   const data = new Float32Array(npy.buffer.slice(npy.byteOffset + 10 + headerLength), 0, rows * dim);
-  const paths = readFileSync(join(out, 'reference.npy.paths.txt'), 'utf8').split('\n');
+  const paths = readFileSync(join(out, 'embeddings.npy.paths.txt'), 'utf8').split('\n');
   return new Map(paths.map((path, i) => [relative(folder, path), data.subarray(i * dim, (i + 1) * dim)]));
 }
 

@@ -60,14 +60,13 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { machine, OUT, parseArgs, peakRss, ROOT, resetPeakRss, runJson } from './lib/common.mjs';
-import { preparePeer, VENV_PYTHON } from './peers/python.mjs';
+import { embedBaselineArgs, preparePeer, VENV_PYTHON } from './peers/python.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const CORE = new URL('../core/dist/index.js', import.meta.url).href;
 const SHARED = join(ROOT, '..', 'shared');
 const COCO = join(SHARED, 'datasets', 'coco128', 'images');
 const CIFAR = join(SHARED, 'datasets', 'cifar10-test.tar.gz');
-const PEER = join(ROOT, 'bench', 'peers', 'embed_baseline.py');
 const ALL_MODELS = ['squeezenet1.1', 'mobilenetv2-int8'];
 const TARGETS = {
   speedup_vs_python: 1.5,
@@ -327,16 +326,7 @@ async function runPython(folder, model, spec, tmp, options) {
   mkdirSync(out, { recursive: true });
   try {
     return child(VENV_PYTHON, [
-      PEER,
-      folder,
-      '--model-file',
-      spec.path,
-      '--config',
-      JSON.stringify(spec.config),
-      '--thumbs',
-      join(out, 'thumbnails'),
-      '--out',
-      join(out, 'embeddings.npy'),
+      ...embedBaselineArgs(folder, spec, out),
       '--batch',
       String(options.batch),
       '--device',

@@ -72,3 +72,22 @@ export async function preparePeer() {
   writeFileSync(stamp, requirements);
   return { installed: true, seconds: round((performance.now() - started) / 1000) };
 }
+
+/**
+ * The arguments of bench/peers/embed_baseline.py (the Python loop, and the Pillow reference):
+ * embed the images of `folder` with the model `spec`, writing thumbnails and OUT/embeddings.npy.
+ */
+export function embedBaselineArgs(folder, spec, out) {
+  return [
+    join(HERE, 'embed_baseline.py'),
+    folder,
+    '--model-file',
+    spec.path,
+    '--config',
+    JSON.stringify(spec.config),
+    '--thumbs',
+    join(out, 'thumbnails'),
+    '--out',
+    join(out, 'embeddings.npy'),
+  ];
+}
