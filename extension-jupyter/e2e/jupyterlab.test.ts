@@ -77,9 +77,10 @@ afterAll(async () => {
   if (notebook7) await stopProcess(notebook7);
   if (withoutExtension) await stopProcess(withoutExtension);
   await browser?.close();
-  // The kernel started the workspace's server; nothing may outlive the test.
-  if (root) await stopRunning(join(root, '.winnow'));
+  // The kernel started the workspace's server (in a session of its own, so it outlives JupyterLab):
+  // stop JupyterLab and its kernels first, or a kernel may start the server again after it stopped.
   if (jupyter) await stopProcess(jupyter);
+  if (root) await stopRunning(join(root, '.winnow'));
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
