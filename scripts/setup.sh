@@ -62,10 +62,13 @@ mark_python_env_commonjs() {
 }
 
 # The storage tests run real servers on loopback: versitygw (S3, checks signatures and bucket
-# policies) and fake-gcs-server, built with Go into .test-servers/bin (Azurite comes from npm).
+# policies), MinIO and its mc client (STS roles, IAM users) and fake-gcs-server, built with Go into
+# .test-servers/bin (Azurite comes from npm). MinIO tags no Go module versions: pseudo-versions.
 TEST_SERVERS=.test-servers/bin
 TEST_SERVER_MODULES=(
   "versitygw github.com/versity/versitygw/cmd/versitygw@v1.8.0"
+  "minio github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
+  "mc github.com/minio/mc@v0.0.0-20250313080218-cf909e1063a9"
   "fake-gcs-server github.com/fsouza/fake-gcs-server@v1.55.1"
 )
 build_test_servers() {

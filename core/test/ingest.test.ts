@@ -262,10 +262,36 @@ describe('ingest of a local folder', () => {
 
   it('refuses to index a different folder into an existing dataset', async () => {
     const ws = await tempWorkspace();
-    await ingest(ws, tempDir(), { dataset: 'd' });
+    const root = tempDir();
+    copyFileSync(jpeg(0), join(root, 'a.jpg'));
+    await ingest(ws, root, { dataset: 'd' });
     await expect(ingest(ws, tempDir(), { dataset: 'd' })).rejects.toThrow(
       /dataset 'd' indexes .* choose another --dataset name/,
     );
+    ws.close();
+  });
+
+  it('a first ingest that finds no image or video fails and makes no dataset; a folder that empties later warns', async () => {
+    const ws = await tempWorkspace();
+    const root = tempDir();
+    writeFileSync(join(root, 'notes.txt'), 'not an image');
+    await expect(ingest(ws, root, { dataset: 'd' })).rejects.toThrow(
+      `${root}: no image or video found: no dataset was made`,
+    );
+    expect(await ws.findDataset('d')).toBeUndefined();
+    expect(await ws.db.value('SELECT count(*) FROM runs')).toBe(0);
+
+    copyFileSync(jpeg(0), join(root, 'a.jpg'));
+    expect(await ingest(ws, root, { dataset: 'd' })).toMatchObject({ samples: 1, added: 1 });
+    rmSync(join(root, 'a.jpg'));
+    const emptied = await ingest(ws, root, { dataset: 'd' });
+    expect(emptied).toMatchObject({ samples: 0, removed: 1 });
+    expect(emptied.warnings).toEqual([
+      `${root} holds no image or video now: its samples are marked removed, their tags and history kept`,
+    ]);
+    expect(await ws.db.all('SELECT path, status FROM winnow.samples')).toEqual([
+      { path: 'a.jpg', status: 'removed' },
+    ]);
     ws.close();
   });
 

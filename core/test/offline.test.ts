@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readRuntime } from '../src/server/runtime.js';
 import { COCO128, REPOSITORY, tempDir } from './helpers.js';
+import { outsideAddresses, tracedAddresses, tracedCommand, tracedWinnow } from './socket-trace.js';
 
 /**
  * Winnow promises that nothing leaves the machine: the local flow and the server's routes run
@@ -13,56 +14,7 @@ import { COCO128, REPOSITORY, tempDir } from './helpers.js';
  * Debian (scripts/setup.sh --test installs it).
  */
 const run = promisify(execFile);
-const WINNOW = join(REPOSITORY, 'core/bin/winnow.js');
 const ENV = { ...process.env, WINNOW_MODEL_DIR: join(REPOSITORY, '../shared/models') };
-
-/** Each connect/sendto/sendmsg naming an address that is not loopback or a Unix socket. */
-export function outsideAddresses(trace: string): string[] {
-  const found: string[] = [];
-  for (const line of trace.split('\n')) {
-    if (!/\b(connect|sendto|sendmsg|sendmmsg)\(/.test(line) || !/sa_family=/.test(line)) continue;
-    const family = /sa_family=(AF_\w+)/.exec(line)?.[1];
-    if (family === 'AF_UNIX') continue;
-    const v4 = /inet_addr\("([^"]+)"\)/.exec(line)?.[1];
-    const v6 = /inet_pton\(AF_INET6, "([^"]+)"/.exec(line)?.[1];
-    const loopback =
-      (family === 'AF_INET' && v4?.startsWith('127.')) ||
-      (family === 'AF_INET6' && (v6 === '::1' || v6?.startsWith('::ffff:127.')));
-    if (!loopback) found.push(line.trim());
-  }
-  return found;
-}
-
-/** strace's arguments to run the winnow command, each process's socket calls traced to a file in `traces`. */
-function tracedCommand(traces: string, workspace: string, args: string[]): string[] {
-  const calls = 'trace=connect,sendto,sendmsg,sendmmsg';
-  return [
-    '-f',
-    '-ff',
-    '-e',
-    calls,
-    '-o',
-    join(traces, 'trace'),
-    'node',
-    WINNOW,
-    '--workspace',
-    workspace,
-    ...args,
-  ];
-}
-
-/** Runs the winnow command under strace; its trace files (one per process) end up in `traces`. */
-async function tracedWinnow(traces: string, workspace: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run('strace', tracedCommand(traces, workspace, args), {
-    env: ENV,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return stdout;
-}
-
-function tracedAddresses(traces: string): string[] {
-  return readdirSync(traces).flatMap((file) => outsideAddresses(readFileSync(join(traces, file), 'utf8')));
-}
 
 describe('offline', () => {
   it('recognises a DNS lookup and outside addresses in a trace, and lets loopback and Unix sockets pass', () => {
@@ -84,10 +36,11 @@ describe('offline', () => {
     const traces = join(dir, 'traces');
     await run('mkdir', [traces]);
     const workspace = join(dir, '.winnow');
-    await tracedWinnow(traces, workspace, 'ingest', join(COCO128, 'images'), '--dataset', 'coco');
+    await tracedWinnow(traces, workspace, ENV, 'ingest', join(COCO128, 'images'), '--dataset', 'coco');
     await tracedWinnow(
       traces,
       workspace,
+      ENV,
       ...[
         'import',
         '--dataset',
@@ -100,10 +53,11 @@ describe('offline', () => {
     );
     // Twice: the lookups seen in the field came in some embed runs only.
     for (const model of ['mobilenetv2-int8', 'squeezenet1.1'])
-      await tracedWinnow(traces, workspace, 'embed', '--dataset', 'coco', '--model', model);
+      await tracedWinnow(traces, workspace, ENV, 'embed', '--dataset', 'coco', '--model', model);
     await tracedWinnow(
       traces,
       workspace,
+      ENV,
       ...[
         'analyze',
         '--dataset',
@@ -124,6 +78,7 @@ describe('offline', () => {
     await tracedWinnow(
       traces,
       workspace,
+      ENV,
       'select',
       '--dataset',
       'coco',
@@ -135,6 +90,7 @@ describe('offline', () => {
     await tracedWinnow(
       traces,
       workspace,
+      ENV,
       ...[
         'search',
         '--dataset',
@@ -150,13 +106,23 @@ describe('offline', () => {
     await tracedWinnow(
       traces,
       workspace,
+      ENV,
       'query',
       '--dataset',
       'coco',
       '--sql',
       'SELECT count(*) AS n FROM samples',
     );
-    const exported = await tracedWinnow(traces, workspace, 'export', '--dataset', 'coco', '--tag', 'diverse');
+    const exported = await tracedWinnow(
+      traces,
+      workspace,
+      ENV,
+      'export',
+      '--dataset',
+      'coco',
+      '--tag',
+      'diverse',
+    );
     expect(exported.trim().split('\n')).toHaveLength(10);
     expect(readdirSync(traces).length).toBeGreaterThan(10);
     expect(tracedAddresses(traces)).toEqual([]);
@@ -169,7 +135,15 @@ describe('offline', () => {
     const workspace = join(dir, '.winnow');
     await run(
       'node',
-      [WINNOW, '--workspace', workspace, 'ingest', join(COCO128, 'images'), '--dataset', 'coco'],
+      [
+        join(REPOSITORY, 'core/bin/winnow.js'),
+        '--workspace',
+        workspace,
+        'ingest',
+        join(COCO128, 'images'),
+        '--dataset',
+        'coco',
+      ],
       { env: ENV },
     );
     const server = spawn('strace', tracedCommand(traces, workspace, ['serve']), {

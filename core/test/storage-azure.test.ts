@@ -165,6 +165,8 @@ describe('Azure Blob storage (Azurite)', { timeout: TIMEOUT }, () => {
     await service.deleteContainer(container);
     const error = await listAll(open({ accountKey: azurite.accountKey })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'not_found' });
-    expect((error as Error).message).toContain(`az://devstoreaccount1/${container}/base/: list not found`);
+    expect((error as Error).message).toBe(
+      `container ${container} does not exist (ContainerNotFound, HTTP 404): list az://devstoreaccount1/${container}/base/`,
+    );
   });
 });

@@ -49,7 +49,9 @@ describe('S3 storage (versitygw on loopback)', () => {
     expect(new TextDecoder().decode(await storage.read('a.jpg'))).toBe('jpeg bytes');
     const denied = storage.write('.winnow/probe', new Uint8Array(1));
     await expect(denied).rejects.toMatchObject({ code: 'permission_denied' });
-    await expect(denied).rejects.toThrow(`s3://${name}/.winnow/probe: write denied (AccessDenied, HTTP 403)`);
+    await expect(denied).rejects.toThrow(
+      `access denied (AccessDenied, HTTP 403): write s3://${name}/.winnow/probe`,
+    );
   });
 
   it('a wrong secret is unauthenticated, and the message carries neither key', async () => {

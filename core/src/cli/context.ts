@@ -164,7 +164,7 @@ export function addStorageOptions(command: Command): Command {
     .option(
       '--storage <key=value>',
       'how to reach the input (repeatable): endpoint=URL, region=R, path-style, profile=P, access-key-env=VAR, ' +
-        'secret-key-env=VAR, session-token-env=VAR, role-arn=ARN, external-id=ID, credentials-file=F, project-id=P, ' +
+        'secret-key-env=VAR, session-token-env=VAR, role-arn=ARN, external-id=ID, sts-endpoint=URL, credentials-file=F, project-id=P, ' +
         'sas-token-env=VAR, connection-string-env=VAR, account-key-env=VAR (see docs/storage.md)',
       collect,
       [],

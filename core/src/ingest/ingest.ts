@@ -83,14 +83,21 @@ export async function ingest(
   const dataset = await datasetFor(ws, existing, options, datasourceRef(location, options.storage));
   let listed = false;
   try {
-    return await indexInto(ws, dataset, options, started, () => {
+    return await indexInto(ws, dataset, options, { started, first: !existing }, () => {
       listed = true;
     });
   } catch (error) {
-    // A dataset exists once its first ingest has listed its location: a typo in the path must not
-    // leave behind an empty dataset whose name then refuses the right path.
-    if (!existing && !listed) await ws.forgetDataset(dataset);
+    // A dataset exists once its first ingest has listed its location and found samples: a typo in
+    // the path must not leave behind an empty dataset whose name then refuses the right path.
+    if (!existing && (!listed || error instanceof NothingToIndex)) await ws.forgetDataset(dataset);
     throw error;
+  }
+}
+
+/** A first ingest that found no image or video: an error, and no dataset is left behind. */
+class NothingToIndex extends WinnowError {
+  constructor(root: string) {
+    super('not_found', `${root}: no image or video found: no dataset was made`);
   }
 }
 
@@ -99,7 +106,7 @@ async function indexInto(
   ws: Workspace,
   dataset: Dataset,
   options: IngestOptions,
-  started: number,
+  { started, first }: { started: number; first: boolean },
   onListed: () => void,
 ): Promise<IngestSummary> {
   const storage = await openStorage(dataset.input, { secrets: options.secrets?.input });
@@ -132,6 +139,12 @@ async function indexInto(
       removed,
       seconds: (performance.now() - started) / 1000,
     });
+    if (summary.samples === 0) {
+      if (first) throw new NothingToIndex(storage.uri);
+      summary.warnings.push(
+        `${storage.uri} holds no image or video now: its samples are marked removed, their tags and history kept`,
+      );
+    }
     await finishRun(db, runId, { status: 'done', stats: summary });
     return summary;
   } catch (error) {

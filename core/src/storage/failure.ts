@@ -8,37 +8,115 @@ export interface StoreFault {
   message?: string;
 }
 
-const UNAUTHENTICATED =
-  /Server failed to authenticate|SignatureDoesNotMatch|InvalidAccessKeyId|AuthenticationFailed|InvalidToken|ExpiredToken|Unauthenticated|invalid_grant|CredentialsProviderError|CredentialUnavailable/i;
-const NOT_FOUND = /NoSuchBucket|NoSuchKey|NotFound|ContainerNotFound|BlobNotFound/i;
-
 /**
- * A one-line error for a failed storage operation: where (the object's URL), what (list, read,
- * write…), and the provider's reason. Known secrets are blanked out of the provider's words, so a
- * message that echoes a request never carries one.
+ * A one-line error for a failed storage operation that names the cause first (the store cannot be
+ * reached, the key does not match, the bucket does not exist, access is denied), then the store's
+ * code and HTTP status, the operation and the object's URL. Known secrets are blanked out of the
+ * provider's words, so a message that echoes a request never carries one. `endpoint` names the
+ * service when a network error does not.
  */
 export function storageFailure(
   where: string,
   operation: string,
   fault: StoreFault,
   secrets: readonly (string | undefined)[] = [],
+  endpoint?: string,
 ): WinnowError {
   const name = fault.name && fault.name !== 'Error' ? fault.name : undefined;
-  const code = codeOf(fault.status, name ?? '', fault.message ?? '');
-  const reason = [name, fault.status ? `HTTP ${fault.status}` : undefined].filter(Boolean).join(', ');
-  const detail = redact(firstLineOf(fault.message ?? ''), secrets);
-  const verb = code === 'permission_denied' ? 'denied' : code === 'not_found' ? 'not found' : 'failed';
+  const message = fault.message ?? '';
+  const { code, cause, explains, network } = causeOf(fault.status, name ?? '', message, where, endpoint);
+  // A network failure has no store code or status; its errno is in the cause.
+  const reason = network
+    ? ''
+    : [name, fault.status ? `HTTP ${fault.status}` : undefined].filter(Boolean).join(', ');
+  const detail = explains ? '' : redact(firstLineOf(message), secrets);
   return new WinnowError(
     code,
-    `${where}: ${operation} ${verb}${reason ? ` (${reason})` : ''}${detail && detail !== name ? `: ${detail}` : ''}`,
+    `${cause}${reason ? ` (${reason})` : ''}: ${operation} ${where}${detail && detail !== name ? `: ${detail}` : ''}`,
   );
 }
 
-function codeOf(status: number | undefined, name: string, message: string): ErrorCode {
-  if (UNAUTHENTICATED.test(name) || UNAUTHENTICATED.test(message) || status === 401) return 'unauthenticated';
-  if (status === 403 || /AccessDenied|Forbidden|PermissionMismatch/i.test(name)) return 'permission_denied';
-  if (status === 404 || NOT_FOUND.test(name)) return 'not_found';
-  return 'unavailable';
+interface Cause {
+  code: ErrorCode;
+  cause: string;
+  /** The cause says all the provider's message would: it is left out. */
+  explains: boolean;
+  /** The store was not reached: no code or status to show. */
+  network?: boolean;
+}
+
+const NO_ADDRESS = /\b(ENOTFOUND|EAI_AGAIN)\b\s*(\S*)/;
+const REFUSED = /\bECONNREFUSED\b\s*(\S*)/;
+const NO_ANSWER = /\bETIMEDOUT\b|no answer in|timed? ?out/i;
+const CONNECTION_LOST = /\bECONNRESET\b|\bEPIPE\b|socket hang up|NetworkError|REQUEST_SEND_ERROR/i;
+const WRONG_SECRET = /SignatureDoesNotMatch|AuthenticationFailed|Server failed to authenticate/i;
+const UNKNOWN_KEY = /InvalidAccessKeyId/i;
+const BAD_TOKEN = /InvalidToken|ExpiredToken|TokenRefreshRequired/i;
+const UNAUTHENTICATED = /Unauthenticated|invalid_grant|CredentialsProviderError|CredentialUnavailable/i;
+const NO_BUCKET = /NoSuchBucket|ContainerNotFound|bucket does not exist/i;
+const NOT_FOUND = /NoSuchKey|NotFound|BlobNotFound/i;
+
+function causeOf(
+  status: number | undefined,
+  name: string,
+  message: string,
+  where: string,
+  endpoint: string | undefined,
+): Cause {
+  const said = `${name} ${message}`;
+  const noAddress = NO_ADDRESS.exec(said);
+  if (noAddress) return unreachable(hostOf(noAddress[2], endpoint), `DNS: ${noAddress[1]}`);
+  const refused = REFUSED.exec(said);
+  if (refused) return unreachable(hostOf(refused[1], endpoint), 'connection refused');
+  if (!status && NO_ANSWER.test(said)) return unreachable(endpoint, 'no answer');
+  if (!status && CONNECTION_LOST.test(said)) return unreachable(endpoint, 'connection lost');
+  // The store's own words are kept where they may add to the cause (which policy denied what).
+  if (WRONG_SECRET.test(said))
+    return credentialsRefused('the secret key does not match', BOILERPLATE.test(name));
+  if (UNKNOWN_KEY.test(said)) return credentialsRefused('the access key id is not known to the store');
+  if (BAD_TOKEN.test(said)) return credentialsRefused('the session token is expired or not valid');
+  if (UNAUTHENTICATED.test(said) || status === 401) return credentialsRefused('no valid credentials');
+  if (NO_BUCKET.test(said))
+    return {
+      code: 'not_found',
+      cause: `${containerOf(where)} does not exist`,
+      explains: BOILERPLATE.test(name),
+    };
+  if (status === 403 || /AccessDenied|Forbidden|PermissionMismatch/i.test(name))
+    return { code: 'permission_denied', cause: 'access denied', explains: false };
+  if (status === 404 || NOT_FOUND.test(name))
+    return { code: 'not_found', cause: 'not found', explains: BOILERPLATE.test(name) };
+  return { code: 'unavailable', cause: 'the store failed', explains: false };
+}
+
+/** Store codes whose message only restates them ("The specified bucket does not exist"). */
+const BOILERPLATE = /^(SignatureDoesNotMatch|NoSuchBucket|NoSuchKey|ContainerNotFound|BlobNotFound)$/;
+
+/** The endpoint when it is the host a network error names (it shows scheme and port), else that host. */
+function hostOf(named: string | undefined, endpoint: string | undefined): string | undefined {
+  if (!named) return endpoint;
+  return endpoint?.includes(named.replace(/:\d+$/, '')) ? endpoint : named;
+}
+
+function unreachable(host: string | undefined, why: string): Cause {
+  return {
+    code: 'unavailable',
+    cause: `cannot reach ${host ?? 'the store'} (${why})`,
+    explains: true,
+    network: true,
+  };
+}
+
+function credentialsRefused(cause: string, explains = false): Cause {
+  return { code: 'unauthenticated', cause, explains };
+}
+
+/** "bucket NAME" or "container NAME", from the object's URL. */
+function containerOf(where: string): string {
+  const azure = /^az:\/\/[^/]+\/([^/]+)/.exec(where);
+  if (azure) return `container ${azure[1]}`;
+  const bucket = /^[a-z0-9]+:\/\/([^/]+)/.exec(where);
+  return bucket ? `bucket ${bucket[1]}` : 'the bucket';
 }
 
 /**

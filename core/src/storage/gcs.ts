@@ -35,6 +35,8 @@ export class GcsStorage implements WritableStorage {
   private readonly client: Storage;
   /** Blanked out of every error message. */
   private readonly knownSecrets: (string | undefined)[];
+  /** An emulator's URL, named when it cannot be reached. */
+  private readonly endpoint: string | undefined;
 
   constructor(
     private readonly location: GcsLocation,
@@ -42,6 +44,7 @@ export class GcsStorage implements WritableStorage {
     secrets: Secrets,
   ) {
     this.uri = formatLocation(location);
+    this.endpoint = options.endpoint;
     const key = parseServiceAccount(this.uri, secrets.serviceAccount);
     this.knownSecrets = [key?.private_key, key?.private_key_id];
     this.client = new Storage({
@@ -172,8 +175,13 @@ export class GcsStorage implements WritableStorage {
     return storageFailure(
       `${this.uri}${path}`,
       operation,
-      { status: statusOf(fault), name: fault.errors?.[0]?.reason ?? fault.name, message: fault.message },
+      {
+        status: statusOf(fault),
+        name: fault.errors?.[0]?.reason ?? fault.name,
+        message: fault.message || (typeof fault.code === 'string' ? fault.code : undefined),
+      },
       this.knownSecrets,
+      this.endpoint,
     );
   }
 }

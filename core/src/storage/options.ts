@@ -29,6 +29,11 @@ export const DatasourceOptions = z
     /** S3: delegated access, a role assumed with the credentials above. */
     roleArn: z.string().startsWith('arn:').optional(),
     externalId: z.string().min(1).optional(),
+    /** S3: where the role is assumed (STS), when not at the store's own endpoint. */
+    stsEndpoint: z
+      .url()
+      .refine((url) => !hasUserInfo(url), { message: 'a URL with credentials (user:password@) is refused' })
+      .optional(),
     /** GCS: a service account's JSON key file (else application default credentials). */
     credentialsFile: z.string().min(1).optional(),
     projectId: z.string().min(1).optional(),
@@ -72,6 +77,7 @@ const KEYS: Record<string, keyof DatasourceOptions> = {
   'session-token-env': 'sessionTokenEnv',
   'role-arn': 'roleArn',
   'external-id': 'externalId',
+  'sts-endpoint': 'stsEndpoint',
   'credentials-file': 'credentialsFile',
   'project-id': 'projectId',
   'sas-token-env': 'sasTokenEnv',

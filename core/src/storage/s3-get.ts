@@ -111,7 +111,7 @@ export class ObjectGetter {
         reject(
           error instanceof NetworkError
             ? error
-            : new NetworkError((error as NodeJS.ErrnoException).code ?? error.message),
+            : new NetworkError(error.message || ((error as NodeJS.ErrnoException).code ?? String(error))),
         ),
       );
       request.end();

@@ -38,6 +38,8 @@ export class S3Storage implements WritableStorage {
   private readonly bucket: string;
   /** Secret values this storage knows, blanked out of any error message. */
   private readonly secrets: string[];
+  /** The store's URL when it is not AWS's default for the region. */
+  private readonly endpoint: string | undefined;
 
   constructor(
     private readonly location: BucketLocation,
@@ -55,6 +57,7 @@ export class S3Storage implements WritableStorage {
     }
     const { credentials, known } = credentialsFor(this.uri, options, secrets);
     this.secrets = known;
+    this.endpoint = endpointOf(options);
     // Winnow supports Node 20; the SDK's notice about its own future releases would print at every command.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -64,14 +67,10 @@ export class S3Storage implements WritableStorage {
     };
     this.client = new S3Client({
       region,
-      endpoint: options.endpoint,
+      endpoint: this.endpoint,
       forcePathStyle: options.pathStyle ?? false,
       credentials: options.roleArn
-        ? fromTemporaryCredentials({
-            masterCredentials: credentials,
-            params: { RoleArn: options.roleArn, ExternalId: options.externalId, RoleSessionName: 'winnow' },
-            clientConfig: { region },
-          })
+        ? assumedRole(options.roleArn, options, credentials, { region, endpoint: this.endpoint }, known)
         : credentials,
       maxAttempts: RETRY.attempts,
       retryMode: 'standard',
@@ -87,7 +86,7 @@ export class S3Storage implements WritableStorage {
     const pathStyle = options.pathStyle ?? false;
     this.getter = new ObjectGetter(
       this.client,
-      { bucket: this.bucket, region, endpoint: options.endpoint, pathStyle },
+      { bucket: this.bucket, region, endpoint: this.endpoint, pathStyle },
       agents,
     );
   }
@@ -203,14 +202,21 @@ export class S3Storage implements WritableStorage {
 
   private failure(operation: string, path: string, error: unknown): Error {
     if (error instanceof WinnowError) return error;
-    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const e = error as {
+      name?: string;
+      message?: string;
+      code?: string;
+      $metadata?: { httpStatusCode?: number };
+    };
     if (e.name === 'AbortError') return new WinnowError('cancelled', 'cancelled');
     const status = e.$metadata?.httpStatusCode;
     const failure = storageFailure(
       `${this.uri}${path}`,
       operation,
-      { status, name: e.name, message: e.message },
+      // A refused connection to a name with two addresses is an AggregateError with no message.
+      { status, name: e.name, message: e.message || e.code },
       this.secrets,
+      this.endpoint,
     );
     return Object.assign(failure, { status });
   }
@@ -225,6 +231,59 @@ class GetFailure extends Error {
 
 function unquote(etag: string | undefined): string | undefined {
   return etag?.replace(/^"|"$/g, '');
+}
+
+/** The store's endpoint: the option, else the standard AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL. */
+function endpointOf(options: DatasourceOptions): string | undefined {
+  return options.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined);
+}
+
+/**
+ * Where a role is assumed: the `sts-endpoint` option, else AWS_ENDPOINT_URL_STS, else the store's
+ * own endpoint (MinIO and Ceph answer AssumeRole there), unless that is an AWS host: AWS's STS
+ * for the region then, as without an endpoint.
+ */
+export function stsEndpointOf(
+  options: DatasourceOptions,
+  storeEndpoint: string | undefined,
+): string | undefined {
+  const configured = options.stsEndpoint ?? (process.env.AWS_ENDPOINT_URL_STS || undefined);
+  if (configured) return configured;
+  if (!storeEndpoint || /\.amazonaws\.com(\.cn)?$/i.test(new URL(storeEndpoint).hostname)) return undefined;
+  return storeEndpoint;
+}
+
+/**
+ * Temporary credentials of `roleArn`, assumed with `credentials` and renewed before they expire.
+ * A refusal names the role and the STS endpoint, not the object the request was for.
+ */
+function assumedRole(
+  roleArn: string,
+  options: DatasourceOptions,
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider,
+  store: { region: string; endpoint: string | undefined },
+  secrets: readonly string[],
+): AwsCredentialIdentityProvider {
+  const endpoint = stsEndpointOf(options, store.endpoint);
+  const provider = fromTemporaryCredentials({
+    masterCredentials: credentials,
+    params: { RoleArn: roleArn, ExternalId: options.externalId, RoleSessionName: 'winnow' },
+    clientConfig: { region: store.region, endpoint },
+  });
+  return async (properties) => {
+    try {
+      return await provider(properties);
+    } catch (error) {
+      const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      throw storageFailure(
+        `${roleArn} at ${endpoint ?? `AWS STS (${store.region})`}`,
+        'assume role',
+        { status: e.$metadata?.httpStatusCode, name: e.name, message: e.message },
+        secrets,
+        endpoint,
+      );
+    }
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { REPOSITORY } from '../helpers.js';
 
 export { freePort };
 
-/** Where `scripts/setup.sh --test` builds the Go storage servers (versitygw, fake-gcs-server). */
+/** Where `scripts/setup.sh --test` builds the Go storage servers (versitygw, MinIO and mc, fake-gcs-server). */
 export const SERVER_BIN = join(REPOSITORY, '.test-servers/bin');
 
 export function serverBinary(name: string): string {
@@ -21,8 +21,9 @@ export async function startServer(
   command: string,
   args: string[],
   port: number,
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;

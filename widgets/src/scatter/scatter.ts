@@ -357,7 +357,8 @@ class Scatter implements Mounted {
       // Once, on the first full frame: wait for the GPU to finish it, to know what a frame costs.
       this.renderer.finish();
       const frameMs = performance.now() - started;
-      this.root.dataset.frameMs = String(Math.round(frameMs));
+      // Unrounded: the motion sample's stride is computed from this very value.
+      this.root.dataset.frameMs = String(frameMs);
       if (!subset) this.motionPoints = motionSample(points.ids.length, frameMs);
       performance.mark('winnow:points-drawn');
     }
