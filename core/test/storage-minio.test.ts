@@ -210,6 +210,45 @@ describe('delegated access against MinIO', () => {
   }, 60_000);
 });
 
+describe('endpoints from the standard AWS variables (MinIO)', () => {
+  it('AWS_ENDPOINT_URL_S3 reaches the store for listing and for the fast object reads, and the role follows it', async () => {
+    const workspace = join(tempDir(), '.winnow');
+    const env = { ...ENV, AWS_ENDPOINT_URL_S3: proxy.endpoint };
+    const from = proxy.exchanges.length;
+    const flags = [
+      'path-style',
+      'access-key-env=READER_KEY',
+      'secret-key-env=READER_SECRET',
+      `role-arn=${ROLE}`,
+    ];
+    const ingested = await winnowWithEnv(
+      env,
+      workspace,
+      ...['ingest', 's3://input/photos/', '--dataset', 'env', '--json'],
+      ...flags.flatMap((pair) => ['--storage', pair]),
+    );
+    expect(ingested.code, ingested.stderr).toBe(0);
+    expect(JSON.parse(ingested.stdout)).toMatchObject({ samples: IMAGES.length });
+    const embedded = await winnowWithEnv(
+      env,
+      workspace,
+      'embed',
+      '--dataset',
+      'env',
+      '--model',
+      'squeezenet1.1',
+      '--json',
+    );
+    expect(embedded.code, embedded.stderr).toBe(0);
+    expect(JSON.parse(embedded.stdout)).toMatchObject({ embedded: IMAGES.length, corrupt: [] });
+    const seen = proxy.exchanges.slice(from);
+    expect(assumeRoleCalls(from).length).toBeGreaterThan(0);
+    expect(
+      seen.filter((e) => e.method === 'GET' && e.url.startsWith('/input/photos/')).length,
+    ).toBeGreaterThanOrEqual(IMAGES.length);
+  }, 60_000);
+});
+
 describe('errors that name their cause (MinIO)', () => {
   async function ingestWith(location: string, pairs: string[], secret = READER.secretAccessKey) {
     const workspace = join(tempDir(), '.winnow');
