@@ -19,12 +19,22 @@ import { withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { headerProblem } from '../util/image-header.js';
 import { maxPixels } from '../util/pixel-limit.js';
-import { DecodePool, type DecodeResult } from './decode.js';
 import { type ExtractedFrame, extractFrames, type FrameSampling } from './frames.js';
-import { type InferenceThread, openInference } from './inference.js';
+import type { InferenceThread } from './inference.js';
 import { BUILTIN_MODELS, DEFAULT_MODEL, resolveModel } from './model.js';
 import { rememberModelDir, workspaceModelDir } from './model-folder.js';
 import { normalizeRows } from './normalize.js';
+import {
+  concatEmbedded,
+  type Embedded,
+  embedBatches,
+  embedFiles,
+  openPipeline,
+  type PendingSample,
+  type Pipeline,
+  type SampleFile,
+  thumbnailPath,
+} from './pipeline.js';
 import type { Device, ResolvedDevice } from './session.js';
 
 export interface EmbedOptions extends LongTaskOptions {
@@ -99,22 +109,15 @@ export async function embedDataset(
     onProgress: options.onProgress,
     signal: options.signal,
   });
-  const models = await openInference(spec, options.device ?? 'auto');
-  const [model] = models as [InferenceThread];
+  const pipeline = await openPipeline(spec, { input, work }, options);
+  const [model] = pipeline.models as [InferenceThread];
   if (BUILTIN_MODELS[modelName]) await rememberModelDir(ws);
   const started = performance.now();
-  const config = {
-    model: spec.name,
-    batchSize: options.batchSize ?? (model.device === 'cpu' ? 32 : 128),
-    thumbnailSize: options.thumbnailSize ?? 256,
-    frames: options.frames ?? { every: 1 },
-  };
-  const pool = new DecodePool(spec.config, config.thumbnailSize, config.batchSize, models.length);
-  const job: Job = { ws, dataset, input, work, models, pool, config };
+  const { config } = pipeline;
+  const job: Job = { ...pipeline, ws, dataset };
   let restoreMemory: (() => Promise<void>) | undefined;
   try {
     restoreMemory = await capDatabaseMemory(ws);
-    await Promise.all(models.map((m) => m.attach(pool.slots)));
     return await withRun(ws.db, dataset.id, 'embedding', config, async (runId) => {
       const { images, videos, skipped } = await pendingSamples(ws, dataset, spec.name);
       const summary: EmbedSummary = {
@@ -159,7 +162,7 @@ export async function embedDataset(
       return summary;
     });
   } finally {
-    await Promise.all([...models.map((m) => m.close()), pool.close(), restoreMemory?.()]);
+    await Promise.all([pipeline.close(), restoreMemory?.()]);
   }
 }
 
@@ -187,21 +190,11 @@ async function capDatabaseMemory(ws: Workspace): Promise<(() => Promise<void>) |
   return () => ws.db.run('RESET memory_limit');
 }
 
-interface Job {
+/** An embedding run in a workspace: the image path, and where its results go. */
+interface Job extends Pipeline {
   ws: Workspace;
   dataset: Dataset;
-  input: ReadableStorage;
-  work: WorkArea;
-  /** The model's copies (see openInference), which take alternate batches. */
-  models: InferenceThread[];
-  pool: DecodePool;
-  config: { model: string; batchSize: number; thumbnailSize: number; frames: FrameSampling };
 }
-
-/** A sample to embed and where its bytes come from. */
-type SampleFile = PendingSample & { read(): Promise<Uint8Array> };
-
-const thumbnailPath = (id: number) => `thumbnails/${id}.jpg`;
 
 /** Vectors are committed this often (rows or milliseconds), so a stop loses at most that much. */
 const COMMIT_ROWS = 1024;
@@ -253,90 +246,6 @@ async function embedImages(
     if (pending.length) await commit();
     await committing;
   }
-}
-
-interface Embedded {
-  ids: Int32Array;
-  rows: Float32Array;
-  dim: number;
-  failed: (PendingSample & { reason: string })[];
-}
-
-/**
- * Thumbnails and embeddings of files, batch by batch as inference finishes, in order; each batch
- * also lists the files that could not be decoded, with why. Each copy of the model has one batch
- * at a time, handed out in turn.
- */
-async function* embedBatches(job: Job, files: SampleFile[], signal?: AbortSignal): AsyncGenerator<Embedded> {
-  const { batchSize } = job.config;
-  const running: Promise<Embedded>[] = [];
-  let turn = 0;
-  const start = (batch: Decoded[]) => {
-    running.push(inferBatch(job, job.models[turn++ % job.models.length]!, batch));
-  };
-  try {
-    let batch: Decoded[] = [];
-    for await (const decoded of job.pool.decodeInOrder(files)) {
-      batch.push(decoded);
-      if (batch.length < batchSize) continue;
-      throwIfAborted(signal);
-      start(batch);
-      batch = [];
-      // The oldest batch is done before its copy of the model is handed the next one.
-      if (running.length === job.models.length) yield await running.shift()!;
-    }
-    if (batch.length) start(batch);
-    while (running.length) yield await running.shift()!;
-  } finally {
-    // Stopped early (cancelled, failed): the batches still running finish before the models close.
-    await Promise.allSettled(running);
-  }
-}
-
-type Decoded = { item: SampleFile; slot: number; result: DecodeResult };
-
-async function inferBatch(job: Job, model: InferenceThread, batch: Decoded[]): Promise<Embedded> {
-  const ids: number[] = [];
-  const slots: number[] = [];
-  const failed: Embedded['failed'] = [];
-  for (const { item, slot, result } of batch) {
-    if (result.error === undefined) {
-      ids.push(item.id);
-      slots.push(slot);
-    } else failed.push({ id: item.id, path: item.path, reason: result.error });
-  }
-  // Thumbnails are stored before the vectors are committed: an embedded sample always has one.
-  const thumbnails = batch.flatMap(({ item, result }) =>
-    result.thumbnail ? [job.work.write(thumbnailPath(item.id), result.thumbnail, 'image/jpeg')] : [],
-  );
-  try {
-    if (!slots.length) return { ids: new Int32Array(0), rows: new Float32Array(0), dim: 0, failed };
-    const [{ dim, rows }] = await Promise.all([model.embedSlots(slots), ...thumbnails]);
-    return { ids: Int32Array.from(ids), rows, dim, failed };
-  } finally {
-    await Promise.allSettled(thumbnails);
-    job.pool.release(batch.map((d) => d.slot));
-  }
-}
-
-/** All of `files` embedded (for the few of one video or one image's crops). */
-async function embedFiles(job: Job, files: SampleFile[]): Promise<Embedded> {
-  const parts: Embedded[] = [];
-  for await (const embedded of embedBatches(job, files)) parts.push(embedded);
-  return concatEmbedded(parts);
-}
-
-function concatEmbedded(parts: Embedded[]): Embedded {
-  const dim = parts.find((p) => p.dim)?.dim ?? 0;
-  const ids = new Int32Array(parts.reduce((n, p) => n + p.ids.length, 0));
-  const rows = new Float32Array(ids.length * dim);
-  let at = 0;
-  for (const part of parts) {
-    ids.set(part.ids, at);
-    rows.set(part.rows, at * dim);
-    at += part.ids.length;
-  }
-  return { ids, rows, dim, failed: parts.flatMap((p) => p.failed) };
 }
 
 /** Stores vectors of the job's model for these samples (their earlier ones replaced). Call inside a transaction. */
@@ -514,11 +423,6 @@ function meanRow({ rows, dim, ids }: Embedded): Float32Array {
     for (let j = 0; j < dim; j++) mean[j]! += rows[o + j]! / ids.length;
   normalizeRows(mean, dim);
   return mean;
-}
-
-interface PendingSample {
-  id: number;
-  path: string;
 }
 
 async function pendingSamples(ws: Workspace, dataset: Dataset, modelName: string) {
