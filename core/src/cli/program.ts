@@ -4,6 +4,7 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerDatasource } from './commands/datasource.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEmbed } from './commands/embed.js';
+import { registerEmbedShard } from './commands/embed-shard.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerInfo } from './commands/info.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerQuery(program);
   registerEmbed(program);
+  registerEmbedShard(program);
   registerSelect(program);
   registerSelected(program);
   registerAnalyze(program);

@@ -108,6 +108,13 @@ export const EmbedOptions = z
       .describe('also embed object crops of these boxes')
       .optional(),
     task: textField('for crops: only the boxes of this task', { metavar: 'name' }).optional(),
+    ray: textField('embed the images over this Ray cluster: HOST:PORT of its head, or auto', {
+      metavar: 'address',
+    }).optional(),
+    rayRuntime: textField('with ray: the engine command on the nodes (default winnow)', {
+      metavar: 'command',
+    }).optional(),
+    shardSize: nonNegativeInteger.min(1).describe('with ray: images per shard (default 1000)').optional(),
   })
   .loose();
 

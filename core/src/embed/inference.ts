@@ -71,8 +71,11 @@ export class InferenceThread {
  * 478–495 images/s against 420 for one two-thread session, whose threads wait for each other
  * at every operator; and when a decoder takes a core, the other copy keeps going.
  */
-export async function openInference(spec: ModelSpec, device: Device): Promise<InferenceThread[]> {
-  const cores = availableParallelism();
+export async function openInference(
+  spec: ModelSpec,
+  device: Device,
+  cores = availableParallelism(),
+): Promise<InferenceThread[]> {
   // Half the cores each (all of them when there is one): a GPU session uses them only for
   // what runs beside the GPU.
   const share = Math.max(1, Math.floor(cores / 2));

@@ -28,6 +28,8 @@ export interface PipelineOptions {
   batchSize?: number;
   thumbnailSize?: number;
   frames?: FrameSampling;
+  /** The cores to use (default: all of the machine's), shared by the decoders and the model. */
+  cores?: number;
 }
 
 /** Loads the model's copies and the decoders for `spec`, their tensor slots shared. */
@@ -36,14 +38,20 @@ export async function openPipeline(
   storage: { input: ReadableStorage; work: WorkArea },
   options: PipelineOptions,
 ): Promise<Pipeline> {
-  const models = await openInference(spec, options.device ?? 'auto');
+  const models = await openInference(spec, options.device ?? 'auto', options.cores);
   const config = {
     model: spec.name,
     batchSize: options.batchSize ?? (models[0]!.device === 'cpu' ? 32 : 128),
     thumbnailSize: options.thumbnailSize ?? 256,
     frames: options.frames ?? { every: 1 },
   };
-  const pool = new DecodePool(spec.config, config.thumbnailSize, config.batchSize, models.length);
+  const pool = new DecodePool(
+    spec.config,
+    config.thumbnailSize,
+    config.batchSize,
+    models.length,
+    options.cores,
+  );
   const close = async () => {
     await Promise.all([...models.map((m) => m.close()), pool.close()]);
   };

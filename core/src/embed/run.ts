@@ -167,7 +167,7 @@ export async function embedDataset(
 }
 
 /** Embedding reads the input and writes (and rewrites) thumbnails, frames and crops in the work location. */
-async function checkPermissions(input: ReadableStorage, work: WorkArea): Promise<void> {
+export async function checkPermissions(input: ReadableStorage, work: WorkArea): Promise<void> {
   const [reading, writing] = await Promise.all([
     input.kind === 'local' ? undefined : verifyInput(input),
     verifyWork(work.storage),

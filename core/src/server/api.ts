@@ -22,6 +22,7 @@ import {
   SearchRequest,
   TagCreateRequest,
 } from '../contract/requests.js';
+import { embedOnRay } from '../embed/ray.js';
 import { embedDataset } from '../embed/run.js';
 import { searchDataset } from '../embed/search.js';
 import { WinnowError } from '../errors.js';
@@ -393,7 +394,12 @@ function startJob(ws: Workspace, jobs: Jobs, credentials: Map<string, DatasetSec
           ...running,
         });
       case 'embed':
-        return needDataset().then((d) => embedDataset(ws, d, { ...job.options, ...running }));
+        return needDataset().then(
+          (d): Promise<unknown> =>
+            job.options?.ray
+              ? embedOnRay(ws, d, { ...job.options, ray: job.options.ray, ...running })
+              : embedDataset(ws, d, { ...job.options, ...running }),
+        );
       case 'analyze':
         return needDataset().then((d) => analyze(ws, d, { ...job.options, ...running }));
       case 'import':

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { WinnowError } from '../errors.js';
 import type { WritableStorage } from './types.js';
 
 /** Everything Winnow writes goes under this folder of the work location, and nowhere else. */
@@ -32,6 +33,18 @@ export class WorkArea {
 
   async exists(path: string): Promise<boolean> {
     return (await this.storage.stat(`${WORK_DIR}/${path}`)) !== undefined;
+  }
+
+  /** The files under `folder` (paths relative to `.winnow/`); none when it does not exist. */
+  async list(folder: string): Promise<string[]> {
+    const found: string[] = [];
+    try {
+      for await (const page of this.storage.list({ prefix: `${WORK_DIR}/${folder.replace(/\/?$/, '/')}` }))
+        found.push(...page.map((entry) => entry.path.slice(WORK_DIR.length + 1)));
+    } catch (error) {
+      if (!(error instanceof WinnowError && error.code === 'not_found')) throw error;
+    }
+    return found;
   }
 
   delete(path: string): Promise<void> {

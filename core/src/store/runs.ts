@@ -64,6 +64,14 @@ export async function finishRun(
   );
 }
 
+/** What a run has done so far, in its stats while it is still running (a long run's progress). */
+export async function recordRunProgress(db: Database, runId: string, stats: unknown): Promise<void> {
+  await db.run("UPDATE winnow.runs SET stats = ? WHERE run_id = ? AND status = 'running'", [
+    JSON.stringify(stats),
+    runId,
+  ]);
+}
+
 /**
  * Runs `work` as a recorded run: started before, finished with its result as stats, or marked
  * failed or cancelled (a native AbortError becomes Winnow's `cancelled`) and rethrown.

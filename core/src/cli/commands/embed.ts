@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { FrameSampling } from '../../embed/frames.js';
 import { BUILTIN_MODELS, DEFAULT_MODEL } from '../../embed/model.js';
+import { embedOnRay, type RayEmbedSummary } from '../../embed/ray.js';
 import { type EmbedSummary, embedDataset } from '../../embed/run.js';
 import { DEVICES, type Device } from '../../embed/session.js';
 import { WinnowError } from '../../errors.js';
@@ -17,6 +18,10 @@ interface EmbedCliOptions {
   sceneChanges?: number;
   crops?: 'annotations' | 'predictions';
   task?: string;
+  ray?: string;
+  rayRuntime?: string;
+  shardSize?: number;
+  cpusPerShard?: number;
 }
 
 export function registerEmbed(program: Command): void {
@@ -62,15 +67,28 @@ export function registerEmbed(program: Command): void {
       ]),
     )
     .option('--task <name>', 'for --crops: only the boxes of this task')
+    .option(
+      '--ray <address>',
+      'embed the images over a Ray cluster: HOST:PORT of its head, or auto (see docs/scale.md)',
+    )
+    .option(
+      '--ray-runtime <command>',
+      'with --ray: the engine command on the nodes (default: winnow, from the wheel)',
+    )
+    .option('--shard-size <n>', 'with --ray: images per shard (default 1000)', positiveInteger)
+    .option('--cpus-per-shard <n>', 'with --ray: CPUs each shard asks of Ray (default 1)', positiveInteger)
     .action((options: EmbedCliOptions, command: Command) =>
-      runOperation<EmbedSummary>(
+      runOperation<EmbedSummary | RayEmbedSummary>(
         command,
         {
           local: async ({ ws, out, dataset, signal }) => {
             const ds = await dataset(options.dataset);
             const frames = frameSampling(options);
-            return out.withProgress((onProgress) =>
-              embedDataset(ws, ds, { ...options, frames, signal, onProgress }),
+            const { ray } = options;
+            return out.withProgress<EmbedSummary | RayEmbedSummary>((onProgress) =>
+              ray
+                ? embedOnRay(ws, ds, { ...options, ray, signal, onProgress })
+                : embedDataset(ws, ds, { ...options, frames, signal, onProgress }),
             );
           },
           remote: ({ client, out, signal }) => {
@@ -84,6 +102,7 @@ export function registerEmbed(program: Command): void {
           },
         },
         (summary, out) => {
+          if ('shards' in summary) return out.result(summary, describeRayEmbedding);
           if (summary.fallback) out.warn(`device auto: ${summary.fallback}`);
           out.result(summary, describeEmbedding);
         },
@@ -123,5 +142,16 @@ function describeEmbedding(s: EmbedSummary): string {
       `  ${s.corrupt.length} not decoded (marked corrupt), the first: ${s.corrupt[0]!.path}: ${s.corrupt[0]!.reason}`,
     );
   lines.push(`  thumbnails: ${s.thumbnails}`);
+  return lines.join('\n');
+}
+
+function describeRayEmbedding(s: RayEmbedSummary): string {
+  const lines = [
+    `embedded ${s.embedded} images of ${s.dataset} with ${s.model} on Ray: ${s.shards.merged} of ${s.shards.total} shards merged, on ${s.nodes.length} nodes (${s.skipped} already done) in ${s.seconds.toFixed(2)} s`,
+  ];
+  if (s.corrupt) lines.push(`  ${s.corrupt} not decoded (marked corrupt)`);
+  for (const { shard, error } of s.shards.failed) lines.push(`  shard ${shard} failed: ${error}`);
+  if (s.pending) lines.push(`  ${s.pending} images still pending: run the command again`);
+  if (s.videos_pending) lines.push(`  ${s.videos_pending} videos pending: videos are embedded without --ray`);
   return lines.join('\n');
 }
