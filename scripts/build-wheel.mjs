@@ -138,6 +138,8 @@ async function bundleCore() {
       js: "import { createRequire as __engineRequire } from 'node:module'; const require = __engineRequire(import.meta.url);",
     },
   });
+  // The Ray driver that `embed --ray` runs with Python, found at ../ray/ from the bundle.
+  cpSync(join(ROOT, 'core/ray/driver.py'), join(ENGINE, 'ray/driver.py'));
   // core/src/version.ts reads the version from the package.json above its folder.
   writeFileSync(
     join(ENGINE, 'package.json'),

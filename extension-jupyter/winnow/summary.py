@@ -15,11 +15,26 @@ def _ingest(s: dict[str, Any]) -> str:
 
 
 def _embed(s: dict[str, Any]) -> str:
+    if "shards" in s:
+        return _embed_on_ray(s)
     line = (
         f"embedded {s['embedded']:,} samples of {s['dataset']} with {s['model']} on {s['device']} "
         f"in {s['seconds']:.1f} s ({s['skipped']:,} had an embedding already)"
     )
     return f"{line}\n{s['fallback']}" if s.get("fallback") else line
+
+
+def _embed_on_ray(s: dict[str, Any]) -> str:
+    shards = s["shards"]
+    line = (
+        f"embedded {s['embedded']:,} images of {s['dataset']} with {s['model']} on Ray: "
+        f"{shards['merged']:,} of {shards['total']:,} shards merged, on {len(s['nodes'])} nodes, "
+        f"in {s['seconds']:.1f} s ({s['skipped']:,} had an embedding already)"
+    )
+    notes = [f"shard {f['shard']} failed: {f['error']}" for f in shards["failed"]]
+    if s["pending"]:
+        notes.append(f"{s['pending']:,} images still pending: run it again")
+    return "\n".join([line, *notes])
 
 
 def _analyze(s: dict[str, Any]) -> str:
