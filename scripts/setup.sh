@@ -30,13 +30,14 @@ install_debian_packages() {
 
 # One Python environment, .venv: JupyterLab and the kernel package `winnow` for the demo notebook;
 # with --test also what the tests use (the reference `pacmap` beside the native one, `onnx` to write
-# a tiny text tower, pytest for the kernel package).
+# a tiny text tower, pytest for the kernel package, and `ray` for the two-node Ray cluster of the
+# distributed embedding tests and core/ray/driver.py: plain ray, whose `ray start` needs no extra).
 PYTHON_VENV=.venv
 NOTEBOOK_PACKAGES=(jupyterlab==4.5.11 notebook==7.5.0 ipywidgets==8.1.9 anywidget==0.11.0 nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
   PyYAML==6.0.4 pandas==3.1.1 hatchling==1.27.0)
 NOTEBOOK_IMPORTS='jupyterlab, notebook, ipywidgets, anywidget, nbclient, nbformat, ipykernel, yaml, pandas, hatchling'
-TEST_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2 pytest==9.2.0)
-TEST_IMPORTS='numpy, pacmap, onnx, pytest'
+TEST_PACKAGES=(numpy pacmap==0.9.1 onnx==1.23.2 pytest==9.2.0 ray==2.60.0)
+TEST_IMPORTS='numpy, pacmap, onnx, pytest, ray'
 install_python_packages() {
   local packages=("${NOTEBOOK_PACKAGES[@]}") imports=$NOTEBOOK_IMPORTS
   if $want_test_packages; then
