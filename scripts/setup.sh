@@ -141,7 +141,7 @@ install_npm_packages() {
 build_notebook_wheel() {
   local stamp=$PYTHON_VENV/.winnow-wheel
   if [ -f "$stamp" ] && [ -z "$(find widgets/src extension-jupyter/src extension-jupyter/winnow extension-jupyter/pyproject.toml \
-    extension-jupyter/hatch_build.py core/src core/package.json native/*.node package-lock.json scripts/build-wheel.mjs \
+    extension-jupyter/hatch_build.py core/src core/ray core/package.json native/*.node package-lock.json scripts/build-wheel.mjs \
     -newer "$stamp" -not -path '*/labextension/*' -not -path '*/winnow/static/*' -not -name '*.pyc' 2>/dev/null | head -1)" ]; then
     return 0
   fi

@@ -1,4 +1,4 @@
-"""Runs `embed-shard` tasks on a Ray cluster for the Winnow engine (issue 19).
+"""Runs the shards of `winnow embed --ray` on a Ray cluster: one long-lived engine per slot of CPUs.
 
 The engine spawns `<python> core/ray/driver.py`, writes one request as a single line of JSON on stdin
 and reads events from stdout, one JSON object a line:
@@ -22,7 +22,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import IO, Any, NoReturn
 
@@ -41,28 +43,52 @@ diagnostics: IO[str] = sys.stderr
 CONNECT_TIMEOUT_S = 60.0
 
 
-def run_shard(runtime: list[str], manifest: dict[str, Any]) -> dict[str, Any]:
-    """The Ray task: one `embed-shard` run on whichever node Ray picks.
+class Engine:
+    """A Ray actor: one long-lived `embed-shard --serve` on its node, fed one shard at a time.
 
-    Defined in the driver, which runs as __main__, so cloudpickle sends it by value: the nodes need
-    ray and the engine, not this file. The manifest goes to the engine on stdin, never on the command
-    line. Raising makes Ray retry the task (retry_exceptions), as it does when the worker dies.
+    The engine keeps the model loaded and the storage clients open between shards, so a shard costs
+    its images and not a start-up. Defined in the driver, which runs as __main__, so cloudpickle
+    sends it by value: the nodes need ray and the engine, not this file. Manifests go to the engine
+    on stdin, never on a command line. A failed shard raises; the driver runs it again (on this or
+    another engine) up to its retries, as it does when the actor's worker dies.
     """
-    done = subprocess.run(
-        [*runtime, "embed-shard"], input=json.dumps(manifest).encode(), capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(_last_line(done.stderr) or f"embed-shard exited with status {done.returncode}")
-    last = _last_line(done.stdout)
-    try:
-        result = json.loads(last)
-    except ValueError:
-        raise RuntimeError(f"embed-shard printed no JSON result: {last[:200]!r}") from None
-    if not isinstance(result, dict):
-        raise TypeError(f"embed-shard printed no JSON object: {last[:200]!r}")
-    # Several nodes can share an IP (raylets on one machine): node_id tells them apart.
-    node_id = ray.get_runtime_context().get_node_id()
-    return {**result, "node": ray.util.get_node_ip_address(), "node_id": node_id, "pid": os.getpid()}
+
+    def __init__(self, runtime: list[str]) -> None:
+        self.runtime = runtime
+        self.process: subprocess.Popen[bytes] | None = None
+        # The engine's stderr, kept in a file: read only when it dies, never a pipe left to fill up.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - open for the actor's lifetime
+
+    def run(self, manifest: dict[str, Any]) -> dict[str, Any]:
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                [*self.runtime, "embed-shard", "--serve"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+            )
+        assert self.process.stdin and self.process.stdout
+        try:
+            self.process.stdin.write((json.dumps(manifest) + "\n").encode())
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass  # it died: the empty answer below says why
+        answer = self.process.stdout.readline()
+        if not answer:
+            status = self.process.wait()
+            self.log.seek(0)
+            raise RuntimeError(_last_line(self.log.read()) or f"embed-shard exited with status {status}")
+        try:
+            result = json.loads(answer)
+        except ValueError:
+            raise RuntimeError(f"embed-shard printed no JSON result: {answer[:200]!r}") from None
+        if not isinstance(result, dict):
+            raise TypeError(f"embed-shard printed no JSON object: {answer[:200]!r}")
+        if "error" in result:
+            raise RuntimeError(str(result["error"]))
+        # Several nodes can share an IP (raylets on one machine): node_id tells them apart.
+        node_id = ray.get_runtime_context().get_node_id()
+        return {**result, "node": ray.util.get_node_ip_address(), "node_id": node_id, "pid": os.getpid()}
 
 
 def _last_line(output: bytes) -> str:
@@ -87,7 +113,7 @@ def fail(message: str, status: int) -> NoReturn:
 
 
 def one_line(error: BaseException) -> str:
-    # A RayTaskError's text carries the remote traceback; its cause is what run_shard raised.
+    # A RayTaskError's text carries the remote traceback; its cause is what Engine.run raised.
     cause = getattr(error, "cause", None)
     text = str(cause) if isinstance(cause, BaseException) else str(error)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -177,7 +203,7 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(2)
-    refs: dict[Any, str] = {}
+    refs: dict[Any, tuple[Any, dict[str, Any]]] = {}
     interrupted = False
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -198,30 +224,41 @@ def main() -> None:
     nodes = sum(1 for node in ray.nodes() if node.get("Alive"))
     emit({"event": "connected", "nodes": nodes, "cpus": ray.cluster_resources().get("CPU", 0)})
 
-    # SPREAD: Ray's default fills one node to half its CPUs before it uses the next, while an
-    # embed-shard process may use more cores than num_cpus asks for; shards are alike, so even is best.
-    task = ray.remote(run_shard).options(
-        num_cpus=request["num_cpus"],
-        max_retries=request["max_retries"],
-        retry_exceptions=True,
-        scheduling_strategy="SPREAD",
+    # One engine per slot of num_cpus CPUs, as many as there are shards at most. SPREAD: Ray's default
+    # fills one node to half its CPUs before it uses the next, while an engine may use more cores
+    # than num_cpus asks for; shards are alike, so even is best. max_restarts: an engine whose worker
+    # died comes back (a fresh process), so the pool keeps its size.
+    cpus = ray.cluster_resources().get("CPU", 1)
+    slots = max(1, int(cpus // request["num_cpus"])) if request["num_cpus"] else len(request["shards"])
+    actor = ray.remote(Engine).options(
+        num_cpus=request["num_cpus"], max_restarts=-1, scheduling_strategy="SPREAD"
     )
-    # All at once: Ray queues what the cluster's CPUs cannot run yet.
-    for shard in request["shards"]:
-        refs[task.remote(request["runtime"], shard["manifest"])] = shard["shard"]
-    pending = list(refs)
-    while pending and not interrupted:
-        # A timeout, so that the signal handler gets to run while tasks are long.
-        ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+    idle = [actor.remote(request["runtime"]) for _ in range(min(slots, len(request["shards"])))]
+    queue: deque[dict[str, Any]] = deque(request["shards"])
+    tries: dict[str, int] = {}
+    while (queue or refs) and not interrupted:
+        while idle and queue:
+            engine, shard = idle.pop(), queue.popleft()
+            refs[engine.run.remote(shard["manifest"])] = (engine, shard)
+        # A timeout, so that the signal handler gets to run while shards are long.
+        ready, _ = ray.wait(list(refs), num_returns=1, timeout=0.5)
         for ref in ready:
+            engine, shard = refs.pop(ref)
+            idle.append(engine)
+            name = shard["shard"]
             try:
-                emit({"event": "shard", "shard": refs[ref], "result": ray.get(ref)})
-            except ray.exceptions.RayError as error:  # RayTaskError after the retries, WorkerCrashedError...
-                emit({"event": "failed", "shard": refs[ref], "error": one_line(error)})
+                emit({"event": "shard", "shard": name, "result": ray.get(ref)})
+            except ray.exceptions.RayError as error:  # the shard raised, or its engine's worker died
+                tries[name] = tries.get(name, 0) + 1
+                if tries[name] > request["max_retries"]:
+                    emit({"event": "failed", "shard": name, "error": one_line(error)})
+                else:
+                    diagnostics.write(f"shard {name} failed ({one_line(error)}): running it again\n")
+                    queue.append(shard)
     if interrupted:
-        # force: the worker is killed, and the raylet takes its process group, embed-shard, with it.
-        for ref in pending:
-            ray.cancel(ref, force=True)
+        # The engines' workers are killed; each engine sees its parent gone and stops (embed-shard).
+        for engine, _ in refs.values():
+            ray.kill(engine)
         emit({"event": "cancelled"})
         sys.exit(130)
     emit({"event": "done"})

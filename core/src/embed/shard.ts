@@ -4,7 +4,7 @@ import { openDatasetStorage } from '../storage/open.js';
 import { DatasourceOptions } from '../storage/options.js';
 import { resolveModel } from './model.js';
 import { encodePart, partPath } from './parts.js';
-import { concatEmbedded, type Embedded, embedBatches, openPipeline } from './pipeline.js';
+import { concatEmbedded, type Embedded, embedBatches, openPipeline, type Pipeline } from './pipeline.js';
 import { DEVICES } from './session.js';
 
 const Datasource = z.object({
@@ -62,24 +62,25 @@ export function parseManifest(raw: string): ShardManifest {
 }
 
 /**
- * Embeds one shard's images as `embedDataset` would (same decode, model and thumbnails, written
- * to the work location under the samples' ids) and writes its vectors as a part. A shard that
- * is stopped writes no part; run again, it starts over (its thumbnails are rewritten the same).
+ * Runs shards one after another with one engine: the model's copies, the decoders and the
+ * storage clients stay open from one shard to the next while the model and the locations are the
+ * same (what a Ray node's long-lived engine does), so a shard costs its images, not a start-up.
  */
-export async function embedShard(
-  manifest: ShardManifest,
-  options: LongTaskOptions = {},
-): Promise<ShardSummary> {
-  const started = performance.now();
-  const storage = await openDatasetStorage(manifest);
-  const spec = await resolveModel(manifest.model, { config: manifest.model_config, signal: options.signal });
-  const pipeline = await openPipeline(spec, storage, {
-    device: manifest.device,
-    batchSize: manifest.batch_size,
-    thumbnailSize: manifest.thumbnail_size,
-    cores: manifest.cores,
-  });
-  try {
+export class ShardRunner {
+  private opened?: {
+    key: string;
+    pipeline: Pipeline;
+    storage: Awaited<ReturnType<typeof openDatasetStorage>>;
+  };
+
+  /**
+   * Embeds one shard's images as `embedDataset` would (same decode, model and thumbnails, written
+   * to the work location under the samples' ids) and writes its vectors as a part. A shard that
+   * is stopped writes no part; run again, it starts over (its thumbnails are rewritten the same).
+   */
+  async run(manifest: ShardManifest, options: LongTaskOptions = {}): Promise<ShardSummary> {
+    const started = performance.now();
+    const { pipeline, storage } = await this.open(manifest, options.signal);
     const files = manifest.samples.map((s) => ({
       id: s.id,
       path: s.path,
@@ -106,7 +107,40 @@ export async function embedShard(
       failed: embedded.failed.length,
       seconds: (performance.now() - started) / 1000,
     };
+  }
+
+  async close(): Promise<void> {
+    await this.opened?.pipeline.close();
+    this.opened = undefined;
+  }
+
+  private async open(manifest: ShardManifest, signal?: AbortSignal) {
+    // What the engine depends on: everything but the samples and the names.
+    const key = JSON.stringify({ ...manifest, samples: undefined, run_id: undefined, shard: undefined });
+    if (this.opened?.key === key) return this.opened;
+    await this.close();
+    const storage = await openDatasetStorage(manifest);
+    const spec = await resolveModel(manifest.model, { config: manifest.model_config, signal });
+    const pipeline = await openPipeline(spec, storage, {
+      device: manifest.device,
+      batchSize: manifest.batch_size,
+      thumbnailSize: manifest.thumbnail_size,
+      cores: manifest.cores,
+    });
+    this.opened = { key, pipeline, storage };
+    return this.opened;
+  }
+}
+
+/** One shard with an engine of its own. */
+export async function embedShard(
+  manifest: ShardManifest,
+  options: LongTaskOptions = {},
+): Promise<ShardSummary> {
+  const runner = new ShardRunner();
+  try {
+    return await runner.run(manifest, options);
   } finally {
-    await pipeline.close();
+    await runner.close();
   }
 }
