@@ -196,6 +196,47 @@ describe('embed --ray on a two-node Ray cluster', () => {
     expect(readdirSync(join(work, 'thumbnails'))).toHaveLength(IMAGES);
   }, 600_000);
 
+  it('Ctrl-C stops the run: the engines on the cluster end, the run is recorded cancelled', async () => {
+    const workspace = join(home, 'cancelled', '.winnow');
+    await cli(
+      workspace,
+      'ingest',
+      's3://images/cifar/',
+      '--dataset',
+      'cifar',
+      '--work',
+      's3://work/cancelled/',
+      ...storageFlags(),
+    );
+    const child = spawn(
+      'node',
+      [
+        join(REPOSITORY, 'core/bin/winnow.js'),
+        ...['--workspace', workspace, 'embed', '--dataset', 'cifar', ...MODEL, '--ray', cluster.address],
+        ...['--ray-runtime', `node ${join(REPOSITORY, 'core/bin/winnow.js')}`, '--shard-size', '250'],
+      ],
+      { env: { ...process.env, ...ENV, WINNOW_PYTHON: cluster.python }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    await shardWorker(120_000);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    // The engines see their workers killed and stop within a second or two.
+    let left = '';
+    for (let tries = 0; tries < 50; tries++) {
+      left = (
+        await run('pgrep', ['-f', 'winnow.js embed-shard']).catch(() => ({ stdout: '' }))
+      ).stdout.trim();
+      if (!left) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(left, 'embed-shard processes left running').toBe('');
+    const runs = JSON.parse(
+      await cli(workspace, '--json', 'query', '--sql', "SELECT status FROM runs WHERE kind = 'embedding'"),
+    );
+    expect(runs.rows).toEqual([{ status: 'cancelled' }]);
+  }, 180_000);
+
   it('a second run has nothing to do, and what is downstream works on the merged vectors', async () => {
     const again = JSON.parse(
       await cli(onRay, '--json', 'embed', '--dataset', 'cifar', ...MODEL, '--ray', cluster.address),

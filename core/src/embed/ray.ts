@@ -46,6 +46,8 @@ export interface RayEmbedSummary {
   nodes: string[];
   /** Videos are not sharded: they wait for `winnow embed` without --ray. */
   videos_pending: number;
+  /** The time the merged shards took on their engines, added up (the start-up and the merges not in it). */
+  shard_seconds: number;
   seconds: number;
 }
 
@@ -94,6 +96,7 @@ export async function embedOnRay(
       pending: 0,
       nodes: [],
       videos_pending: 0,
+      shard_seconds: 0,
       seconds: 0,
     };
     const count = (merge: MergeResult) => {
@@ -118,6 +121,7 @@ export async function embedOnRay(
         onShard: async (result) => {
           count(await mergePart(ws, dataset, work, result.part, model));
           summary.shards.merged += 1;
+          summary.shard_seconds += result.seconds;
           if (result.node && !summary.nodes.includes(result.node)) summary.nodes.push(result.node);
           await recordRunProgress(ws.db, runId, summary);
           progress();
