@@ -56,9 +56,10 @@ try {
     const samples = rows.slice(p * PART_ROWS, (p + 1) * PART_ROWS);
     const vectors = new Float32Array(samples.length * DIM);
     for (let i = 0; i < samples.length; i++) {
-      let norm = 0;
-      for (let j = 0; j < DIM; j++) norm += (vectors[i * DIM + j] = rand() - 0.5) ** 2;
-      for (let j = 0; j < DIM; j++) vectors[i * DIM + j] /= Math.sqrt(norm);
+      const row = vectors.subarray(i * DIM, (i + 1) * DIM);
+      for (let j = 0; j < DIM; j++) row[j] = rand() - 0.5;
+      const norm = Math.hypot(...row);
+      for (let j = 0; j < DIM; j++) row[j] /= norm;
     }
     const ids = Int32Array.from(samples, (s) => s.id);
     let started = performance.now();

@@ -10,7 +10,7 @@ import { embeddingTable, listModels } from '../store/embeddings.js';
 import { recordRunProgress, withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
 import { maxPixels } from '../util/pixel-limit.js';
-import { resolveModel } from './model.js';
+import { DEFAULT_MODEL, resolveModel } from './model.js';
 import { workspaceModelDir } from './model-folder.js';
 import { type MergeResult, mergePart, SAMPLE_VERSION_SQL, type ShardSample } from './parts.js';
 import { checkPermissions, type EmbedOptions } from './run.js';
@@ -73,9 +73,7 @@ export async function embedOnRay(
   const started = performance.now();
   const { input, work } = await openDatasetStorage(dataset, options.secrets);
   await checkPermissions(input, work);
-  const modelName = options.model ?? options.modelConfig;
-  if (!modelName)
-    throw new WinnowError('invalid_argument', '--ray needs --model: each node loads the same model');
+  const modelName = options.model ?? options.modelConfig ?? DEFAULT_MODEL;
   const spec = await resolveModel(modelName, {
     config: options.modelConfig,
     modelDir: await workspaceModelDir(ws),
