@@ -115,6 +115,10 @@ export const EmbedOptions = z
       metavar: 'command',
     }).optional(),
     shardSize: nonNegativeInteger.min(1).describe('with ray: images per shard (default 1000)').optional(),
+    cpusPerShard: nonNegativeInteger
+      .min(1)
+      .describe('with ray: CPUs each engine asks of Ray (default 1)')
+      .optional(),
   })
   .loose();
 

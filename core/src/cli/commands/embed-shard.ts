@@ -16,6 +16,7 @@ import { blankCredentials } from '../../storage/failure.js';
 export function registerEmbedShard(program: Command): void {
   program
     .command('embed-shard', { hidden: true })
+    .description('embed shards of a distributed run from their manifests on stdin (what a Ray node runs)')
     .option('--serve', 'run manifests one a line until stdin ends, the model kept loaded')
     .action(async (options: { serve?: boolean }) => {
       const controller = new AbortController();

@@ -76,7 +76,7 @@ export function registerEmbed(program: Command): void {
       'with --ray: the engine command on the nodes (default: winnow, from the wheel)',
     )
     .option('--shard-size <n>', 'with --ray: images per shard (default 1000)', positiveInteger)
-    .option('--cpus-per-shard <n>', 'with --ray: CPUs each shard asks of Ray (default 1)', positiveInteger)
+    .option('--cpus-per-shard <n>', 'with --ray: CPUs each engine asks of Ray (default 1)', positiveInteger)
     .action((options: EmbedCliOptions, command: Command) =>
       runOperation<EmbedSummary | RayEmbedSummary>(
         command,
