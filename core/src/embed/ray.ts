@@ -58,11 +58,13 @@ const SHARD_RETRIES = 3;
 /**
  * Embeds a dataset's pending images over a Ray cluster. The images are split into shards by a
  * stable key (a hash of the path, over as many shards as the dataset's images need), so a re-run
- * makes the same shards; each shard is a Ray task that runs this engine's `embed-shard` on some
- * node: it reads the samples from the input, writes their thumbnails and a Parquet part of
- * vectors to the work location. This process, the workspace's owner, merges each part as it
- * lands (idempotent: see mergePart). Ray retries a failed or lost task; a re-run skips the
- * samples merged already, and first merges the parts an interrupted run left behind.
+ * makes the same shards. The driver (core/ray/driver.py) starts one engine per slot of CPUs on the
+ * cluster (a Ray actor running this engine's `embed-shard --serve`, the model kept loaded) and
+ * feeds it shards: each reads its samples from the input and writes their thumbnails and a
+ * Parquet part of vectors to the work location. This process, the workspace's owner, merges each
+ * part as it lands (idempotent: see mergePart). A failed shard, or one whose engine died, runs
+ * again; a re-run skips the samples merged already, and first merges the parts an interrupted
+ * run left behind.
  */
 export async function embedOnRay(
   ws: Workspace,
