@@ -95,14 +95,15 @@ export async function mergePart(
     await writeFile(file, await work.read(path));
     const db = ws.db;
     return await db.transaction(async () => {
+      // The part is read once; its rows for samples unchanged since the shard read them stay.
+      await db.run(`CREATE OR REPLACE TEMP TABLE merge_part AS SELECT * FROM read_parquet('${file}')`);
+      const rows = await db.value<number>('SELECT count(*) FROM temp.merge_part');
       await db.run(
-        `CREATE OR REPLACE TEMP TABLE merge_part AS
-         SELECT p.sample_id, p.vector, p.reason FROM read_parquet('${file}') p
-         JOIN winnow.samples s ON s.sample_id = p.sample_id
-         WHERE s.dataset_id = ? AND s.status = 'ok' AND ${SAMPLE_VERSION_SQL} = p.version`,
+        `DELETE FROM temp.merge_part p WHERE NOT EXISTS (
+           SELECT 1 FROM winnow.samples s
+           WHERE s.sample_id = p.sample_id AND s.dataset_id = ? AND s.status = 'ok' AND ${SAMPLE_VERSION_SQL} = p.version)`,
         [dataset.id],
       );
-      const rows = await db.value<number>(`SELECT count(*) FROM read_parquet('${file}')`);
       const dim = await db.value<number | null>(
         'SELECT max(len(vector)) FROM temp.merge_part WHERE vector IS NOT NULL',
       );

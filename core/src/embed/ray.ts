@@ -4,16 +4,12 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { throwIfAborted, WinnowError } from '../errors.js';
-import { openDatasetStorage } from '../storage/open.js';
 import type { WorkArea } from '../storage/work.js';
 import { embeddingTable, listModels } from '../store/embeddings.js';
 import { recordRunProgress, withRun } from '../store/runs.js';
 import type { Dataset, Workspace } from '../store/workspace.js';
-import { maxPixels } from '../util/pixel-limit.js';
-import { DEFAULT_MODEL, resolveModel } from './model.js';
-import { workspaceModelDir } from './model-folder.js';
 import { type MergeResult, mergePart, SAMPLE_VERSION_SQL, type ShardSample } from './parts.js';
-import { checkPermissions, type EmbedOptions } from './run.js';
+import { type EmbedOptions, prepareRun } from './run.js';
 import type { ShardManifest, ShardSummary } from './shard.js';
 
 export interface RayEmbedOptions extends EmbedOptions {
@@ -71,16 +67,8 @@ export async function embedOnRay(
   dataset: Dataset,
   options: RayEmbedOptions,
 ): Promise<RayEmbedSummary> {
-  maxPixels();
   const started = performance.now();
-  const { input, work } = await openDatasetStorage(dataset, options.secrets);
-  await checkPermissions(input, work);
-  const modelName = options.model ?? options.modelConfig ?? DEFAULT_MODEL;
-  const spec = await resolveModel(modelName, {
-    config: options.modelConfig,
-    modelDir: await workspaceModelDir(ws),
-    signal: options.signal,
-  });
+  const { work, spec } = await prepareRun(ws, dataset, options);
   const model = { name: spec.name, source: { model: spec.name } };
   const config = { model: spec.name, ray: options.ray, shardSize: options.shardSize ?? DEFAULT_SHARD_SIZE };
   return withRun(ws.db, dataset.id, 'embedding', config, async (runId) => {

@@ -99,16 +99,7 @@ export async function embedDataset(
   dataset: Dataset,
   options: EmbedOptions,
 ): Promise<EmbedSummary> {
-  maxPixels(); // a bad WINNOW_MAX_PIXELS stops the run before any image is checked against it
-  const { input, work } = await openDatasetStorage(dataset, options.secrets);
-  await checkPermissions(input, work);
-  const modelName = options.model ?? options.modelConfig ?? DEFAULT_MODEL;
-  const spec = await resolveModel(modelName, {
-    config: options.modelConfig,
-    modelDir: await workspaceModelDir(ws),
-    onProgress: options.onProgress,
-    signal: options.signal,
-  });
+  const { input, work, modelName, spec } = await prepareRun(ws, dataset, options);
   const pipeline = await openPipeline(spec, { input, work }, options);
   const [model] = pipeline.models as [InferenceThread];
   if (BUILTIN_MODELS[modelName]) await rememberModelDir(ws);
@@ -166,8 +157,27 @@ export async function embedDataset(
   }
 }
 
+/**
+ * What every embedding run starts with, here or over a cluster: the pixel limit read (a bad
+ * WINNOW_MAX_PIXELS stops the run before any image is checked against it), the dataset's
+ * locations opened and their permissions checked, the model resolved (downloaded on first use).
+ */
+export async function prepareRun(ws: Workspace, dataset: Dataset, options: EmbedOptions) {
+  maxPixels();
+  const { input, work } = await openDatasetStorage(dataset, options.secrets);
+  await checkPermissions(input, work);
+  const modelName = options.model ?? options.modelConfig ?? DEFAULT_MODEL;
+  const spec = await resolveModel(modelName, {
+    config: options.modelConfig,
+    modelDir: await workspaceModelDir(ws),
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+  return { input, work, modelName, spec };
+}
+
 /** Embedding reads the input and writes (and rewrites) thumbnails, frames and crops in the work location. */
-export async function checkPermissions(input: ReadableStorage, work: WorkArea): Promise<void> {
+async function checkPermissions(input: ReadableStorage, work: WorkArea): Promise<void> {
   const [reading, writing] = await Promise.all([
     input.kind === 'local' ? undefined : verifyInput(input),
     verifyWork(work.storage),

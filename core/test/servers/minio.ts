@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { freePort, serverBinary, startServer } from './common.js';
+import { type S3Root, s3Root } from './s3-client.js';
 
 const run = promisify(execFile);
 
@@ -13,14 +14,9 @@ const run = promisify(execFile);
  * `mc` client to make users: what the S3 tests need beyond versitygw, chiefly STS (AssumeRole
  * at the store's own endpoint) and users whose rights come from IAM policies.
  */
-export interface MinioServer {
-  endpoint: string;
-  root: { accessKeyId: string; secretAccessKey: string };
-  client: S3Client;
+export interface MinioServer extends S3Root {
   /** The folder MinIO keeps its data and configuration in. */
   dataDir: string;
-  createBucket(name: string): Promise<void>;
-  put(bucket: string, key: string, body: Uint8Array | string): Promise<void>;
   /** A user who may list and read every bucket (`read`), or also write and delete in them (`readwrite`). */
   addUser(accessKeyId: string, secretAccessKey: string, rights: 'read' | 'readwrite'): Promise<void>;
   stop(): Promise<void>;
@@ -57,8 +53,8 @@ export async function startMinio(
     },
   );
   const endpoint = `http://127.0.0.1:${port}`;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: root });
+  const bucketRoot = s3Root(endpoint, root);
+  const { client } = bucketRoot;
   // mc takes its alias from the environment: no configuration file holds the root's keys.
   const mcEnv = {
     ...process.env,
@@ -69,16 +65,8 @@ export async function startMinio(
     run(serverBinary('mc'), ['--quiet', '--no-color', ...args], { env: mcEnv });
   await waitUntilReady(client);
   return {
-    endpoint,
-    root,
-    client,
+    ...bucketRoot,
     dataDir,
-    async createBucket(name) {
-      await client.send(new CreateBucketCommand({ Bucket: name }));
-    },
-    async put(bucket, key, body) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-    },
     async addUser(accessKeyId, secretAccessKey, rights) {
       await mc('admin', 'user', 'add', 'test', accessKeyId, secretAccessKey);
       // MinIO's built-in `readonly` grants GetObject without ListBucket: not what a reader has.

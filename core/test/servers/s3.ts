@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { freePort, serverBinary, startServer } from './common.js';
+import { type S3Root, s3Root } from './s3-client.js';
 
 const run = promisify(execFile);
 
@@ -13,14 +14,9 @@ const run = promisify(execFile);
  * is a folder, an object a file), with its internal IAM so users other than root have only what a
  * bucket policy grants them. It checks SigV4 signatures, presigned URL expiry and permissions.
  */
-export interface S3Server {
-  endpoint: string;
+export interface S3Server extends S3Root {
   /** The folder that holds the buckets (what was written can be checked there). */
   dataDir: string;
-  root: { accessKeyId: string; secretAccessKey: string };
-  client: S3Client;
-  createBucket(name: string): Promise<void>;
-  put(bucket: string, key: string, body: Uint8Array | string): Promise<void>;
   /** A user that may list and read `bucket`, and nothing else. */
   addReadOnlyUser(bucket: string, accessKeyId: string, secretAccessKey: string): Promise<void>;
   stop(): Promise<void>;
@@ -54,19 +50,11 @@ export async function startS3Server(
     port,
   );
   const endpoint = `http://127.0.0.1:${port}`;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: root });
+  const bucketRoot = s3Root(endpoint, root);
+  const { client } = bucketRoot;
   return {
-    endpoint,
+    ...bucketRoot,
     dataDir,
-    root,
-    client,
-    async createBucket(name) {
-      await client.send(new CreateBucketCommand({ Bucket: name }));
-    },
-    async put(bucket, key, body) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
-    },
     async addReadOnlyUser(bucket, accessKeyId, secretAccessKey) {
       await run(binary, [
         'admin',
